@@ -1,0 +1,27 @@
+import { Module, type DynamicModule, type ModuleMetadata } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { ConfigModule, type AppConfig } from '@switchyard/config';
+import { ObservabilityModule } from '@switchyard/observability';
+import { PersistenceModule } from '@switchyard/persistence';
+import { RedisModule } from '@switchyard/redis';
+import { HealthModule } from './health/health.module';
+import { InstallationModule } from './installation/installation.module';
+
+@Module({})
+export class AppModule {
+  /** `extra` lets tests mount probe controllers into the real pipeline. */
+  static forRoot(config: AppConfig, logger: Logger, extra: NonNullable<ModuleMetadata['imports']> = []): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        ObservabilityModule.forRoot(logger),
+        PersistenceModule.forRoot([]),
+        RedisModule,
+        HealthModule,
+        InstallationModule,
+        ...extra,
+      ],
+    };
+  }
+}

@@ -1,0 +1,78 @@
+// Flat config. Type-aware rules catch un-awaited promises; boundary rules keep libs
+// independent of apps, force imports through each lib's index.ts, and keep sdk/* free
+// of everything but sdk/core.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+
+const deepLibImport = {
+  group: ['@switchyard/*/*', '**/libs/*/src/**', '**/sdk/core/src/**'],
+  message: 'Import a lib only through its index: @switchyard/<lib>.',
+};
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'apps/admin-ui/dist/**', '**/*.d.ts', '.switchyard/**', 'test-results/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts', '**/*.tsx'],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      globals: { ...globals.node },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
+      '@typescript-eslint/consistent-type-imports': ['error', { prefer: 'type-imports', fixStyle: 'inline-type-imports', disallowTypeAnnotations: false }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+      'no-restricted-imports': ['error', { patterns: [deepLibImport] }],
+      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration through @switchyard/config (AppConfig), never process.env.' }],
+    },
+  },
+  {
+    // Nest decorators need runtime class references in constructor parameter types.
+    files: ['apps/**/*.ts', 'libs/**/*.ts'],
+    rules: { '@typescript-eslint/consistent-type-imports': 'off' },
+  },
+  {
+    files: ['libs/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [deepLibImport, { group: ['**/apps/**', '@switchyard/server', '@switchyard/proxy', '@switchyard/cli'], message: 'A lib never imports an app.' }] },
+      ],
+    },
+  },
+  {
+    files: ['sdk/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@nestjs/*', '**/libs/**', '**/apps/**'], message: 'sdk/* depends on sdk/core only.' },
+            { regex: '^@switchyard/(?!core$|node-sdk$)', message: 'sdk/* depends on sdk/core only.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Configuration is read here and only here; tests, benchmarks and scripts set up processes.
+    files: ['libs/config/**', 'test/**', 'bench/**', 'scripts/**', '**/*.spec.ts'],
+    rules: { 'no-restricted-properties': 'off' },
+  },
+  {
+    files: ['**/*.spec.ts', 'test/**/*.ts', 'bench/**/*.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off', '@typescript-eslint/no-unsafe-function-type': 'off' },
+  },
+  {
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { globals: { ...globals.node } },
+    rules: { ...tseslint.configs.disableTypeChecked.rules, '@typescript-eslint/no-require-imports': 'off' },
+  },
+);

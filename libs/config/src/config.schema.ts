@@ -1,0 +1,128 @@
+import { z } from 'zod';
+
+/** Parses "10s", "500ms", "5m", "30d" or a bare number of milliseconds. */
+export function parseDurationMs(text: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/.exec(text.trim());
+  if (!match) return undefined;
+  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] ?? 'ms'] ?? 1;
+  return Math.round(Number(match[1]) * factor);
+}
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => {
+      const ms = parseDurationMs(value);
+      if (ms === undefined || ms <= 0) {
+        ctx.addIssue({ code: 'custom', message: `must be a duration such as 500ms, 10s, 5m or 30d (got "${value}")` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+const urlWithProtocols = (protocols: string[]) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === '') return undefined;
+      try {
+        const url = new URL(value);
+        if (!protocols.includes(url.protocol)) throw new Error('protocol');
+        return value;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')} (got "${value}")` });
+        return z.NEVER;
+      }
+    });
+
+const integer = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .default(String(fallback))
+    .transform((value, ctx) => {
+      const n = Number(value);
+      if (!/^\d+$/.test(value.trim()) || !Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `must be an integer from ${min} to ${max} (got "${value}")` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: integer(4000, 0, 65535),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATABASE_URL: urlWithProtocols(['postgres:', 'postgresql:']),
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier')
+    .default('public'),
+  DATA_DIR: z.string().min(1).default('./.switchyard'),
+  REDIS_URL: urlWithProtocols(['redis:', 'rediss:']),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 : _ . -')
+    .default('switchyard:'),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  BODY_LIMIT_BYTES: integer(1_048_576, 1024, 104_857_600),
+  RECONCILE_INTERVAL: duration('10s'),
+  STALE_AFTER: duration('30d'),
+  SWITCHYARD_ADMIN_TOKEN: z.string().min(20, 'must be at least 20 characters').optional(),
+  UI_DIR: z.string().optional(),
+});
+
+type ConfigShape = z.output<typeof configSchema>;
+
+/** The validated configuration: the only place the process environment is read. */
+export interface AppConfig {
+  nodeEnv: ConfigShape['NODE_ENV'];
+  port: number;
+  host: string;
+  database: { url?: string; schema: string; dataDir: string };
+  redis: { url?: string; prefix: string };
+  logLevel: ConfigShape['LOG_LEVEL'];
+  bodyLimitBytes: number;
+  reconcileIntervalMs: number;
+  staleAfterMs: number;
+  adminToken?: string;
+  uiDir?: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: Array<{ variable: string; problem: string }>) {
+    super(`invalid configuration: ${problems.map((p) => `${p.variable} ${p.problem}`).join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: Record<string, string | undefined>): AppConfig {
+  // Empty strings mean "unset": shells and compose files often export VAR= .
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = configSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => ({ variable: String(issue.path[0] ?? '?'), problem: issue.message })));
+  }
+  const c = parsed.data;
+  return {
+    nodeEnv: c.NODE_ENV,
+    port: c.PORT,
+    host: c.HOST,
+    database: { url: c.DATABASE_URL, schema: c.DATABASE_SCHEMA, dataDir: c.DATA_DIR },
+    redis: { url: c.REDIS_URL, prefix: c.REDIS_PREFIX },
+    logLevel: c.LOG_LEVEL,
+    bodyLimitBytes: c.BODY_LIMIT_BYTES,
+    reconcileIntervalMs: c.RECONCILE_INTERVAL,
+    staleAfterMs: c.STALE_AFTER,
+    adminToken: c.SWITCHYARD_ADMIN_TOKEN,
+    uiDir: c.UI_DIR,
+  };
+}
+
+/** The process's configuration, read from its environment once at start-up. */
+export function loadProcessConfig(): AppConfig {
+  return loadConfig(process.env);
+}

@@ -1,0 +1,91 @@
+import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, type ErrorDetail } from './app-error';
+
+export interface ErrorBody {
+  error: { code: string; message: string; details: ErrorDetail[]; requestId: string } & Record<string, unknown>;
+}
+
+const CODE_BY_STATUS: Record<number, string> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  406: 'NOT_ACCEPTABLE',
+  409: 'CONFLICT',
+  412: 'PRECONDITION_FAILED',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  428: 'PRECONDITION_REQUIRED',
+  429: 'TOO_MANY_REQUESTS',
+  503: 'UNAVAILABLE',
+};
+
+interface FastifyLikeError {
+  statusCode?: number;
+  code?: string;
+  message?: string;
+}
+
+/** Maps anything thrown to the one error shape; internals of a 5xx never reach the client. */
+export function toErrorBody(exception: unknown, requestId: string): { status: number; body: ErrorBody; internal: boolean } {
+  if (exception instanceof AppError) {
+    return {
+      status: exception.status,
+      body: { error: { code: exception.code, message: exception.message, details: exception.details, requestId, ...exception.extra } },
+      internal: false,
+    };
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const response = exception.getResponse();
+    const message =
+      typeof response === 'string'
+        ? response
+        : typeof response === 'object' && response && 'message' in response
+          ? String((response as { message: unknown }).message)
+          : exception.message;
+    if (status < 500) {
+      // Nest wraps Fastify's body-parser failures and its own unmatched-route error as HttpExceptions.
+      if (status === 400 && /JSON/.test(message)) {
+        return { status, body: { error: { code: 'MALFORMED_JSON', message: 'the request body is not valid JSON', details: [], requestId } }, internal: false };
+      }
+      const text = status === 404 && message.startsWith('Cannot ') ? `no route matches ${message.slice('Cannot '.length)}` : message;
+      return { status, body: { error: { code: CODE_BY_STATUS[status] ?? 'BAD_REQUEST', message: text, details: [], requestId } }, internal: false };
+    }
+  }
+  const fastifyError = exception as FastifyLikeError;
+  if (typeof fastifyError?.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+    const status = fastifyError.statusCode;
+    const code =
+      fastifyError.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || /JSON/i.test(fastifyError.message ?? '')
+        ? 'MALFORMED_JSON'
+        : (CODE_BY_STATUS[status] ?? 'BAD_REQUEST');
+    const message =
+      status === 413
+        ? 'the request body is larger than the limit'
+        : code === 'MALFORMED_JSON'
+          ? 'the request body is not valid JSON'
+          : (fastifyError.message ?? 'bad request');
+    return { status, body: { error: { code, message, details: [], requestId } }, internal: false };
+  }
+  return {
+    status: 500,
+    body: { error: { code: 'INTERNAL', message: 'an internal error occurred; quote the request id when reporting it', details: [], requestId } },
+    internal: true,
+  };
+}
+
+@Catch()
+export class AppErrorFilter implements ExceptionFilter {
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const { status, body, internal } = toErrorBody(exception, String(request.id));
+    if (internal) request.log.error({ err: exception }, 'unhandled error');
+    if (reply.sent) return;
+    void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
+  }
+}

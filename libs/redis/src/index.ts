@@ -1,0 +1,2 @@
+export { RedisConnections } from './redis-connections.service';
+export { RedisModule } from './redis.module';

@@ -1,0 +1,68 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { APP_CONFIG, type AppConfig } from '@switchyard/config';
+import { LOGGER } from '@switchyard/observability';
+
+/**
+ * The one place Redis connections are made. Commands fail fast while disconnected
+ * (no offline queue) so a lost Redis never stalls a request; ioredis reconnects forever
+ * with a capped backoff, and callers repair state once it is back.
+ */
+@Injectable()
+export class RedisConnections implements OnApplicationShutdown {
+  private readonly clients = new Set<Redis>();
+  private readonly log: Logger;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    this.log = logger.child({ component: 'redis' });
+  }
+
+  /** True when a REDIS_URL is configured; otherwise the in-process store is used. */
+  get enabled(): boolean {
+    return this.config.redis.url !== undefined;
+  }
+
+  get prefix(): string {
+    return this.config.redis.prefix;
+  }
+
+  /** A new connection; `name` shows up in logs and CLIENT LIST. Throws when Redis is not configured. */
+  create(name: string): Redis {
+    const url = this.config.redis.url;
+    if (!url) throw new Error('REDIS_URL is not configured');
+    const client = new Redis(url, {
+      connectionName: `switchyard-${name}`,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectTimeout: 3000,
+      retryStrategy: (attempt) => Math.min(100 * 2 ** Math.min(attempt, 5), 2000),
+    });
+    let down = false;
+    client.on('error', (error: Error) => {
+      // Without a listener ioredis would throw; one line per outage, not per retry.
+      if (!down) this.log.warn({ connection: name, err: error.message }, 'redis connection lost');
+      down = true;
+    });
+    client.on('ready', () => {
+      if (down) this.log.info({ connection: name }, 'redis connection restored');
+      down = false;
+    });
+    this.clients.add(client);
+    return client;
+  }
+
+  /** Whether every connection made so far is ready. */
+  healthy(): boolean {
+    for (const client of this.clients) if (client.status !== 'ready') return false;
+    return true;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all([...this.clients].map((client) => client.quit().catch(() => client.disconnect())));
+    this.clients.clear();
+  }
+}

@@ -1,0 +1,134 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ModuleMetadata } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Redis } from 'ioredis';
+import { loadConfig, type AppConfig } from '@switchyard/config';
+import { createLogger } from '@switchyard/observability';
+import { dropSchema } from '@switchyard/persistence';
+import { createServer } from '../../apps/server/src/create-server';
+import { PrivateRedis, portOpen } from './redis-server';
+
+export type RedisChoice = 'auto' | 'none' | { url: string };
+
+export interface TestServerOptions {
+  /** 'auto': REDIS_URL, else the machine's 127.0.0.1:6379, else a private redis-server. */
+  redis?: RedisChoice;
+  /** Share one database with another test server (replicas): pass its `database`. */
+  database?: TestDatabase;
+  env?: Record<string, string>;
+  modules?: NonNullable<ModuleMetadata['imports']>;
+}
+
+export interface TestDatabase {
+  url?: string;
+  schema: string;
+  dataDir: string;
+  owned: boolean;
+}
+
+export interface TestServer {
+  app: NestFastifyApplication;
+  url: string;
+  config: AppConfig;
+  database: TestDatabase;
+  redisUrl?: string;
+  close(): Promise<void>;
+}
+
+const env = process.env;
+
+/** A fresh database for one suite: its own schema on PostgreSQL, its own directory for PGlite. */
+export function newTestDatabase(): TestDatabase {
+  const suffix = randomBytes(5).toString('hex');
+  return {
+    url: env.DATABASE_URL || undefined,
+    schema: env.DATABASE_URL ? `t_${suffix}` : 'public',
+    dataDir: mkdtempSync(join(tmpdir(), 'switchyard-test-')),
+    owned: true,
+  };
+}
+
+let privateRedis: PrivateRedis | undefined;
+
+export async function resolveRedisUrl(choice: RedisChoice = 'auto'): Promise<string | undefined> {
+  if (choice === 'none') return undefined;
+  if (typeof choice === 'object') return choice.url;
+  if (env.REDIS_URL) return env.REDIS_URL;
+  if (await portOpen(6379)) return 'redis://127.0.0.1:6379';
+  privateRedis ??= await PrivateRedis.start();
+  return privateRedis.url;
+}
+
+/** Starts the real server in-process on a free port, with its own schema and Redis key prefix. */
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const database = options.database ? { ...options.database, owned: false } : newTestDatabase();
+  const redisUrl = await resolveRedisUrl(options.redis);
+  const prefix = options.env?.REDIS_PREFIX ?? `test:${randomBytes(5).toString('hex')}:`;
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: env.TEST_LOG_LEVEL ?? 'silent',
+    DATABASE_URL: database.url,
+    DATABASE_SCHEMA: database.schema,
+    DATA_DIR: database.dataDir,
+    REDIS_URL: redisUrl,
+    REDIS_PREFIX: prefix,
+    ...options.env,
+  });
+  const app = await createServer(config, createLogger(config.logLevel), options.modules ?? []);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  return {
+    app,
+    url,
+    config,
+    database,
+    redisUrl,
+    async close() {
+      await app.close();
+      if (database.owned) {
+        if (database.url) await dropSchema(database.url, database.schema);
+        rmSync(database.dataDir, { recursive: true, force: true });
+      }
+      if (redisUrl) await deleteKeys(redisUrl, prefix);
+    },
+  };
+}
+
+async function deleteKeys(url: string, prefix: string): Promise<void> {
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: () => null });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      if (keys.length) await client.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } catch {
+    // Redis may be the one the test killed; nothing to clean then.
+  } finally {
+    client.disconnect();
+  }
+}
+
+export async function stopPrivateRedis(): Promise<void> {
+  await privateRedis?.stop();
+  privateRedis = undefined;
+}
+
+/** Polls a condition until it holds (for state with no event to await, like readiness). */
+export async function waitFor<T>(probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}

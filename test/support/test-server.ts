@@ -35,6 +35,8 @@ export interface TestServer {
   config: AppConfig;
   database: TestDatabase;
   redisUrl?: string;
+  /** Bearer secret with scope `admin` (SWITCHYARD_ADMIN_TOKEN of this server). */
+  adminToken: string;
   close(): Promise<void>;
 }
 
@@ -67,6 +69,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const database = options.database ? { ...options.database, owned: false } : newTestDatabase();
   const redisUrl = await resolveRedisUrl(options.redis);
   const prefix = options.env?.REDIS_PREFIX ?? `test:${randomBytes(5).toString('hex')}:`;
+  const adminToken = options.env?.SWITCHYARD_ADMIN_TOKEN ?? `sy_test_${randomBytes(18).toString('base64url')}`;
   const config = loadConfig({
     NODE_ENV: 'test',
     PORT: '0',
@@ -77,6 +80,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     DATA_DIR: database.dataDir,
     REDIS_URL: redisUrl,
     REDIS_PREFIX: prefix,
+    SWITCHYARD_ADMIN_TOKEN: adminToken,
     ...options.env,
   });
   const app = await createServer(config, createLogger(config.logLevel), options.modules ?? []);
@@ -88,6 +92,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     config,
     database,
     redisUrl,
+    adminToken,
     async close() {
       await app.close();
       if (database.owned) {

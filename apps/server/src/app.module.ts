@@ -1,11 +1,15 @@
 import { Module, type DynamicModule, type ModuleMetadata } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { AuditModule } from '@switchyard/audit';
+import { AuthModule } from '@switchyard/auth';
 import { ConfigModule, type AppConfig } from '@switchyard/config';
 import { ObservabilityModule } from '@switchyard/observability';
 import { PersistenceModule } from '@switchyard/persistence';
 import { RedisModule } from '@switchyard/redis';
 import { HealthModule } from './health/health.module';
+import { AuditLogModule } from './audit/audit-log.module';
 import { InstallationModule } from './installation/installation.module';
+import { TokensModule } from './tokens/tokens.module';
 
 @Module({})
 export class AppModule {
@@ -18,6 +22,10 @@ export class AppModule {
         ObservabilityModule.forRoot(logger),
         PersistenceModule.forRoot([]),
         RedisModule,
+        AuditModule,
+        AuthModule,
+        TokensModule,
+        AuditLogModule,
         HealthModule,
         InstallationModule,
         ...extra,

@@ -1,6 +1,7 @@
 import { json } from '../../support/http';
 import { Body, Controller, Get, Module, Param, Post } from '@nestjs/common';
 import { Type } from 'class-transformer';
+import { Public } from '@switchyard/auth';
 import { IsIn, IsInt, IsString, ValidateNested } from 'class-validator';
 import { startTestServer, type TestServer } from '../../support/test-server';
 
@@ -16,6 +17,7 @@ class BodyProbe {
   @ValidateNested({ each: true }) @Type(() => RuleProbe) rules!: RuleProbe[];
 }
 
+@Public()
 @Controller('probe')
 class ProbeController {
   @Post('validate')

@@ -1,5 +1,6 @@
 import { Controller, Get, Header, Res, type OnModuleInit } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import { Public } from '@switchyard/auth';
 import type { FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 import { MetricsService } from '@switchyard/observability';
@@ -9,6 +10,7 @@ import { RedisConnections } from '@switchyard/redis';
 type PartState = 'up' | 'down' | 'disabled';
 
 @ApiExcludeController()
+@Public()
 @Controller()
 export class HealthController implements OnModuleInit {
   private probe?: Redis;

@@ -1,5 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Public } from '@switchyard/auth';
 import { InstallationService } from './installation.service';
 
 @ApiTags('system')
@@ -8,6 +9,7 @@ export class InstallationController {
   constructor(private readonly installation: InstallationService) {}
 
   @Get()
+  @Public()
   @ApiOkResponse({ description: 'This installation’s id and the server version' })
   get(): { installationId: string; version: string } {
     return { installationId: this.installation.installationId(), version: SERVER_VERSION };

@@ -1,0 +1,98 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { Database } from '@switchyard/persistence';
+
+export interface AuditEventInput {
+  actor: string;
+  action: string;
+  target: string;
+  environment?: string;
+  before?: unknown;
+  after?: unknown;
+  meta?: Record<string, unknown>;
+}
+
+export interface AuditEvent {
+  id: string;
+  at: string;
+  actor: string;
+  action: string;
+  target: string;
+  environment: string | null;
+  before: unknown;
+  after: unknown;
+  meta: Record<string, unknown>;
+}
+
+export interface AuditQuery {
+  target?: string;
+  actor?: string;
+  action?: string;
+  environment?: string;
+  since?: Date;
+  until?: Date;
+  /** Opaque cursor from a previous page: the last event id seen. */
+  cursor?: string;
+  limit: number;
+}
+
+interface AuditRow {
+  id: string;
+  at: Date;
+  actor: string;
+  action: string;
+  target: string;
+  environment: string | null;
+  before: unknown;
+  after: unknown;
+  meta: Record<string, unknown>;
+}
+
+@Injectable()
+export class AuditService {
+  constructor(private readonly db: Database) {}
+
+  /** Writes inside the caller's transaction, so the change and its audit event commit together. */
+  async record(manager: EntityManager, event: AuditEventInput): Promise<void> {
+    await manager.query(
+      `INSERT INTO audit_events (actor, action, target, environment, before, after, meta) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [
+        event.actor,
+        event.action,
+        event.target,
+        event.environment ?? null,
+        event.before === undefined ? null : JSON.stringify(event.before),
+        event.after === undefined ? null : JSON.stringify(event.after),
+        JSON.stringify(event.meta ?? {}),
+      ],
+    );
+  }
+
+  /** Newest first, paginated by id cursor so pages stay stable while events keep arriving. */
+  async list(query: AuditQuery): Promise<{ items: AuditEvent[]; nextCursor: string | null }> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: string, value: unknown) => {
+      params.push(value);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
+    if (query.target) add('target = ?', query.target);
+    if (query.actor) add('actor = ?', query.actor);
+    if (query.action) add('action = ?', query.action);
+    if (query.environment) add('environment = ?', query.environment);
+    if (query.since) add('at >= ?', query.since.toISOString());
+    if (query.until) add('at < ?', query.until.toISOString());
+    if (query.cursor) add('id < ?', query.cursor);
+    params.push(query.limit + 1);
+    const rows = await this.db.query<AuditRow>(
+      `SELECT id::text AS id, at, actor, action, target, environment, before, after, meta FROM audit_events
+       ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${params.length}`,
+      params,
+    );
+    const page = rows.slice(0, query.limit);
+    return {
+      items: page.map((row) => ({ ...row, id: String(row.id), at: new Date(row.at).toISOString() })),
+      nextCursor: rows.length > query.limit ? String(page[page.length - 1].id) : null,
+    };
+  }
+}

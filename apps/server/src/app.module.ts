@@ -6,8 +6,11 @@ import { ConfigModule, type AppConfig } from '@switchyard/config';
 import { ObservabilityModule } from '@switchyard/observability';
 import { PersistenceModule } from '@switchyard/persistence';
 import { RedisModule } from '@switchyard/redis';
+import { StoreModule } from '@switchyard/store';
 import { HealthModule } from './health/health.module';
 import { AuditLogModule } from './audit/audit-log.module';
+import { DeployApiModule } from './deploy/deploy-api.module';
+import { FlagsApiModule } from './flags/flags-api.module';
 import { InstallationModule } from './installation/installation.module';
 import { TokensModule } from './tokens/tokens.module';
 
@@ -23,11 +26,14 @@ export class AppModule {
         PersistenceModule.forRoot([]),
         RedisModule,
         AuditModule,
+        StoreModule,
+        FlagsApiModule,
         AuthModule,
         TokensModule,
         AuditLogModule,
         HealthModule,
         InstallationModule,
+        DeployApiModule,
         ...extra,
       ],
     };

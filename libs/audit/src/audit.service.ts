@@ -54,18 +54,15 @@ export class AuditService {
 
   /** Writes inside the caller's transaction, so the change and its audit event commit together. */
   async record(manager: EntityManager, event: AuditEventInput): Promise<void> {
-    await manager.query(
-      `INSERT INTO audit_events (actor, action, target, environment, before, after, meta) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [
-        event.actor,
-        event.action,
-        event.target,
-        event.environment ?? null,
-        event.before === undefined ? null : JSON.stringify(event.before),
-        event.after === undefined ? null : JSON.stringify(event.after),
-        JSON.stringify(event.meta ?? {}),
-      ],
-    );
+    await manager.query(`INSERT INTO audit_events (actor, action, target, environment, before, after, meta) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
+      event.actor,
+      event.action,
+      event.target,
+      event.environment ?? null,
+      event.before === undefined ? null : JSON.stringify(event.before),
+      event.after === undefined ? null : JSON.stringify(event.after),
+      JSON.stringify(event.meta ?? {}),
+    ]);
   }
 
   /** Newest first, paginated by id cursor so pages stay stable while events keep arriving. */

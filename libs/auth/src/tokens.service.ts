@@ -136,7 +136,13 @@ export class TokensService implements OnApplicationBootstrap {
     });
   }
 
-  private async insert(manager: { query: (sql: string, params: unknown[]) => Promise<unknown> }, name: string, secret: string, scopes: string[], createdBy: string): Promise<string> {
+  private async insert(
+    manager: { query: (sql: string, params: unknown[]) => Promise<unknown> },
+    name: string,
+    secret: string,
+    scopes: string[],
+    createdBy: string,
+  ): Promise<string> {
     const id = randomUUID();
     await manager.query('INSERT INTO api_tokens (id, name, token_hash, token_prefix, scopes, created_by) VALUES ($1, $2, $3, $4, $5, $6)', [
       id,

@@ -9,6 +9,9 @@ export class AuditQueryDto {
   @ApiPropertyOptional({ example: 'production' }) @IsOptional() @IsString() @MaxLength(64) environment?: string;
   @ApiPropertyOptional({ description: 'ISO-8601 lower bound (inclusive)' }) @IsOptional() @IsISO8601() since?: string;
   @ApiPropertyOptional({ description: 'ISO-8601 upper bound (exclusive)' }) @IsOptional() @IsISO8601() until?: string;
-  @ApiPropertyOptional({ description: 'nextCursor from the previous page' }) @IsOptional() @Matches(/^\d{1,19}$/, { message: 'must be a cursor returned by a previous page' }) cursor?: string;
+  @ApiPropertyOptional({ description: 'nextCursor from the previous page' })
+  @IsOptional()
+  @Matches(/^\d{1,19}$/, { message: 'must be a cursor returned by a previous page' })
+  cursor?: string;
   @ApiPropertyOptional({ default: 50, maximum: 500 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;
 }

@@ -1,0 +1,174 @@
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, ParseIntPipe, Patch, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { CurrentPrincipal, Scopes, type Principal } from '@switchyard/auth';
+import {
+  FlagsService,
+  createFlagSchema,
+  environmentConfigPatchSchema,
+  openApiSchema,
+  parseBody,
+  toggleSchema,
+  updateFlagSchema,
+  type FlagSummary,
+  type FlagVersionView,
+  type FlagView,
+} from '@switchyard/flags';
+import { etagOf, writeContext } from './write-context';
+
+type RequestHeaders = Record<string, string | string[] | undefined>;
+
+const IF_MATCH = { name: 'If-Match', required: false, description: 'The flag’s ETag; a stale value gets 409 with currentVersion' };
+const CONFIRM = {
+  name: 'X-Switchyard-Confirm',
+  required: false,
+  description: 'Comma-separated environments confirmed for this change (required for environments that need confirmation, e.g. production)',
+};
+
+@ApiTags('flags')
+@ApiBearerAuth()
+@Controller('api/v1/flags')
+export class FlagsController {
+  constructor(private readonly flags: FlagsService) {}
+
+  @Get()
+  @Scopes('flags:read')
+  @ApiQuery({ name: 'search', required: false })
+  @ApiQuery({ name: 'tag', required: false })
+  @ApiQuery({ name: 'owner', required: false })
+  @ApiQuery({ name: 'stale', required: false, enum: ['true', 'false'] })
+  @ApiQuery({ name: 'archived', required: false, enum: ['true', 'false'] })
+  async list(
+    @Query('search') search?: string,
+    @Query('tag') tag?: string,
+    @Query('owner') owner?: string,
+    @Query('stale') stale?: string,
+    @Query('archived') archived?: string,
+  ): Promise<{ items: FlagSummary[] }> {
+    return { items: await this.flags.listFlags({ search, tag, owner, stale: bool(stale), archived: bool(archived) }) };
+  }
+
+  @Post()
+  @Scopes('flags:write')
+  @ApiBody({ schema: openApiSchema(createFlagSchema) })
+  async create(
+    @Body() body: unknown,
+    @CurrentPrincipal() principal: Principal,
+    @Headers() headers: RequestHeaders,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<FlagView> {
+    const flag = await this.flags.createFlag(parseBody(createFlagSchema, body), writeContext(principal, headers));
+    void reply.header('etag', etagOf(flag.version));
+    return flag;
+  }
+
+  @Get(':key')
+  @Scopes('flags:read')
+  async get(@Param('key') key: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<FlagView> {
+    return withEtag(reply, await this.flags.getFlag(key));
+  }
+
+  @Patch(':key')
+  @Scopes('flags:write')
+  @ApiHeader(IF_MATCH)
+  @ApiHeader(CONFIRM)
+  @ApiBody({ schema: openApiSchema(updateFlagSchema) })
+  async update(
+    @Param('key') key: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() principal: Principal,
+    @Headers() headers: RequestHeaders,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return withEtag(reply, await this.flags.updateFlag(key, parseBody(updateFlagSchema, body), writeContext(principal, headers)));
+  }
+
+  @Delete(':key')
+  @Scopes('flags:write')
+  @ApiOperation({ summary: 'Archive a flag (it leaves every snapshot; history is kept)' })
+  @ApiHeader(IF_MATCH)
+  @ApiHeader(CONFIRM)
+  async archive(
+    @Param('key') key: string,
+    @CurrentPrincipal() principal: Principal,
+    @Headers() headers: RequestHeaders,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return withEtag(reply, await this.flags.archiveFlag(key, writeContext(principal, headers)));
+  }
+
+  @Patch(':key/environments/:environment')
+  @Scopes('flags:write')
+  @ApiOperation({ summary: 'Change a flag’s targeting in one environment: enabled, rules, default, off variant' })
+  @ApiHeader(IF_MATCH)
+  @ApiHeader(CONFIRM)
+  @ApiBody({ schema: openApiSchema(environmentConfigPatchSchema) })
+  async patchEnvironment(
+    @Param('key') key: string,
+    @Param('environment') environment: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() principal: Principal,
+    @Headers() headers: RequestHeaders,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<FlagView> {
+    return withEtag(
+      reply,
+      await this.flags.patchEnvironment(key, environment, parseBody(environmentConfigPatchSchema, body), writeContext(principal, headers)),
+    );
+  }
+
+  @Post(':key/environments/:environment/toggle')
+  @HttpCode(200)
+  @Scopes('flags:write')
+  @ApiOperation({ summary: 'Turn a flag on or off in one environment (flips it when "enabled" is omitted)' })
+  @ApiHeader(IF_MATCH)
+  @ApiHeader(CONFIRM)
+  @ApiBody({ schema: openApiSchema(toggleSchema), required: false })
+  async toggle(
+    @Param('key') key: string,
+    @Param('environment') environment: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() principal: Principal,
+    @Headers() headers: RequestHeaders,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<FlagView> {
+    const { enabled } = parseBody(toggleSchema, body ?? {});
+    return withEtag(reply, await this.flags.toggle(key, environment, enabled, writeContext(principal, headers)));
+  }
+
+  @Get(':key/versions')
+  @Scopes('flags:read')
+  async versions(@Param('key') key: string): Promise<{ items: FlagVersionView[] }> {
+    return { items: await this.flags.versions(key) };
+  }
+
+  @Get(':key/versions/:version')
+  @Scopes('flags:read')
+  version(@Param('key') key: string, @Param('version', ParseIntPipe) version: number): Promise<FlagVersionView> {
+    return this.flags.version(key, version);
+  }
+
+  @Post(':key/versions/:version/restore')
+  @HttpCode(200)
+  @Scopes('flags:write')
+  @ApiHeader(IF_MATCH)
+  @ApiHeader(CONFIRM)
+  async restore(
+    @Param('key') key: string,
+    @Param('version', ParseIntPipe) version: number,
+    @CurrentPrincipal() principal: Principal,
+    @Headers() headers: RequestHeaders,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<FlagView> {
+    return withEtag(reply, await this.flags.restore(key, version, writeContext(principal, headers)));
+  }
+}
+
+function withEtag<T extends { version: number }>(reply: FastifyReply, value: T): T {
+  void reply.header('etag', etagOf(value.version));
+  return value;
+}
+
+function bool(value: string | undefined): boolean | undefined {
+  return value === undefined ? undefined : value === 'true';
+}

@@ -1,0 +1,27 @@
+import { ValidationFailedError } from '@switchyard/errors';
+import { actorOf, type Principal } from '@switchyard/auth';
+import type { WriteContext } from '@switchyard/flags';
+
+type Headers = Record<string, string | string[] | undefined>;
+
+const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
+
+/** `If-Match: "7"` (or 7, or W/"7") → 7. A malformed header is a 400, not a silent overwrite. */
+export function ifMatchOf(headers: Headers): number | undefined {
+  const raw = first(headers['if-match']);
+  if (raw === undefined || raw.trim() === '*') return undefined;
+  const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(raw);
+  if (!match) throw new ValidationFailedError([{ path: 'If-Match', problem: 'must be the ETag of the resource, e.g. "7"' }]);
+  return Number(match[1]);
+}
+
+export function writeContext(principal: Principal, headers: Headers): WriteContext {
+  const confirm = first(headers['x-switchyard-confirm']);
+  return {
+    actor: actorOf(principal),
+    ifMatch: ifMatchOf(headers),
+    confirmed: confirm ? confirm.split(',').map((env) => env.trim()) : [],
+  };
+}
+
+export const etagOf = (version: number) => `"${version}"`;

@@ -1,0 +1,530 @@
+import { randomBytes } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { validateFlagConfig, validateSegment, type FlagType, type Rule, type Serve } from '@switchyard/core';
+import { AuditService } from '@switchyard/audit';
+import { APP_CONFIG, type AppConfig } from '@switchyard/config';
+import { AppError, ConflictError, NotFoundError, ValidationFailedError, type ErrorDetail } from '@switchyard/errors';
+import { Database } from '@switchyard/persistence';
+import { SnapshotPublisher, type EnvironmentChange } from '@switchyard/store';
+import type {
+  CreateEnvironmentInput,
+  CreateFlagInput,
+  CreateSegmentInput,
+  EnvironmentConfigPatch,
+  UpdateEnvironmentInput,
+  UpdateFlagInput,
+  UpdateSegmentInput,
+} from './flag.schemas';
+import type { EnvironmentView, FlagSummary, FlagVersionView, FlagView, SegmentView, StoredConfig } from './flag.types';
+import { FlagsRepository } from './flags.repository';
+
+/** Who is writing, and which confirmation-guarded environments they confirmed (X-Switchyard-Confirm). */
+export interface WriteContext {
+  actor: string;
+  confirmed?: string[];
+  /** The version the caller last saw (If-Match); a different current version is a 409. */
+  ifMatch?: number;
+}
+
+export interface FlagListFilter {
+  search?: string;
+  tag?: string;
+  owner?: string;
+  stale?: boolean;
+  archived?: boolean;
+}
+
+export class ConfirmationRequiredError extends AppError {
+  constructor(environments: string[]) {
+    super('CONFIRMATION_REQUIRED', `changes to ${environments.join(', ')} must be confirmed: send X-Switchyard-Confirm: ${environments.join(',')}`, 428, [
+      { path: 'environment', problem: `${environments.join(', ')} requires confirmation` },
+    ]);
+  }
+}
+
+const newId = () => randomBytes(6).toString('base64url');
+
+/**
+ * Flags, segments and environments. Every write is one transaction holding the change, a version
+ * row and an audit event; the touched environments' snapshot versions are bumped in it, and the new
+ * snapshots are published after commit.
+ */
+@Injectable()
+export class FlagsService {
+  constructor(
+    private readonly db: Database,
+    private readonly repo: FlagsRepository,
+    private readonly audit: AuditService,
+    private readonly publisher: SnapshotPublisher,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  // ---- environments -------------------------------------------------------------------------
+
+  environments(): Promise<EnvironmentView[]> {
+    return this.repo.environments(this.db.manager);
+  }
+
+  async createEnvironment(input: CreateEnvironmentInput, ctx: WriteContext): Promise<EnvironmentView> {
+    return this.write(async (m) => {
+      const existing = await this.repo.environments(m);
+      if (existing.some((env) => env.key === input.key)) throw new ConflictError(`environment "${input.key}" already exists`);
+      await m.query('INSERT INTO environments (key, name, requires_confirmation, position) VALUES ($1, $2, $3, $4)', [
+        input.key,
+        input.name ?? input.key,
+        input.requiresConfirmation ?? false,
+        existing.length,
+      ]);
+      // Every existing flag gets a disabled configuration there, so snapshots are complete.
+      const flags = await this.repo.listFlags(m, true);
+      for (const flag of flags) await this.repo.upsertFlagEnvironment(m, flag.key, input.key, defaultConfig(flag.type, flag.variants));
+      const versions = await this.repo.bumpEnvironments(m, [input.key]);
+      const created = (await this.repo.environments(m)).find((env) => env.key === input.key)!;
+      await this.audit.record(m, {
+        actor: ctx.actor,
+        action: 'environment.created',
+        target: `environment:${input.key}`,
+        environment: input.key,
+        after: created,
+      });
+      return { result: created, changes: [{ environment: input.key, version: versions.get(input.key)!, flagKeys: flags.map((f) => f.key), segmentKeys: [] }] };
+    });
+  }
+
+  async updateEnvironment(key: string, input: UpdateEnvironmentInput, ctx: WriteContext): Promise<EnvironmentView> {
+    return this.write(async (m) => {
+      const before = (await this.repo.environments(m)).find((env) => env.key === key);
+      if (!before) throw new NotFoundError('environment', key);
+      await m.query('UPDATE environments SET name = $2, requires_confirmation = $3 WHERE key = $1', [
+        key,
+        input.name ?? before.name,
+        input.requiresConfirmation ?? before.requiresConfirmation,
+      ]);
+      const after = (await this.repo.environments(m)).find((env) => env.key === key)!;
+      await this.audit.record(m, { actor: ctx.actor, action: 'environment.updated', target: `environment:${key}`, environment: key, before, after });
+      return { result: after, changes: [] };
+    });
+  }
+
+  // ---- flags ---------------------------------------------------------------------------------
+
+  async listFlags(filter: FlagListFilter = {}): Promise<FlagSummary[]> {
+    let flags: FlagSummary[] = await this.repo.listFlags(this.db.manager, filter.archived ?? false);
+    if (filter.archived) flags = flags.filter((flag) => flag.archived);
+    if (filter.search) {
+      const needle = filter.search.toLowerCase();
+      flags = flags.filter((flag) => flag.key.includes(needle) || flag.name.toLowerCase().includes(needle) || flag.description.toLowerCase().includes(needle));
+    }
+    if (filter.tag) flags = flags.filter((flag) => flag.tags.includes(filter.tag!));
+    if (filter.owner) flags = flags.filter((flag) => flag.owner === filter.owner);
+    if (filter.stale !== undefined) {
+      const marked = await this.markStale(flags);
+      flags = marked.filter((flag) => Boolean(flag.stale) === filter.stale);
+    }
+    return flags;
+  }
+
+  async getFlag(key: string): Promise<FlagView> {
+    const flag = await this.repo.findFlag(this.db.manager, key);
+    if (!flag) throw new NotFoundError('flag', key);
+    return flag;
+  }
+
+  async createFlag(input: CreateFlagInput, ctx: WriteContext): Promise<FlagView> {
+    const type = input.type as FlagType;
+    const variants = input.variants ?? (type === 'boolean' ? { on: true, off: false } : undefined);
+    if (!variants || Object.keys(variants).length === 0)
+      throw new ValidationFailedError([{ path: 'variants', problem: `a ${type} flag needs at least one variant` }]);
+    return this.write(async (m) => {
+      if (await this.repo.findFlag(m, input.key))
+        throw new ConflictError(`flag "${input.key}" already exists`, {}, [{ path: 'key', problem: 'is already taken' }]);
+      const environments = await this.repo.environments(m);
+      const known = new Set(environments.map((env) => env.key));
+      const unknown = Object.keys(input.environments ?? {}).filter((env) => !known.has(env));
+      if (unknown.length) throw new ValidationFailedError(unknown.map((env) => ({ path: `environments.${env}`, problem: 'is not an environment' })));
+      const segments = await this.repo.segmentKeys(m);
+      const configs = new Map<string, StoredConfig>();
+      const problems: ErrorDetail[] = [];
+      for (const env of environments) {
+        const config = applyPatch(defaultConfig(type, variants), input.environments?.[env.key] ?? {}, undefined);
+        problems.push(...this.problems(input.key, type, variants, config, segments, `environments.${env.key}.`));
+        configs.set(env.key, config);
+      }
+      if (problems.length) throw new ValidationFailedError(problems);
+      await this.repo.insertFlag(m, {
+        key: input.key,
+        name: input.name ?? input.key,
+        description: input.description ?? '',
+        tags: input.tags ?? [],
+        owner: input.owner ?? null,
+        type,
+        variants,
+      });
+      for (const [env, config] of configs) await this.repo.upsertFlagEnvironment(m, input.key, env, config);
+      const flag = (await this.repo.findFlag(m, input.key))!;
+      await this.repo.insertFlagVersion(m, flag, ctx.actor);
+      await this.audit.record(m, { actor: ctx.actor, action: 'flag.created', target: `flag:${flag.key}`, after: flag });
+      return {
+        result: flag,
+        changes: await this.bumpAll(
+          m,
+          environments.map((e) => e.key),
+          [flag.key],
+          [],
+        ),
+      };
+    });
+  }
+
+  async updateFlag(key: string, input: UpdateFlagInput, ctx: WriteContext): Promise<FlagView> {
+    return this.write(async (m) => {
+      const before = await this.lockForWrite(m, key, ctx);
+      const next: FlagView = {
+        ...before,
+        name: input.name ?? before.name,
+        description: input.description ?? before.description,
+        tags: input.tags ?? before.tags,
+        owner: input.owner === undefined ? before.owner : input.owner,
+        variants: input.variants ?? before.variants,
+        archived: input.archived ?? before.archived,
+      };
+      if (input.variants) {
+        if (Object.keys(input.variants).length === 0) throw new ValidationFailedError([{ path: 'variants', problem: 'must have at least one variant' }]);
+        const segments = await this.repo.segmentKeys(m);
+        const problems = Object.entries(before.environments).flatMap(([env, config]) =>
+          this.problems(key, before.type, next.variants, config, segments, `environments.${env}.`),
+        );
+        if (problems.length)
+          throw new ValidationFailedError(problems, `the new variants do not fit the current targeting: ${problems[0].path}: ${problems[0].problem}`);
+      }
+      const snapshotRelevant = input.variants !== undefined || (input.archived !== undefined && input.archived !== before.archived);
+      if (snapshotRelevant) this.requireConfirmation(await this.repo.environments(m), Object.keys(before.environments), ctx);
+      await this.repo.updateFlagDefinition(m, next);
+      const after = (await this.repo.findFlag(m, key))!;
+      await this.repo.insertFlagVersion(m, after, ctx.actor);
+      const action =
+        input.archived === true && !before.archived ? 'flag.archived' : input.archived === false && before.archived ? 'flag.unarchived' : 'flag.updated';
+      await this.audit.record(m, { actor: ctx.actor, action, target: `flag:${key}`, before: definitionOf(before), after: definitionOf(after) });
+      const changes = snapshotRelevant ? await this.bumpAll(m, Object.keys(after.environments), [key], []) : [];
+      return { result: after, changes };
+    });
+  }
+
+  archiveFlag(key: string, ctx: WriteContext): Promise<FlagView> {
+    return this.updateFlag(key, { archived: true }, ctx);
+  }
+
+  async patchEnvironment(key: string, environment: string, patch: EnvironmentConfigPatch, ctx: WriteContext): Promise<FlagView> {
+    return this.write(async (m) => {
+      const before = await this.lockForWrite(m, key, ctx);
+      const envs = await this.repo.environments(m);
+      const current = before.environments[environment];
+      if (!current || !envs.some((env) => env.key === environment)) throw new NotFoundError('environment', environment);
+      this.requireConfirmation(envs, [environment], ctx);
+      const config = applyPatch(stored(current), patch, stored(current));
+      const problems = this.problems(key, before.type, before.variants, config, await this.repo.segmentKeys(m), '');
+      if (problems.length) throw new ValidationFailedError(problems);
+      const action =
+        patch.enabled !== undefined && patch.enabled !== current.enabled && Object.keys(patch).length === 1 ? 'flag.toggled' : 'flag.environment.updated';
+      return this.saveEnvironmentConfig(m, before, environment, config, ctx, action);
+    });
+  }
+
+  async toggle(key: string, environment: string, enabled: boolean | undefined, ctx: WriteContext): Promise<FlagView> {
+    return this.write(async (m) => {
+      const before = await this.lockForWrite(m, key, ctx);
+      const envs = await this.repo.environments(m);
+      const current = before.environments[environment];
+      if (!current || !envs.some((env) => env.key === environment)) throw new NotFoundError('environment', environment);
+      this.requireConfirmation(envs, [environment], ctx);
+      const config = { ...stored(current), enabled: enabled ?? !current.enabled };
+      return this.saveEnvironmentConfig(m, before, environment, config, ctx, 'flag.toggled');
+    });
+  }
+
+  async versions(key: string): Promise<FlagVersionView[]> {
+    await this.getFlag(key);
+    const rows = await this.repo.flagVersions(this.db.manager, key);
+    return rows.map((row) => ({ version: row.version, actor: row.actor, createdAt: new Date(row.created_at).toISOString(), definition: row.definition }));
+  }
+
+  async version(key: string, version: number): Promise<FlagVersionView> {
+    const row = await this.repo.flagVersion(this.db.manager, key, version);
+    if (!row) throw new NotFoundError('flag version', `${key}@${version}`);
+    return { version: row.version, actor: row.actor, createdAt: new Date(row.created_at).toISOString(), definition: row.definition };
+  }
+
+  /** Writes an earlier version's definition and targeting as a new version (history is never rewritten). */
+  async restore(key: string, version: number, ctx: WriteContext): Promise<FlagView> {
+    return this.write(async (m) => {
+      const before = await this.lockForWrite(m, key, ctx);
+      const old = await this.repo.flagVersion(m, key, version);
+      if (!old) throw new NotFoundError('flag version', `${key}@${version}`);
+      const envs = await this.repo.environments(m);
+      const target = old.definition;
+      const segments = await this.repo.segmentKeys(m);
+      const changedEnvs = envs
+        .map((env) => env.key)
+        .filter(
+          (env) =>
+            target.environments[env] &&
+            JSON.stringify(stored(target.environments[env])) !== JSON.stringify(before.environments[env] && stored(before.environments[env])),
+        );
+      this.requireConfirmation(envs, changedEnvs, ctx);
+      const problems = changedEnvs.flatMap((env) =>
+        this.problems(key, before.type, target.variants, stored(target.environments[env]), segments, `environments.${env}.`),
+      );
+      if (problems.length) throw new ValidationFailedError(problems, `version ${version} cannot be restored: ${problems[0].path}: ${problems[0].problem}`);
+      await this.repo.updateFlagDefinition(m, {
+        ...before,
+        name: target.name,
+        description: target.description,
+        tags: target.tags,
+        owner: target.owner,
+        variants: target.variants,
+        archived: false,
+      });
+      for (const env of changedEnvs) await this.repo.upsertFlagEnvironment(m, key, env, stored(target.environments[env]));
+      const after = (await this.repo.findFlag(m, key))!;
+      await this.repo.insertFlagVersion(m, after, ctx.actor);
+      await this.audit.record(m, { actor: ctx.actor, action: 'flag.restored', target: `flag:${key}`, before, after, meta: { restoredVersion: version } });
+      return {
+        result: after,
+        changes: await this.bumpAll(
+          m,
+          envs.map((e) => e.key),
+          [key],
+          [],
+        ),
+      };
+    });
+  }
+
+  // ---- segments ------------------------------------------------------------------------------
+
+  segments(): Promise<SegmentView[]> {
+    return this.repo.segments(this.db.manager);
+  }
+
+  async getSegment(key: string): Promise<SegmentView> {
+    const segment = await this.repo.findSegment(this.db.manager, key);
+    if (!segment) throw new NotFoundError('segment', key);
+    return segment;
+  }
+
+  async createSegment(input: CreateSegmentInput, ctx: WriteContext): Promise<SegmentView> {
+    return this.write(async (m) => {
+      if (await this.repo.findSegment(m, input.key))
+        throw new ConflictError(`segment "${input.key}" already exists`, {}, [{ path: 'key', problem: 'is already taken' }]);
+      const segment = { key: input.key, conditions: input.conditions as SegmentView['conditions'] };
+      await this.validateSegmentOrThrow(m, segment);
+      await this.repo.insertSegment(m, { ...segment, name: input.name ?? input.key, description: input.description ?? '' });
+      const created = (await this.repo.findSegment(m, input.key))!;
+      await this.repo.insertSegmentVersion(m, created, ctx.actor);
+      await this.audit.record(m, { actor: ctx.actor, action: 'segment.created', target: `segment:${input.key}`, after: created });
+      const envs = await this.repo.environments(m);
+      return {
+        result: created,
+        changes: await this.bumpAll(
+          m,
+          envs.map((e) => e.key),
+          [],
+          [input.key],
+        ),
+      };
+    });
+  }
+
+  async updateSegment(key: string, input: UpdateSegmentInput, ctx: WriteContext): Promise<SegmentView> {
+    return this.write(async (m) => {
+      const before = await this.repo.findSegment(m, key, true);
+      if (!before) throw new NotFoundError('segment', key);
+      if (ctx.ifMatch !== undefined && ctx.ifMatch !== before.version) throw staleVersion('segment', key, before.version, ctx.ifMatch);
+      const next: SegmentView = {
+        ...before,
+        name: input.name ?? before.name,
+        description: input.description ?? before.description,
+        conditions: (input.conditions as SegmentView['conditions']) ?? before.conditions,
+      };
+      const envs = await this.repo.environments(m);
+      if (input.conditions) {
+        await this.validateSegmentOrThrow(m, next);
+        // A segment change changes every flag using it, so it needs the same confirmation.
+        this.requireConfirmation(
+          envs,
+          envs.map((e) => e.key),
+          ctx,
+        );
+      }
+      await this.repo.updateSegment(m, next);
+      const after = (await this.repo.findSegment(m, key))!;
+      await this.repo.insertSegmentVersion(m, after, ctx.actor);
+      await this.audit.record(m, { actor: ctx.actor, action: 'segment.updated', target: `segment:${key}`, before, after });
+      const changes = input.conditions
+        ? await this.bumpAll(
+            m,
+            envs.map((e) => e.key),
+            [],
+            [key],
+          )
+        : [];
+      return { result: after, changes };
+    });
+  }
+
+  async deleteSegment(key: string, ctx: WriteContext): Promise<void> {
+    await this.write(async (m) => {
+      const before = await this.repo.findSegment(m, key, true);
+      if (!before) throw new NotFoundError('segment', key);
+      if (ctx.ifMatch !== undefined && ctx.ifMatch !== before.version) throw staleVersion('segment', key, before.version, ctx.ifMatch);
+      const users = await this.repo.segmentUsers(m, key);
+      if (users.flags.length || users.segments.length) {
+        throw new ConflictError(`segment "${key}" is still used`, { usedBy: users }, [
+          ...users.flags.map((flag) => ({ path: `flags.${flag}`, problem: 'references this segment' })),
+          ...users.segments.map((segment) => ({ path: `segments.${segment}`, problem: 'references this segment' })),
+        ]);
+      }
+      await this.repo.deleteSegment(m, key);
+      await this.audit.record(m, { actor: ctx.actor, action: 'segment.deleted', target: `segment:${key}`, before });
+      const envs = await this.repo.environments(m);
+      return {
+        result: undefined,
+        changes: await this.bumpAll(
+          m,
+          envs.map((e) => e.key),
+          [],
+          [key],
+        ),
+      };
+    });
+  }
+
+  // ---- internals ----------------------------------------------------------------------------
+
+  private async write<T>(work: (m: EntityManager) => Promise<{ result: T; changes: EnvironmentChange[] }>): Promise<T> {
+    const { result, changes } = await this.db.transaction(work);
+    // After commit, and awaited: the caller's next SDK read on this replica sees the change.
+    if (changes.length) await this.publisher.publish(changes);
+    return result;
+  }
+
+  private async lockForWrite(m: EntityManager, key: string, ctx: WriteContext): Promise<FlagView> {
+    const flag = await this.repo.lockFlag(m, key);
+    if (!flag) throw new NotFoundError('flag', key);
+    if (ctx.ifMatch !== undefined && ctx.ifMatch !== flag.version) throw staleVersion('flag', key, flag.version, ctx.ifMatch);
+    return flag;
+  }
+
+  private async saveEnvironmentConfig(m: EntityManager, before: FlagView, environment: string, config: StoredConfig, ctx: WriteContext, action: string) {
+    await this.repo.upsertFlagEnvironment(m, before.key, environment, config);
+    await this.repo.updateFlagDefinition(m, before);
+    const after = (await this.repo.findFlag(m, before.key))!;
+    await this.repo.insertFlagVersion(m, after, ctx.actor);
+    await this.audit.record(m, {
+      actor: ctx.actor,
+      action,
+      target: `flag:${before.key}`,
+      environment,
+      before: before.environments[environment],
+      after: after.environments[environment],
+    });
+    return { result: after, changes: await this.bumpAll(m, [environment], [before.key], []) };
+  }
+
+  private async bumpAll(m: EntityManager, environments: string[], flagKeys: string[], segmentKeys: string[]): Promise<EnvironmentChange[]> {
+    const versions = await this.repo.bumpEnvironments(m, environments);
+    return [...versions].map(([environment, version]) => ({ environment, version, flagKeys, segmentKeys }));
+  }
+
+  private requireConfirmation(envs: EnvironmentView[], touched: string[], ctx: WriteContext): void {
+    const confirmed = new Set(ctx.confirmed ?? []);
+    const missing = envs.filter((env) => env.requiresConfirmation && touched.includes(env.key) && !confirmed.has(env.key)).map((env) => env.key);
+    if (missing.length) throw new ConfirmationRequiredError(missing);
+  }
+
+  private problems(key: string, type: FlagType, variants: Record<string, unknown>, config: StoredConfig, segments: Set<string>, prefix: string): ErrorDetail[] {
+    return validateFlagConfig({ key, type, variants }, { ...config, version: 0 }, (segment) => segments.has(segment)).map((p) => ({
+      path: `${prefix}${p.path}`.replace(/\.$/, '') || 'variants',
+      problem: p.problem,
+    }));
+  }
+
+  private async validateSegmentOrThrow(m: EntityManager, segment: { key: string; conditions: SegmentView['conditions'] }): Promise<void> {
+    const all = await this.repo.segments(m);
+    const table = Object.fromEntries(all.map((s) => [s.key, { key: s.key, conditions: s.conditions }]));
+    table[segment.key] = segment;
+    const problems = validateSegment(segment, table);
+    if (problems.length) throw new ValidationFailedError(problems.map((p) => ({ path: p.path || 'conditions', problem: p.problem })));
+  }
+
+  private async markStale(flags: FlagSummary[]): Promise<FlagSummary[]> {
+    const lastEvaluated = await this.repo.lastEvaluated(this.db.manager);
+    const threshold = Date.now() - this.config.staleAfterMs;
+    return flags.map((flag) => {
+      const last = lastEvaluated.get(flag.key);
+      if ((last ? last.getTime() : Date.parse(flag.createdAt)) < threshold) {
+        return { ...flag, stale: { reason: 'not-evaluated' as const, since: (last ?? new Date(flag.createdAt)).toISOString() } };
+      }
+      const configs = Object.values(flag.environments);
+      const fullyRolledOut = configs.length > 0 && configs.every((c) => c.enabled && c.rules.length === 0 && 'variant' in c.defaultServe);
+      const lastChange = Math.max(...configs.map((c) => Date.parse(c.updatedAt)));
+      if (fullyRolledOut && lastChange < threshold)
+        return { ...flag, stale: { reason: 'fully-rolled-out' as const, since: new Date(lastChange).toISOString() } };
+      return flag;
+    });
+  }
+}
+
+function staleVersion(what: string, key: string, current: number, sent: number): ConflictError {
+  return new ConflictError(`${what} "${key}" is at version ${current}, not ${sent}; reload and reapply your change`, { currentVersion: current }, [
+    { path: 'If-Match', problem: `is ${sent} but the current version is ${current}` },
+  ]);
+}
+
+export function defaultConfig(type: FlagType, variants: Record<string, unknown>): StoredConfig {
+  const names = Object.keys(variants);
+  if (type === 'boolean' && 'on' in variants && 'off' in variants) return { enabled: false, offVariant: 'off', rules: [], defaultServe: { variant: 'on' } };
+  return { enabled: false, offVariant: names[0], rules: [], defaultServe: { variant: names[0] } };
+}
+
+function stored(config: StoredConfig): StoredConfig {
+  return { enabled: config.enabled, offVariant: config.offVariant, rules: config.rules, defaultServe: config.defaultServe };
+}
+
+function definitionOf(flag: FlagView): Omit<FlagView, 'environments'> {
+  const { environments: _environments, ...definition } = flag;
+  return definition;
+}
+
+/**
+ * Merges a patch into a config. Rules without an id get one; a rollout keeps its salt across
+ * edits (matched by rule id) so users stay in their bucket when percentages change.
+ */
+export function applyPatch(base: StoredConfig, patch: EnvironmentConfigPatch, previous: StoredConfig | undefined): StoredConfig {
+  const previousRules = new Map((previous?.rules ?? []).map((rule) => [rule.id, rule]));
+  const rules: Rule[] | undefined = patch.rules?.map((rule) => {
+    const id = rule.id ?? newId();
+    return {
+      id,
+      ...(rule.description ? { description: rule.description } : {}),
+      conditions: rule.conditions as Rule['conditions'],
+      serve: withSalt(rule.serve, previousRules.get(id)?.serve),
+    };
+  });
+  return {
+    enabled: patch.enabled ?? base.enabled,
+    offVariant: patch.offVariant ?? base.offVariant,
+    rules: rules ?? base.rules,
+    defaultServe: patch.defaultServe ? withSalt(patch.defaultServe, previous?.defaultServe) : base.defaultServe,
+  };
+}
+
+function withSalt(
+  serve: { variant: string } | { rollout: Array<{ variant: string; weight: number }>; bucketBy?: string; salt?: string },
+  previous: Serve | undefined,
+): Serve {
+  if (!('rollout' in serve)) return { variant: serve.variant };
+  const salt = serve.salt ?? (previous && 'rollout' in previous ? previous.salt : undefined) ?? newId();
+  return { rollout: serve.rollout, ...(serve.bucketBy ? { bucketBy: serve.bucketBy } : {}), salt };
+}

@@ -1,0 +1,109 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { LOGGER } from '@switchyard/observability';
+import { RedisConnections } from '@switchyard/redis';
+import { FeatureStore, type ChangeListener, type ChangeMessage } from './feature-store';
+
+// Compare-and-set in one round trip: write snapshot + version and PUBLISH only when newer.
+const PUBLISH_IF_NEWER = `
+local current = tonumber(redis.call('GET', KEYS[2]) or '-1')
+if current >= tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
+redis.call('SET', KEYS[2], ARGV[1])
+redis.call('PUBLISH', KEYS[3], ARGV[3])
+return 1`;
+
+/**
+ * Keys (with the configured prefix): `env:<E>:snapshot` (JSON), `env:<E>:version`; channel
+ * `changes`. SDKs in `redis` mode read the same keys and channel.
+ */
+@Injectable()
+export class RedisFeatureStore extends FeatureStore implements OnModuleInit {
+  readonly kind = 'redis' as const;
+  private commands!: Redis;
+  private subscriber!: Redis;
+  private readonly listeners: ChangeListener[] = [];
+  private readonly reconnectListeners: Array<() => void> = [];
+  private readonly log: Logger;
+
+  constructor(
+    private readonly connections: RedisConnections,
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    super();
+    this.log = logger.child({ component: 'redis-feature-store' });
+  }
+
+  get channel(): string {
+    return `${this.connections.prefix}changes`;
+  }
+
+  snapshotKey(environment: string): string {
+    return `${this.connections.prefix}env:${environment}:snapshot`;
+  }
+
+  versionKey(environment: string): string {
+    return `${this.connections.prefix}env:${environment}:version`;
+  }
+
+  onModuleInit(): void {
+    // Instantiated in every process; it only connects when Redis is the configured store.
+    if (!this.connections.enabled) return;
+    this.commands = this.connections.create('store');
+    this.subscriber = this.connections.create('store-subscriber');
+    let seenReady = false;
+    this.subscriber.on('ready', () => {
+      // (Re)subscribe on every connect: with the offline queue off, nothing is replayed for us.
+      this.subscriber.subscribe(this.channel).catch((error: unknown) => this.log.warn({ err: error }, 'subscribe failed'));
+      if (seenReady) for (const listener of this.reconnectListeners) listener();
+      seenReady = true;
+    });
+    this.subscriber.on('message', (channel: string, raw: string) => {
+      if (channel !== this.channel) return;
+      let message: ChangeMessage;
+      try {
+        message = JSON.parse(raw) as ChangeMessage;
+      } catch {
+        this.log.warn('ignoring a malformed change message');
+        return;
+      }
+      for (const listener of this.listeners) listener(message);
+    });
+  }
+
+  async publish(environment: string, version: number, snapshotJson: string, message: ChangeMessage): Promise<boolean> {
+    const result = await this.commands.eval(
+      PUBLISH_IF_NEWER,
+      3,
+      this.snapshotKey(environment),
+      this.versionKey(environment),
+      this.channel,
+      String(version),
+      snapshotJson,
+      JSON.stringify(message),
+    );
+    return result === 1;
+  }
+
+  async read(environment: string): Promise<string | undefined> {
+    return (await this.commands.get(this.snapshotKey(environment))) ?? undefined;
+  }
+
+  async readVersion(environment: string): Promise<number | undefined> {
+    const value = await this.commands.get(this.versionKey(environment));
+    return value === null ? undefined : Number(value);
+  }
+
+  subscribe(listener: ChangeListener): void {
+    this.listeners.push(listener);
+  }
+
+  onReconnect(listener: () => void): void {
+    this.reconnectListeners.push(listener);
+  }
+
+  healthy(): boolean {
+    return this.commands?.status === 'ready' && this.subscriber?.status === 'ready';
+  }
+}

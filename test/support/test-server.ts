@@ -54,6 +54,9 @@ export function newTestDatabase(): TestDatabase {
 }
 
 let privateRedis: PrivateRedis | undefined;
+// typeorm-pglite keeps one PGlite per process, so two embedded servers in one test file would
+// silently share a database. Refuse that instead; replicas must share `database` on purpose.
+let embeddedServers = 0;
 
 export async function resolveRedisUrl(choice: RedisChoice = 'auto'): Promise<string | undefined> {
   if (choice === 'none') return undefined;
@@ -67,6 +70,9 @@ export async function resolveRedisUrl(choice: RedisChoice = 'auto'): Promise<str
 /** Starts the real server in-process on a free port, with its own schema and Redis key prefix. */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const database = options.database ? { ...options.database, owned: false } : newTestDatabase();
+  if (!database.url && !options.database && embeddedServers > 0) {
+    throw new Error('embedded PGlite: only one test server per test file at a time (or pass `database` to share it on purpose)');
+  }
   const redisUrl = await resolveRedisUrl(options.redis);
   const prefix = options.env?.REDIS_PREFIX ?? `test:${randomBytes(5).toString('hex')}:`;
   const adminToken = options.env?.SWITCHYARD_ADMIN_TOKEN ?? `sy_test_${randomBytes(18).toString('base64url')}`;
@@ -85,6 +91,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   });
   const app = await createServer(config, createLogger(config.logLevel), options.modules ?? []);
   await app.listen({ port: 0, host: '127.0.0.1' });
+  if (!database.url) embeddedServers += 1;
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return {
     app,
@@ -95,6 +102,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     adminToken,
     async close() {
       await app.close();
+      if (!database.url) embeddedServers -= 1;
       if (database.owned) {
         if (database.url) await dropSchema(database.url, database.schema);
         rmSync(database.dataDir, { recursive: true, force: true });

@@ -12,6 +12,7 @@ import { AuditLogModule } from './audit/audit-log.module';
 import { DeployApiModule } from './deploy/deploy-api.module';
 import { FlagsApiModule } from './flags/flags-api.module';
 import { InstallationModule } from './installation/installation.module';
+import { SdkDeliveryModule } from './sdk-delivery/sdk-delivery.module';
 import { TokensModule } from './tokens/tokens.module';
 
 @Module({})
@@ -28,6 +29,7 @@ export class AppModule {
         AuditModule,
         StoreModule,
         FlagsApiModule,
+        SdkDeliveryModule,
         AuthModule,
         TokensModule,
         AuditLogModule,

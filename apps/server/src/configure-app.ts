@@ -38,6 +38,21 @@ export function configureApp(app: NestFastifyApplication): void {
     void reply.header('x-request-id', request.id);
     done();
   });
+  // Browsers evaluate through OFREP and read SDK snapshots cross-origin; the admin API stays same-origin.
+  fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    if (!request.url.startsWith('/ofrep/') && !request.url.startsWith('/sdk/')) return done();
+    void reply
+      .header('access-control-allow-origin', request.headers.origin ?? '*')
+      .header('vary', 'Origin')
+      .header('access-control-expose-headers', 'ETag, X-Request-Id')
+      .header('access-control-max-age', '600');
+    if (request.method !== 'OPTIONS') return done();
+    void reply
+      .header('access-control-allow-methods', 'GET, POST, OPTIONS')
+      .header('access-control-allow-headers', 'Authorization, Content-Type, If-None-Match, Last-Event-ID, X-Switchyard-Environment')
+      .status(204)
+      .send();
+  });
   fastify.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     // The route template, never the raw URL, keeps label cardinality bounded.
     const route = request.routeOptions?.url ?? 'unmatched';

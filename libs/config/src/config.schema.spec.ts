@@ -9,6 +9,7 @@ describe('loadConfig', () => {
     expect(config.redis.url).toBeUndefined();
     expect(config.reconcileIntervalMs).toBe(10_000);
     expect(config.staleAfterMs).toBe(30 * 86_400_000);
+    expect(config.releaseAbandonAfterMs).toBe(10 * 60_000);
   });
 
   it('names every bad variable and why', () => {

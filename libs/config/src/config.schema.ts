@@ -71,6 +71,9 @@ export const configSchema = z.object({
   BODY_LIMIT_BYTES: integer(1_048_576, 1024, 104_857_600),
   RECONCILE_INTERVAL: duration('10s'),
   STALE_AFTER: duration('30d'),
+  SSE_HEARTBEAT: duration('15s'),
+  SSE_MAX_BUFFER_BYTES: integer(1_048_576, 16_384, 67_108_864),
+  RELEASE_ABANDON_AFTER: duration('10m'),
   SWITCHYARD_ADMIN_TOKEN: z.string().min(20, 'must be at least 20 characters').optional(),
   UI_DIR: z.string().optional(),
 });
@@ -88,6 +91,12 @@ export interface AppConfig {
   bodyLimitBytes: number;
   reconcileIntervalMs: number;
   staleAfterMs: number;
+  /** Comment lines keep idle SSE connections (and proxies in between) alive. */
+  sseHeartbeatMs: number;
+  /** A stream client with more than this unsent is too slow and is dropped. */
+  sseMaxBufferBytes: number;
+  /** A running release with no stage report for this long is marked abandoned. */
+  releaseAbandonAfterMs: number;
   adminToken?: string;
   uiDir?: string;
 }
@@ -117,6 +126,9 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     bodyLimitBytes: c.BODY_LIMIT_BYTES,
     reconcileIntervalMs: c.RECONCILE_INTERVAL,
     staleAfterMs: c.STALE_AFTER,
+    sseHeartbeatMs: c.SSE_HEARTBEAT,
+    sseMaxBufferBytes: c.SSE_MAX_BUFFER_BYTES,
+    releaseAbandonAfterMs: c.RELEASE_ABANDON_AFTER,
     adminToken: c.SWITCHYARD_ADMIN_TOKEN,
     uiDir: c.UI_DIR,
   };

@@ -53,8 +53,9 @@ export class FlagsRepository {
   async bumpEnvironments(m: Queryable, keys: string[]): Promise<Map<string, number>> {
     const sorted = [...new Set(keys)].sort();
     await m.query('SELECT key FROM environments WHERE key = ANY($1) ORDER BY key FOR UPDATE', [sorted]);
+    // Wrapped in a CTE because TypeORM returns [rows, count] for a bare UPDATE … RETURNING.
     const rows: Array<{ key: string; version: string }> = await m.query(
-      'UPDATE environments SET version = version + 1 WHERE key = ANY($1) RETURNING key, version',
+      'WITH bumped AS (UPDATE environments SET version = version + 1 WHERE key = ANY($1) RETURNING key, version) SELECT key, version FROM bumped',
       [sorted],
     );
     return new Map(rows.map((row) => [row.key, Number(row.version)]));
@@ -92,7 +93,8 @@ export class FlagsRepository {
 
   async updateFlagDefinition(m: Queryable, flag: FlagView): Promise<number> {
     const rows: Array<{ version: number }> = await m.query(
-      'UPDATE flags SET name = $2, description = $3, tags = $4, owner = $5, variants = $6, archived = $7, version = version + 1, updated_at = now() WHERE key = $1 RETURNING version',
+      `WITH updated AS (UPDATE flags SET name = $2, description = $3, tags = $4, owner = $5, variants = $6, archived = $7, version = version + 1, updated_at = now()
+       WHERE key = $1 RETURNING version) SELECT version FROM updated`,
       [flag.key, flag.name, flag.description, flag.tags, flag.owner, JSON.stringify(flag.variants), flag.archived],
     );
     return rows[0].version;

@@ -17,3 +17,4 @@ export {
   ENVIRONMENT_KEY,
 } from './flag.schemas';
 export type { EnvironmentView, FlagView, FlagSummary, FlagEnvironmentView, SegmentView, FlagVersionView } from './flag.types';
+export { UsageService, type UsageCount, type FlagUsageView, type UsageBucketView } from './usage.service';

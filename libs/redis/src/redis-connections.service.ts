@@ -30,13 +30,16 @@ export class RedisConnections implements OnApplicationShutdown {
     return this.config.redis.prefix;
   }
 
-  /** A new connection; `name` shows up in logs and CLIENT LIST. Throws when Redis is not configured. */
-  create(name: string): Redis {
+  /**
+   * A new connection; `name` shows up in logs and CLIENT LIST. Throws when Redis is not configured.
+   * `offlineQueue` is for subscriber connections only, whose SUBSCRIBE must wait for the connection.
+   */
+  create(name: string, options: { offlineQueue?: boolean } = {}): Redis {
     const url = this.config.redis.url;
     if (!url) throw new Error('REDIS_URL is not configured');
     const client = new Redis(url, {
       connectionName: `switchyard-${name}`,
-      enableOfflineQueue: false,
+      enableOfflineQueue: options.offlineQueue ?? false,
       maxRetriesPerRequest: 1,
       connectTimeout: 3000,
       retryStrategy: (attempt) => Math.min(100 * 2 ** Math.min(attempt, 5), 2000),

@@ -51,11 +51,12 @@ export class RedisFeatureStore extends FeatureStore implements OnModuleInit {
     // Instantiated in every process; it only connects when Redis is the configured store.
     if (!this.connections.enabled) return;
     this.commands = this.connections.create('store');
-    this.subscriber = this.connections.create('store-subscriber');
+    // ioredis re-subscribes by itself after a reconnect; the queue lets this first SUBSCRIBE wait for the connection.
+    this.subscriber = this.connections.create('store-subscriber', { offlineQueue: true });
+    this.subscriber.subscribe(this.channel).catch((error: unknown) => this.log.warn({ err: error }, 'subscribe failed'));
     let seenReady = false;
     this.subscriber.on('ready', () => {
-      // (Re)subscribe on every connect: with the offline queue off, nothing is replayed for us.
-      this.subscriber.subscribe(this.channel).catch((error: unknown) => this.log.warn({ err: error }, 'subscribe failed'));
+      // Changes published while we were away were missed: let the reconciler catch up.
       if (seenReady) for (const listener of this.reconnectListeners) listener();
       seenReady = true;
     });

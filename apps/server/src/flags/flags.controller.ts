@@ -4,6 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, Scopes, type Principal } from '@switchyard/auth';
 import {
   FlagsService,
+  UsageService,
   createFlagSchema,
   environmentConfigPatchSchema,
   openApiSchema,
@@ -29,7 +30,10 @@ const CONFIRM = {
 @ApiBearerAuth()
 @Controller('api/v1/flags')
 export class FlagsController {
-  constructor(private readonly flags: FlagsService) {}
+  constructor(
+    private readonly flags: FlagsService,
+    private readonly usageService: UsageService,
+  ) {}
 
   @Get()
   @Scopes('flags:read')
@@ -134,6 +138,16 @@ export class FlagsController {
   ): Promise<FlagView> {
     const { enabled } = parseBody(toggleSchema, body ?? {});
     return withEtag(reply, await this.flags.toggle(key, environment, enabled, writeContext(principal, headers)));
+  }
+
+  @Get(':key/usage')
+  @Scopes('flags:read')
+  @ApiOperation({ summary: 'Evaluations per environment and variant (totals and hourly) reported by SDKs' })
+  @ApiQuery({ name: 'hours', required: false, description: 'How far back the hourly series goes (default 48)' })
+  async usage(@Param('key') key: string, @Query('hours') hours?: string) {
+    await this.flags.getFlag(key);
+    const span = Math.min(Math.max(Number(hours ?? 48) || 48, 1), 24 * 90);
+    return this.usageService.forFlag(key, new Date(Date.now() - span * 3_600_000));
   }
 
   @Get(':key/versions')

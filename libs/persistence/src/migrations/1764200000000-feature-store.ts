@@ -73,10 +73,18 @@ export class FeatureStore1764200000000 implements MigrationInterface {
       last_evaluated_at timestamptz NOT NULL,
       PRIMARY KEY (flag_key, environment_key, variant)
     )`);
+    await queryRunner.query(`CREATE TABLE flag_usage_hourly (
+      flag_key text NOT NULL,
+      environment_key text NOT NULL,
+      variant text NOT NULL,
+      hour timestamptz NOT NULL,
+      evaluations bigint NOT NULL DEFAULT 0,
+      PRIMARY KEY (flag_key, environment_key, variant, hour)
+    )`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    for (const table of ['flag_usage', 'segment_versions', 'segments', 'flag_versions', 'flag_environments', 'flags', 'environments']) {
+    for (const table of ['flag_usage_hourly', 'flag_usage', 'segment_versions', 'segments', 'flag_versions', 'flag_environments', 'flags', 'environments']) {
       await queryRunner.query(`DROP TABLE ${table}`);
     }
   }

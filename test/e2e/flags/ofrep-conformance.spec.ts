@@ -1,0 +1,112 @@
+import { OFREPProvider } from '@openfeature/ofrep-provider';
+import { OpenFeature, type Client, type EvaluationDetails, type JsonValue } from '@openfeature/server-sdk';
+import { compileSnapshot, type FlagType } from '@switchyard/core';
+import { Database } from '@switchyard/persistence';
+import { EnvironmentSnapshots } from '@switchyard/store';
+import { loadVectors, type Vector, type VectorCase } from '../../../sdk/spec/load-vectors';
+import { ApiClient } from '../../support/api-client';
+import { startTestServer, type TestServer } from '../../support/test-server';
+
+const DEFAULTS: Record<FlagType, JsonValue> = { boolean: false, string: '__default__', number: -424242, object: { __default__: true } };
+
+/**
+ * The conformance vectors through OFREP, with the official OpenFeature OFREP provider and server
+ * SDK as the client. Vector flags are written straight into the record (some are deliberately
+ * invalid, which the admin API would refuse) and published like any change.
+ */
+describe('OFREP conformance (official @openfeature/ofrep-provider)', () => {
+  let server: TestServer;
+  let client: Client;
+  const vectors = loadVectors();
+
+  beforeAll(async () => {
+    server = await startTestServer({ redis: 'none' });
+    const token = await new ApiClient(server.url, server.adminToken).token_('ofrep-conformance', ['sdk:development']);
+    await OpenFeature.setProviderAndWait('ofrep', new OFREPProvider({ baseUrl: server.url, headers: [['Authorization', `Bearer ${token}`]] }));
+    client = OpenFeature.getClient('ofrep');
+  });
+  afterAll(async () => {
+    await OpenFeature.close();
+    await server.close();
+  });
+
+  async function load(vector: Vector): Promise<void> {
+    const db = server.app.get(Database);
+    await db.transaction(async (m) => {
+      await m.query('DELETE FROM flags');
+      await m.query('DELETE FROM segments');
+      for (const [key, segment] of Object.entries(vector.segments)) {
+        await m.query('INSERT INTO segments (key, name, conditions) VALUES ($1, $1, $2)', [key, JSON.stringify(segment.conditions ?? null)]);
+      }
+      for (const [key, flag] of Object.entries(vector.flags)) {
+        await m.query('INSERT INTO flags (key, name, type, variants) VALUES ($1, $1, $2, $3)', [key, flag.type, JSON.stringify(flag.variants ?? null)]);
+        const config = { enabled: flag.enabled, offVariant: flag.offVariant, rules: flag.rules, defaultServe: flag.defaultServe };
+        await m.query("INSERT INTO flag_environments (flag_key, environment_key, config, version) VALUES ($1, 'development', $2, $3)", [
+          key,
+          JSON.stringify(config),
+          flag.version ?? 1,
+        ]);
+      }
+      await m.query("UPDATE environments SET version = version + 1 WHERE key = 'development'");
+    });
+    const env: Array<{ version: string }> = await db.query("SELECT version FROM environments WHERE key = 'development'");
+    const state = await server.app.get(EnvironmentSnapshots).refresh('development', Number(env[0].version));
+    expect(state?.version).toBe(Number(env[0].version));
+  }
+
+  function details(type: FlagType, key: string, context: VectorCase['context']): Promise<EvaluationDetails<JsonValue>> {
+    const ctx = context as Record<string, never>;
+    switch (type) {
+      case 'boolean':
+        return client.getBooleanDetails(key, DEFAULTS.boolean as boolean, ctx);
+      case 'string':
+        return client.getStringDetails(key, DEFAULTS.string as string, ctx);
+      case 'number':
+        return client.getNumberDetails(key, DEFAULTS.number as number, ctx);
+      case 'object':
+        return client.getObjectDetails(key, DEFAULTS.object, ctx);
+    }
+  }
+
+  // Flags listed under a key other than their own cannot exist in the record (the key is the row's key).
+  const representable = (vector: Vector, c: VectorCase) => !vector.flags[c.flag] || vector.flags[c.flag].key === c.flag;
+
+  for (const vector of vectors) {
+    describe(vector.file, () => {
+      beforeAll(() => load(vector));
+
+      const cases = vector.cases.filter((c) => representable(vector, c));
+      it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+        const flag = vector.flags[c.flag];
+        const type = (c.expectedType ?? (flag && ['boolean', 'string', 'number', 'object'].includes(flag.type) ? flag.type : 'boolean')) as FlagType;
+        const result = await details(type, c.flag, c.context);
+        if (c.expected.reason === 'ERROR') {
+          // OFREP requests carry no expected type: the client checks the type after a successful
+          // evaluation, so when evaluation itself fails that error is what the client sees.
+          let errorCode = c.expected.errorCode;
+          if (errorCode === 'TYPE_MISMATCH') {
+            const remote = compileSnapshot({ environment: 'development', version: 1, flags: vector.flags, segments: vector.segments }).evaluate(
+              c.flag,
+              c.context,
+            );
+            if (remote.reason === 'ERROR') errorCode = remote.errorCode;
+          }
+          expect({ reason: result.reason, errorCode: result.errorCode, value: result.value }).toEqual({ reason: 'ERROR', errorCode, value: DEFAULTS[type] });
+          return;
+        }
+        const ofrepReason = c.expected.reason === 'DEFAULT' ? (flag.rules.length === 0 ? 'STATIC' : 'UNKNOWN') : c.expected.reason;
+        expect({ value: result.value, variant: result.variant, reason: result.reason }).toEqual({
+          value: c.expected.value,
+          variant: c.expected.variant,
+          reason: ofrepReason,
+        });
+        expect(result.flagMetadata.reason).toBe(c.expected.reason);
+        if (c.expected.ruleId) expect(result.flagMetadata.ruleId).toBe(c.expected.ruleId);
+      });
+    });
+  }
+
+  it('covers at least 150 vector cases', () => {
+    expect(vectors.flatMap((v) => v.cases.filter((c) => representable(v, c))).length).toBeGreaterThanOrEqual(150);
+  });
+});

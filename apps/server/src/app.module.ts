@@ -13,6 +13,7 @@ import { DeployApiModule } from './deploy/deploy-api.module';
 import { FlagsApiModule } from './flags/flags-api.module';
 import { InstallationModule } from './installation/installation.module';
 import { SdkDeliveryModule } from './sdk-delivery/sdk-delivery.module';
+import { SessionModule } from './session/session.module';
 import { TokensModule } from './tokens/tokens.module';
 
 @Module({})
@@ -32,6 +33,7 @@ export class AppModule {
         SdkDeliveryModule,
         AuthModule,
         TokensModule,
+        SessionModule,
         AuditLogModule,
         HealthModule,
         InstallationModule,

@@ -83,7 +83,7 @@ export class AuditService {
     params.push(query.limit + 1);
     const rows = await this.db.query<AuditRow>(
       `SELECT id::text AS id, at, actor, action, target, environment, before, after, meta FROM audit_events
-       ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${params.length}`,
+       ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY audit_events.id DESC LIMIT $${params.length}`,
       params,
     );
     const page = rows.slice(0, query.limit);

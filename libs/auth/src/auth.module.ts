@@ -2,12 +2,14 @@ import { Global, Module } from '@nestjs/common';
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { AuthGuard } from './auth.guard';
 import { RouteDeclarationCheck } from './route-declaration.check';
+import { SessionResolver } from './session.resolver';
 import { TokensService } from './tokens.service';
+import { UsersService } from './users.service';
 
 @Global()
 @Module({
   imports: [DiscoveryModule],
-  providers: [TokensService, AuthGuard, RouteDeclarationCheck, { provide: APP_GUARD, useExisting: AuthGuard }],
-  exports: [TokensService, AuthGuard, RouteDeclarationCheck],
+  providers: [TokensService, UsersService, SessionResolver, AuthGuard, RouteDeclarationCheck, { provide: APP_GUARD, useExisting: AuthGuard }],
+  exports: [TokensService, UsersService, AuthGuard, RouteDeclarationCheck],
 })
 export class AuthModule {}

@@ -5,3 +5,16 @@ export { RouteDeclarationCheck, type DeclaredRoute } from './route-declaration.c
 export { Scopes, Public, SCOPES_KEY, PUBLIC_KEY } from './scopes.decorator';
 export { CurrentPrincipal, actorOf, principalOf, type Principal } from './principal';
 export { FIXED_SCOPES, grants, isScope, sdkEnvironments, type Scope, type FixedScope } from './scopes';
+export {
+  UsersService,
+  ROLES,
+  ROLE_SCOPES,
+  SESSION_COOKIE,
+  SESSION_MAX_AGE_SECONDS,
+  TooManyAttemptsError,
+  type Role,
+  type UserView,
+  type SessionView,
+} from './users.service';
+export { SessionResolver, CsrfRejectedError, cookieValue } from './session.resolver';
+export { hashPassword, verifyPassword } from './password';

@@ -86,6 +86,8 @@ export class AppErrorFilter implements ExceptionFilter {
     const { status, body, internal } = toErrorBody(exception, String(request.id));
     if (internal) request.log.error({ err: exception }, 'unhandled error');
     if (reply.sent) return;
+    const retryAfter = exception instanceof AppError ? exception.extra.retryAfter : undefined;
+    if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
     void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
   }
 }

@@ -67,7 +67,7 @@ export class FlagsService {
   }
 
   async createEnvironment(input: CreateEnvironmentInput, ctx: WriteContext): Promise<EnvironmentView> {
-    return this.write(async (m) => {
+    return this.write(ctx, async (m) => {
       const existing = await this.repo.environments(m);
       if (existing.some((env) => env.key === input.key)) throw new ConflictError(`environment "${input.key}" already exists`);
       await m.query('INSERT INTO environments (key, name, requires_confirmation, position) VALUES ($1, $2, $3, $4)', [
@@ -93,7 +93,7 @@ export class FlagsService {
   }
 
   async updateEnvironment(key: string, input: UpdateEnvironmentInput, ctx: WriteContext): Promise<EnvironmentView> {
-    return this.write(async (m) => {
+    return this.write(ctx, async (m) => {
       const before = (await this.repo.environments(m)).find((env) => env.key === key);
       if (!before) throw new NotFoundError('environment', key);
       await m.query('UPDATE environments SET name = $2, requires_confirmation = $3 WHERE key = $1', [
@@ -136,7 +136,7 @@ export class FlagsService {
     const variants = input.variants ?? (type === 'boolean' ? { on: true, off: false } : undefined);
     if (!variants || Object.keys(variants).length === 0)
       throw new ValidationFailedError([{ path: 'variants', problem: `a ${type} flag needs at least one variant` }]);
-    return this.write(async (m) => {
+    return this.write(ctx, async (m) => {
       if (await this.repo.findFlag(m, input.key))
         throw new ConflictError(`flag "${input.key}" already exists`, {}, [{ path: 'key', problem: 'is already taken' }]);
       const environments = await this.repo.environments(m);
@@ -178,7 +178,7 @@ export class FlagsService {
   }
 
   async updateFlag(key: string, input: UpdateFlagInput, ctx: WriteContext): Promise<FlagView> {
-    return this.write(async (m) => {
+    return this.write(ctx, async (m) => {
       const before = await this.lockForWrite(m, key, ctx);
       const next: FlagView = {
         ...before,
@@ -216,7 +216,7 @@ export class FlagsService {
   }
 
   async patchEnvironment(key: string, environment: string, patch: EnvironmentConfigPatch, ctx: WriteContext): Promise<FlagView> {
-    return this.write(async (m) => {
+    return this.write(ctx, async (m) => {
       const before = await this.lockForWrite(m, key, ctx);
       const envs = await this.repo.environments(m);
       const current = before.environments[environment];
@@ -232,7 +232,7 @@ export class FlagsService {
   }
 
   async toggle(key: string, environment: string, enabled: boolean | undefined, ctx: WriteContext): Promise<FlagView> {
-    return this.write(async (m) => {
+    return this.write(ctx, async (m) => {
       const before = await this.lockForWrite(m, key, ctx);
       const envs = await this.repo.environments(m);
       const current = before.environments[environment];
@@ -257,7 +257,7 @@ export class FlagsService {
 
   /** Writes an earlier version's definition and targeting as a new version (history is never rewritten). */
   async restore(key: string, version: number, ctx: WriteContext): Promise<FlagView> {
-    return this.write(async (m) => {
+    return this.write(ctx, async (m) => {
       const before = await this.lockForWrite(m, key, ctx);
       const old = await this.repo.flagVersion(m, key, version);
       if (!old) throw new NotFoundError('flag version', `${key}@${version}`);
@@ -314,7 +314,7 @@ export class FlagsService {
   }
 
   async createSegment(input: CreateSegmentInput, ctx: WriteContext): Promise<SegmentView> {
-    return this.write(async (m) => {
+    return this.write(ctx, async (m) => {
       if (await this.repo.findSegment(m, input.key))
         throw new ConflictError(`segment "${input.key}" already exists`, {}, [{ path: 'key', problem: 'is already taken' }]);
       const segment = { key: input.key, conditions: input.conditions as SegmentView['conditions'] };
@@ -337,7 +337,7 @@ export class FlagsService {
   }
 
   async updateSegment(key: string, input: UpdateSegmentInput, ctx: WriteContext): Promise<SegmentView> {
-    return this.write(async (m) => {
+    return this.write(ctx, async (m) => {
       const before = await this.repo.findSegment(m, key, true);
       if (!before) throw new NotFoundError('segment', key);
       if (ctx.ifMatch !== undefined && ctx.ifMatch !== before.version) throw staleVersion('segment', key, before.version, ctx.ifMatch);
@@ -374,7 +374,7 @@ export class FlagsService {
   }
 
   async deleteSegment(key: string, ctx: WriteContext): Promise<void> {
-    await this.write(async (m) => {
+    await this.write(ctx, async (m) => {
       const before = await this.repo.findSegment(m, key, true);
       if (!before) throw new NotFoundError('segment', key);
       if (ctx.ifMatch !== undefined && ctx.ifMatch !== before.version) throw staleVersion('segment', key, before.version, ctx.ifMatch);
@@ -402,10 +402,10 @@ export class FlagsService {
 
   // ---- internals ----------------------------------------------------------------------------
 
-  private async write<T>(work: (m: EntityManager) => Promise<{ result: T; changes: EnvironmentChange[] }>): Promise<T> {
+  private async write<T>(ctx: WriteContext, work: (m: EntityManager) => Promise<{ result: T; changes: EnvironmentChange[] }>): Promise<T> {
     const { result, changes } = await this.db.transaction(work);
     // After commit, and awaited: the caller's next SDK read on this replica sees the change.
-    if (changes.length) await this.publisher.publish(changes);
+    if (changes.length) await this.publisher.publish(changes.map((change) => ({ ...change, actor: ctx.actor })));
     return result;
   }
 

@@ -12,6 +12,8 @@ export interface ChangeMessage {
   flags?: Record<string, SnapshotFlag | null>;
   segments?: Record<string, Segment | null>;
   full?: boolean;
+  /** Who made the change, when known. */
+  actor?: string;
 }
 
 export type ChangeListener = (message: ChangeMessage) => void;

@@ -14,6 +14,8 @@ export interface EnvironmentChange {
   version: number;
   flagKeys: string[];
   segmentKeys: string[];
+  /** Who made the change (`user:ada@example.com`), shown live in the UI. */
+  actor?: string;
 }
 
 /**
@@ -62,6 +64,7 @@ export class SnapshotPublisher {
             previousVersion: change.version - 1,
             flags: pick<SnapshotFlag>(snapshot.flags, change.flagKeys),
             segments: pick<Segment>(snapshot.segments, change.segmentKeys),
+            ...(change.actor ? { actor: change.actor } : {}),
           }
         : { environment: change.environment, version: snapshot.version, full: true };
     this.snapshots.installBuilt(snapshot, json, message);

@@ -194,7 +194,11 @@ function parseXml(xml: string): XmlElement {
   return root;
 }
 
-function readStartTag(text: string, start: number, fail: (problem: string, offset: number) => never): { element: XmlElement; selfClosing: boolean; end: number } {
+function readStartTag(
+  text: string,
+  start: number,
+  fail: (problem: string, offset: number) => never,
+): { element: XmlElement; selfClosing: boolean; end: number } {
   const nameMatch = /^<([A-Za-z_][\w.:-]*)/.exec(text.slice(start, start + 256));
   if (!nameMatch) return fail('expected an element name after <', start);
   const element: XmlElement = { name: nameMatch[1], attributes: {}, children: [], text: '' };
@@ -211,6 +215,8 @@ function readStartTag(text: string, start: number, fail: (problem: string, offse
     while (i < text.length && /\s/.test(text[i])) i++;
     if (text.startsWith('/>', i)) return { element, selfClosing: true, end: i + 2 };
     if (text[i] === '>') return { element, selfClosing: false, end: i + 1 };
+    const unquoted = /^([A-Za-z_][\w.:-]*)\s*=/.exec(text.slice(i, i + 256));
+    if (unquoted) return fail(`the value of attribute ${unquoted[1]} in <${element.name}> must be quoted`, i);
     return fail(`unexpected ${i < text.length ? JSON.stringify(text[i]) : 'end of file'} in <${element.name}>`, i);
   }
 }

@@ -27,7 +27,11 @@ export function loadPipelineFile(dirOrFile: string): PipelineFile {
   const { spec, locate } = parsePipelineText(text, display);
   const dir = resolve(path, '..');
   const problems = workspaceProblems(spec, dir).map((p) => ({ ...p, line: locate(p.segments, 'value') }));
-  if (problems.length) throw new PipelineFileError(display, problems.map(({ line, segments, problem }) => ({ line, path: pathOf(segments), problem })));
+  if (problems.length)
+    throw new PipelineFileError(
+      display,
+      problems.map(({ line, segments, problem }) => ({ line, path: pathOf(segments), problem })),
+    );
   return { path, dir, spec };
 }
 
@@ -36,13 +40,22 @@ export function parsePipelineText(text: string, fileName = PIPELINE_FILE_NAME): 
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   const lineOf = (offset: number | undefined) => (offset === undefined ? undefined : lineCounter.linePos(offset).line);
-  if (document.errors.length) throw new PipelineFileError(fileName, document.errors.map((error) => yamlProblem(error)));
+  if (document.errors.length) {
+    // One YAML mistake often trips several errors on the same line; the first says it best.
+    const problems = document.errors.map((error) => yamlProblem(error, text, lineOf));
+    throw new PipelineFileError(
+      fileName,
+      problems.filter((p, i) => problems.findIndex((q) => q.line === p.line) === i),
+    );
+  }
   const locate = locator(document, lineOf);
   if (document.contents === null || (isScalar(document.contents) && document.contents.value === null)) {
     throw new PipelineFileError(fileName, [{ line: 1, path: '', problem: 'the file is empty; expected a mapping with service, build, test and publish' }]);
   }
   if (!isMap(document.contents)) {
-    throw new PipelineFileError(fileName, [{ line: lineOf(document.contents.range?.[0]) ?? 1, path: '', problem: 'must be a mapping with service, build, test and publish' }]);
+    throw new PipelineFileError(fileName, [
+      { line: lineOf(document.contents.range?.[0]) ?? 1, path: '', problem: 'must be a mapping with service, build, test and publish' },
+    ]);
   }
   let data: unknown;
   try {
@@ -91,9 +104,19 @@ function locator(document: Document, lineOf: (offset: number | undefined) => num
   };
 }
 
-function yamlProblem(error: YAMLError): PipelineProblem {
+function yamlProblem(error: YAMLError, text: string, lineOf: (offset: number | undefined) => number | undefined): PipelineProblem {
   const line = error.linePos?.[0].line;
   const firstLine = error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+  const quote = /Missing closing (["'])quote/.exec(error.message)?.[1];
+  if (quote) {
+    // YAML notices at the end of the file; the mistake is where the string was opened.
+    const opened = openingQuote(text, error.pos[0], quote);
+    return {
+      line: opened === undefined ? line : lineOf(opened),
+      path: '',
+      problem: `invalid YAML: a ${quote === '"' ? 'double' : 'single'}-quoted string starting on this line is never closed`,
+    };
+  }
   switch (error.code) {
     case 'DUPLICATE_KEY':
       return { line, path: '', problem: 'duplicate key: each field may appear once per mapping' };
@@ -104,6 +127,13 @@ function yamlProblem(error: YAMLError): PipelineProblem {
   }
 }
 
+function openingQuote(text: string, before: number, quote: string): number | undefined {
+  for (let i = Math.min(before, text.length) - 1; i >= 0; i--) {
+    if (text[i] === quote && !(quote === '"' && text[i - 1] === '\\')) return i;
+  }
+  return undefined;
+}
+
 /** Checks that need the files next to switchyard.yml. */
 function workspaceProblems(spec: PipelineSpec, dir: string): Array<{ segments: string[]; problem: string }> {
   const problems: Array<{ segments: string[]; problem: string }> = [];
@@ -111,7 +141,10 @@ function workspaceProblems(spec: PipelineSpec, dir: string): Array<{ segments: s
   if (!existsSync(context) || !statSync(context).isDirectory()) {
     problems.push({ segments: ['build', 'context'], problem: `directory ${spec.build.context} does not exist next to ${PIPELINE_FILE_NAME}` });
   } else if (!existsSync(resolve(context, spec.build.containerfile))) {
-    problems.push({ segments: ['build', 'containerfile'], problem: `file ${spec.build.containerfile} does not exist in the build context ${spec.build.context}` });
+    problems.push({
+      segments: ['build', 'containerfile'],
+      problem: `file ${spec.build.containerfile} does not exist in the build context ${spec.build.context}`,
+    });
   }
   return problems;
 }

@@ -38,10 +38,18 @@ export interface CommandResult {
   spawnError?: Error;
 }
 
-/** Runs a process, streaming its output line by line; never throws for a non-zero exit. */
+/** Process groups of the commands running now, so a cancelled CLI can stop them (see stopRunningCommands). */
+const running = new Set<number>();
+
+/**
+ * Runs a process in its own process group, streaming its output line by line; never throws for
+ * a non-zero exit. The group matters: `sh -c "npm test"` leaves node running if only sh is killed.
+ */
 export async function runCommand(command: string, args: string[], options: CommandOptions = {}): Promise<CommandResult> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    const group = child.pid;
+    if (group !== undefined) running.add(group);
     let timedOut = false;
     let spawnError: Error | undefined;
     const timer =
@@ -49,8 +57,8 @@ export async function runCommand(command: string, args: string[], options: Comma
         ? undefined
         : setTimeout(() => {
             timedOut = true;
-            child.kill('SIGTERM');
-            setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+            signalGroup(group, 'SIGTERM');
+            setTimeout(() => signalGroup(group, 'SIGKILL'), 5000).unref();
           }, options.timeoutMs);
     const splitter = () => {
       let partial = '';
@@ -82,14 +90,33 @@ export async function runCommand(command: string, args: string[], options: Comma
     child.stdin.end(options.input ?? '');
     child.on('close', (code, signal) => {
       if (timer) clearTimeout(timer);
+      if (group !== undefined) running.delete(group);
       flush();
       resolve({ code, signal, timedOut, spawnError });
     });
   });
 }
 
+/** Sends `signal` to every running command's process group (the CLI does this when it is cancelled). */
+export function stopRunningCommands(signal: NodeJS.Signals = 'SIGTERM'): void {
+  for (const group of running) signalGroup(group, signal);
+}
+
+function signalGroup(group: number | undefined, signal: NodeJS.Signals): void {
+  if (group === undefined) return;
+  try {
+    process.kill(-group, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
 /** Runs a short command and returns its trimmed stdout, or undefined when it fails. */
-export async function captureCommand(command: string, args: string[], options: Pick<CommandOptions, 'cwd' | 'env' | 'timeoutMs'> = {}): Promise<string | undefined> {
+export async function captureCommand(
+  command: string,
+  args: string[],
+  options: Pick<CommandOptions, 'cwd' | 'env' | 'timeoutMs'> = {},
+): Promise<string | undefined> {
   return new Promise((resolve) => {
     const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'ignore'] });
     let output = '';

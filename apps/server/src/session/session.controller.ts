@@ -1,0 +1,54 @@
+import { Body, Controller, Delete, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Public, SESSION_COOKIE, SESSION_MAX_AGE_SECONDS, UsersService, cookieValue, type SessionView } from '@switchyard/auth';
+import { UnauthenticatedError } from '@switchyard/errors';
+import { SetupDto, SignInDto } from './session.dto';
+
+function setSessionCookie(request: FastifyRequest, reply: FastifyReply, secret: string, maxAge: number): void {
+  const secure = request.protocol === 'https' ? '; Secure' : '';
+  void reply.header('set-cookie', `${SESSION_COOKIE}=${encodeURIComponent(secret)}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${maxAge}${secure}`);
+}
+
+/** Browser sign-in: an httpOnly, SameSite=Strict session cookie plus a CSRF token for unsafe requests. */
+@ApiTags('session')
+@Public()
+@Controller('api/v1')
+export class SessionController {
+  constructor(private readonly users: UsersService) {}
+
+  @Get('setup')
+  async setupNeeded(): Promise<{ needed: boolean }> {
+    return { needed: await this.users.setupNeeded() };
+  }
+
+  @Post('setup')
+  async setup(@Body() body: SetupDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionView> {
+    const { session, secret } = await this.users.setup(body.adminToken, body);
+    setSessionCookie(request, reply, secret, SESSION_MAX_AGE_SECONDS);
+    return session;
+  }
+
+  @Post('session')
+  @HttpCode(200)
+  async signIn(@Body() body: SignInDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionView> {
+    const { session, secret } = await this.users.signIn(body.email, body.password, request.ip);
+    setSessionCookie(request, reply, secret, SESSION_MAX_AGE_SECONDS);
+    return session;
+  }
+
+  @Get('session')
+  async current(@Req() request: FastifyRequest): Promise<SessionView> {
+    const secret = cookieValue(request.headers.cookie, SESSION_COOKIE);
+    if (!secret) throw new UnauthenticatedError('not signed in');
+    return this.users.sessionView(secret);
+  }
+
+  @Delete('session')
+  @HttpCode(204)
+  async signOut(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
+    const secret = cookieValue(request.headers.cookie, SESSION_COOKIE);
+    if (secret) await this.users.signOut(secret);
+    setSessionCookie(request, reply, '', 0);
+  }
+}

@@ -1,0 +1,54 @@
+import { loadRouteFile, RouteFileError } from '@switchyard/mirror';
+import { createLogger } from '@switchyard/observability';
+import { parseProxyArgs, PROXY_USAGE, ProxyArgsError, type ProxyArgs } from './proxy-args';
+import { startProxy } from './proxy-app';
+
+async function main(): Promise<void> {
+  let args: ProxyArgs;
+  try {
+    const parsed = parseProxyArgs(process.argv.slice(2));
+    if ('help' in parsed) {
+      process.stdout.write(`${PROXY_USAGE}\n`);
+      return;
+    }
+    args = parsed;
+  } catch (error) {
+    if (!(error instanceof ProxyArgsError)) throw error;
+    process.stderr.write(`switchyard proxy: ${error.message}\n${PROXY_USAGE}\n`);
+    process.exit(2);
+  }
+  let routes;
+  try {
+    routes = await loadRouteFile(args.config);
+  } catch (error) {
+    if (!(error instanceof RouteFileError)) throw error;
+    process.stderr.write(`switchyard proxy: bad route file\n${error.message}\n`);
+    process.exit(2);
+  }
+  const logger = createLogger(args.logLevel, 'switchyard-proxy');
+  const proxy = await startProxy({ routes, port: args.port, adminPort: args.adminPort, host: args.host, logger });
+  logger.info({ port: proxy.port, adminPort: proxy.adminPort, routes: routes.map((route) => route.name), config: args.config }, 'switchyard proxy ready');
+
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'shutting down');
+      const force = setTimeout(() => process.exit(1), 10_000);
+      force.unref();
+      proxy.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`switchyard proxy: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,72 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { SkipReason } from '@switchyard/mirror';
+
+export type RequestOutcome = 'not_sampled' | 'compared' | 'skipped' | 'dropped' | 'unmatched';
+export type ShadowTarget = 'candidate' | 'secondary' | 'primary';
+
+/** The proxy's own registry (several proxies in one test process must not share prom-client's global one). */
+export class ProxyMetrics {
+  readonly registry = new Registry();
+  readonly requests: Counter<'route' | 'outcome'>;
+  readonly mismatches: Counter<'route' | 'endpoint'>;
+  readonly shadowDuration: Histogram<'route' | 'target' | 'result'>;
+  readonly skipped: Counter<'route' | 'reason'>;
+  readonly dropped: Counter<'route'>;
+  readonly primaryErrors: Counter<'route'>;
+  readonly breakerOpen: Gauge<'route'>;
+  readonly inFlight: Gauge<'route'>;
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+    const registers = [this.registry];
+    this.requests = new Counter({
+      name: 'switchyard_mirror_requests_total',
+      help: 'Requests matched to a mirrored route, by what happened to their shadow copy',
+      labelNames: ['route', 'outcome'],
+      registers,
+    });
+    this.mismatches = new Counter({
+      name: 'switchyard_mirror_mismatches_total',
+      help: 'Compared requests whose candidate response differed from the primary (before noise cancellation)',
+      labelNames: ['route', 'endpoint'],
+      registers,
+    });
+    this.shadowDuration = new Histogram({
+      name: 'switchyard_mirror_shadow_duration_seconds',
+      help: 'Duration of shadow calls (candidate, secondary, calibration replays to the primary)',
+      labelNames: ['route', 'target', 'result'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.skipped = new Counter({
+      name: 'switchyard_mirror_skipped_total',
+      help: 'Sampled or mirrorable requests not compared, by reason',
+      labelNames: ['route', 'reason'],
+      registers,
+    });
+    this.dropped = new Counter({
+      name: 'switchyard_mirror_dropped_total',
+      help: 'Shadow copies dropped because the route was at maxInFlight (never queued)',
+      labelNames: ['route'],
+      registers,
+    });
+    this.primaryErrors = new Counter({
+      name: 'switchyard_proxy_primary_errors_total',
+      help: 'Requests the primary did not answer (the client got 502)',
+      labelNames: ['route'],
+      registers,
+    });
+    this.breakerOpen = new Gauge({ name: 'switchyard_mirror_breaker_open', help: '1 while the route circuit breaker is open or half-open', labelNames: ['route'], registers });
+    this.inFlight = new Gauge({ name: 'switchyard_mirror_in_flight', help: 'Shadow exchanges in flight', labelNames: ['route'], registers });
+  }
+
+  skip(route: string, reason: SkipReason): void {
+    this.skipped.labels(route, reason).inc();
+    if (reason === 'budget') {
+      this.dropped.labels(route).inc();
+      this.requests.labels(route, 'dropped').inc();
+    } else {
+      this.requests.labels(route, 'skipped').inc();
+    }
+  }
+}

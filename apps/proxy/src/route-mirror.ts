@@ -1,0 +1,149 @@
+import http, { type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import https from 'node:https';
+import type { Logger } from '@switchyard/observability';
+import { MirrorAnalysis, type MirrorRoute, type RouteReport, type SkipReason } from '@switchyard/mirror';
+import { CircuitBreaker } from './circuit-breaker';
+import type { ProxyMetrics } from './proxy-metrics';
+import type { SampleDecider } from './sample-decider';
+import { ShadowExchange } from './shadow-exchange';
+
+// Hop-by-hop headers (RFC 9110 §7.6.1) belong to one connection and are never replayed.
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect'];
+
+export const SHADOW_HEADER = 'x-switchyard-shadow';
+
+export interface RouteMirrorDeps {
+  decider: SampleDecider;
+  metrics: ProxyMetrics;
+  logger: Logger;
+}
+
+/**
+ * One route at run time: the primary target and its keep-alive agent for the live path, and
+ * everything the mirror needs — sampling, the in-flight budget, the circuit breaker, separate
+ * agents for shadow calls (so a hanging candidate never holds a live socket) and the analysis.
+ */
+export class RouteMirror {
+  readonly analysis: MirrorAnalysis;
+  readonly breaker: CircuitBreaker;
+  readonly primary: URL;
+  readonly candidate: URL;
+  readonly secondary?: URL;
+  readonly primaryAgent: http.Agent;
+  private readonly shadowHttp: http.Agent;
+  private readonly shadowHttps: https.Agent;
+  private readonly methods: ReadonlySet<string>;
+  private readonly scrub: ReadonlySet<string>;
+  private inFlight = 0;
+  private readonly counters;
+
+  constructor(
+    readonly route: MirrorRoute,
+    readonly deps: RouteMirrorDeps,
+  ) {
+    this.analysis = new MirrorAnalysis(route);
+    this.primary = new URL(route.primary);
+    this.candidate = new URL(route.candidate);
+    if (route.secondary) this.secondary = new URL(route.secondary);
+    this.primaryAgent = this.primary.protocol === 'https:' ? new https.Agent({ keepAlive: true, maxFreeSockets: 256 }) : new http.Agent({ keepAlive: true, maxFreeSockets: 256 });
+    const shadowSockets = { keepAlive: true, maxSockets: route.maxInFlight, maxFreeSockets: Math.min(route.maxInFlight, 256) };
+    this.shadowHttp = new http.Agent(shadowSockets);
+    this.shadowHttps = new https.Agent(shadowSockets);
+    this.methods = new Set(route.methods);
+    this.scrub = new Set([...HOP_BY_HOP, ...route.scrubHeaders]);
+    const { metrics } = deps;
+    this.counters = {
+      notSampled: metrics.requests.labels(route.name, 'not_sampled'),
+      compared: metrics.requests.labels(route.name, 'compared'),
+      inFlight: metrics.inFlight.labels(route.name),
+      breakerOpen: metrics.breakerOpen.labels(route.name),
+    };
+    this.counters.breakerOpen.set(0);
+    this.counters.inFlight.set(0);
+    this.breaker = new CircuitBreaker(route.breaker, (state, reason) => {
+      this.counters.breakerOpen.set(state === 'closed' ? 0 : 1);
+      deps.logger.warn({ route: route.name, state, reason }, `mirror circuit breaker ${state}`);
+    });
+  }
+
+  get name(): string {
+    return this.route.name;
+  }
+
+  /** Decides whether this request is mirrored; the returned exchange owns one unit of the in-flight budget. */
+  begin(request: IncomingMessage, startedAt: number): ShadowExchange | undefined {
+    const method = request.method ?? 'GET';
+    const endpoint = this.analysis.endpointOf(method, request.url ?? '/');
+    this.analysis.recordSeen(endpoint);
+    if (!this.methods.has(method)) {
+      this.skip(endpoint, 'method');
+      return undefined;
+    }
+    if (!this.deps.decider.sampled(request)) {
+      this.counters.notSampled.inc();
+      return undefined;
+    }
+    this.analysis.recordSampled(endpoint);
+    // Budget before breaker, so a half-open probe is only spent on a call that really goes out.
+    if (this.inFlight >= this.route.maxInFlight) {
+      this.skip(endpoint, 'budget');
+      return undefined;
+    }
+    if (!this.breaker.allow()) {
+      this.skip(endpoint, 'breaker');
+      return undefined;
+    }
+    this.inFlight++;
+    this.counters.inFlight.inc();
+    return new ShadowExchange(this, endpoint, request, startedAt);
+  }
+
+  release(): void {
+    this.inFlight--;
+    this.counters.inFlight.dec();
+  }
+
+  skip(endpoint: string, reason: SkipReason): void {
+    this.analysis.recordSkipped(endpoint, reason);
+    this.deps.metrics.skip(this.route.name, reason);
+  }
+
+  compared(endpoint: string, mismatch: boolean): void {
+    this.counters.compared.inc();
+    if (mismatch) this.deps.metrics.mismatches.labels(this.route.name, endpoint).inc();
+  }
+
+  agentFor(target: URL): http.Agent {
+    return target.protocol === 'https:' ? this.shadowHttps : this.shadowHttp;
+  }
+
+  /** The client's headers minus hop-by-hop and scrubbed ones, marked as a shadow copy. */
+  shadowHeaders(request: IncomingMessage, target: URL, bodyLength: number): OutgoingHttpHeaders {
+    const headers: OutgoingHttpHeaders = {};
+    const perConnection = new Set(
+      String(request.headers.connection ?? '')
+        .split(',')
+        .map((name) => name.trim().toLowerCase())
+        .filter((name) => name !== ''),
+    );
+    for (const [name, value] of Object.entries(request.headers)) {
+      if (value === undefined || this.scrub.has(name) || perConnection.has(name)) continue;
+      headers[name] = value;
+    }
+    headers.host = target.host;
+    if (bodyLength > 0 || 'content-length' in request.headers) headers['content-length'] = String(bodyLength);
+    else delete headers['content-length'];
+    headers[SHADOW_HEADER] = '1';
+    return headers;
+  }
+
+  report(): RouteReport {
+    return this.analysis.report({ breaker: this.breaker.report() });
+  }
+
+  close(): void {
+    this.primaryAgent.destroy();
+    this.shadowHttp.destroy();
+    this.shadowHttps.destroy();
+  }
+}

@@ -1,0 +1,193 @@
+import type { IncomingMessage } from 'node:http';
+import { SAFE_METHODS, type HeaderValues, type SkipReason } from '@switchyard/mirror';
+import type { RouteMirror } from './route-mirror';
+import type { ShadowTarget } from './proxy-metrics';
+import { sendShadow, type ShadowCall, type ShadowResult } from './shadow-call';
+
+interface PrimaryCapture {
+  status: number;
+  headers: HeaderValues;
+  chunks: Buffer[];
+  size: number;
+  ended: boolean;
+  ms: number;
+}
+
+/**
+ * One mirrored request from arrival to comparison. It only ever listens to the live streams
+ * (a second 'data' listener beside http-proxy's pipe), so it cannot delay or alter them; it
+ * buffers at most `maxBodyBytes` of each side, and gives its in-flight slot back exactly once.
+ *
+ * Shadow calls start only after the primary's response has been relayed to the client: the
+ * candidate's bytes (up to 1 MB of garbage, say) then never compete with the response they
+ * shadow. Both latencies are still measured on their own calls.
+ */
+export class ShadowExchange {
+  private readonly requestChunks: Buffer[] = [];
+  private requestSize = 0;
+  private requestOverflow = false;
+  private requestEnded = false;
+  private dispatched = false;
+  private primary?: PrimaryCapture;
+  private calls: ShadowCall[] = [];
+  private results?: { candidate: ShadowResult; baseline?: ShadowResult };
+  private finished = false;
+  private deadline?: NodeJS.Timeout;
+
+  constructor(
+    private readonly mirror: RouteMirror,
+    private readonly endpoint: string,
+    private readonly request: IncomingMessage,
+    private readonly startedAt: number,
+  ) {
+    // A primary that streams forever (SSE, long poll) must not pin an in-flight slot.
+    const { timeoutMs } = mirror.route;
+    this.deadline = setTimeout(() => this.abandon('primaryIncomplete'), timeoutMs * 2 + 1000);
+  }
+
+  /** Tees the request body; the shadow calls start once the client has sent all of it. */
+  teeRequest(): void {
+    const limit = this.mirror.route.maxBodyBytes;
+    this.request.on('data', (chunk: Buffer) => {
+      if (this.requestOverflow) return;
+      this.requestSize += chunk.length;
+      if (this.requestSize > limit) {
+        this.requestOverflow = true;
+        this.requestChunks.length = 0;
+        return;
+      }
+      this.requestChunks.push(chunk);
+    });
+    this.request.once('end', () => {
+      this.requestEnded = true;
+      this.dispatchWhenReady();
+    });
+    this.request.once('close', () => {
+      if (!this.request.complete) this.abandon('primaryIncomplete');
+    });
+  }
+
+  /** Tees the primary's response as it streams to the client. */
+  teePrimary(response: IncomingMessage): void {
+    const capture: PrimaryCapture = { status: response.statusCode ?? 0, headers: { ...response.headers }, chunks: [], size: 0, ended: false, ms: 0 };
+    this.primary = capture;
+    const limit = this.mirror.route.maxBodyBytes;
+    response.on('data', (chunk: Buffer) => {
+      if (this.finished) return;
+      capture.size += chunk.length;
+      if (capture.size > limit) {
+        capture.chunks.length = 0;
+        this.abandon('bodyTooLarge');
+        return;
+      }
+      capture.chunks.push(chunk);
+    });
+    response.once('end', () => {
+      capture.ended = true;
+      capture.ms = performance.now() - this.startedAt;
+      this.dispatchWhenReady();
+    });
+    response.once('close', () => {
+      if (!capture.ended) this.abandon('primaryIncomplete');
+    });
+  }
+
+  primaryFailed(): void {
+    this.abandon('primaryIncomplete');
+  }
+
+  private dispatchWhenReady(): void {
+    if (this.dispatched || !this.requestEnded || !this.primary?.ended) return;
+    this.dispatched = true;
+    // This runs inside the primary's 'end', before http-proxy's pipe ends the client's response.
+    setImmediate(() => this.dispatch());
+  }
+
+  private dispatch(): void {
+    if (this.finished) return;
+    clearTimeout(this.deadline);
+    if (this.requestOverflow) {
+      this.abandon('bodyTooLarge');
+      return;
+    }
+    const { route } = this.mirror;
+    const body = Buffer.concat(this.requestChunks, this.requestSize);
+    this.requestChunks.length = 0;
+    const method = this.request.method ?? 'GET';
+    const call = (target: URL, kind: ShadowTarget): ShadowCall => {
+      const shadow = sendShadow({
+        target,
+        agent: this.mirror.agentFor(target),
+        method,
+        url: this.request.url ?? '/',
+        headers: this.mirror.shadowHeaders(this.request, target, body.length),
+        body,
+        timeoutMs: route.timeoutMs,
+        maxBodyBytes: route.maxBodyBytes,
+      });
+      this.calls.push(shadow);
+      void shadow.result.then((result) => {
+        this.mirror.deps.metrics.shadowDuration.labels(route.name, kind, result.ok ? 'ok' : result.reason).observe(result.ms / 1000);
+      });
+      return shadow;
+    };
+
+    const candidate = call(this.mirror.candidate, 'candidate');
+    void candidate.result.then((result) => {
+      // Only a call that produced no response counts against the candidate; a cancelled one says nothing.
+      if (result.ok) this.mirror.breaker.record(true);
+      else if (result.reason !== 'cancelled') this.mirror.breaker.record(result.reason === 'tooLarge', result.detail);
+    });
+    let baseline: ShadowCall | undefined;
+    if (this.mirror.secondary) baseline = call(this.mirror.secondary, 'secondary');
+    else if (SAFE_METHODS.includes(method) && this.mirror.analysis.claimCalibration(this.endpoint)) baseline = call(this.mirror.primary, 'primary');
+
+    void Promise.all([candidate.result, baseline?.result]).then(([candidateResult, baselineResult]) => {
+      this.results = { candidate: candidateResult, baseline: baselineResult };
+      this.complete();
+    });
+  }
+
+  private complete(): void {
+    if (this.finished || !this.results || !this.primary) return;
+    this.finished = true;
+    const { candidate, baseline } = this.results;
+    if (!candidate.ok) {
+      this.finishSkipped(candidate.reason === 'timeout' ? 'candidateTimeout' : candidate.reason === 'tooLarge' ? 'bodyTooLarge' : 'candidateError');
+      return;
+    }
+    const primary = this.primary;
+    const { analysis } = this.mirror;
+    analysis
+      .recordCaptured({
+        endpoint: this.endpoint,
+        request: { method: this.request.method ?? 'GET', url: this.request.url ?? '/', headers: this.request.headers },
+        primary: { status: primary.status, headers: primary.headers, body: Buffer.concat(primary.chunks, primary.size) },
+        candidate: candidate.response,
+        baseline: baseline?.ok ? baseline.response : undefined,
+        primaryMs: primary.ms,
+        candidateMs: candidate.ms,
+      })
+      .then(
+        (outcome) => {
+          if (outcome.compared) this.mirror.compared(this.endpoint, outcome.mismatch);
+          else this.mirror.deps.metrics.skip(this.mirror.name, outcome.skipped);
+        },
+        (error: unknown) => this.mirror.deps.logger.error({ err: error, route: this.mirror.name }, 'comparing a mirrored exchange failed'),
+      )
+      .finally(() => this.mirror.release());
+  }
+
+  private finishSkipped(reason: SkipReason): void {
+    this.mirror.skip(this.endpoint, reason);
+    this.mirror.release();
+  }
+
+  private abandon(reason: SkipReason): void {
+    if (this.finished) return;
+    this.finished = true;
+    clearTimeout(this.deadline);
+    for (const call of this.calls) call.cancel();
+    this.finishSkipped(reason);
+  }
+}

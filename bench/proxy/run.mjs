@@ -1,0 +1,356 @@
+// `npm run bench:proxy`: load on loopback with autocannon against, in turn, the upstream direct,
+// plain http-proxy with keep-alive, the Switchyard proxy mirroring off / 10% / 100%, the
+// Switchyard proxy mirroring 100% to a candidate that never answers, and nginx (plain and with
+// its `mirror` directive) when `nginx` is installed. Every run is bounded (default 10 s, 50
+// connections, after a 2 s warm-up): once flat out with autocannon (throughput), and once at a
+// steady rate that every target sustains (latency at equal load; autocannon's own rate limit
+// sends each second's quota in a burst, so this pass uses a small open-loop sender). Prints tables and writes them under `## proxy`
+// in bench/README.md. Options: --duration s, --connections n, --warmup s, --rate req/s,
+// --hang-duration s (the hanging-candidate runs; the issue's RSS target is stated after 60 s),
+// --only a,b, --no-readme, --section title (write under `## title` instead; e.g. the 60 s
+// hanging-candidate run: --only off,hang,hang-budget --hang-duration 60 --section "proxy: hanging candidate, 60 s").
+//
+// Latency percentiles come from every response's own timing (autocannon's 'response' event), not
+// from autocannon's histogram, which floors to whole milliseconds.
+import autocannon from 'autocannon';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import http from 'node:http';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+process.chdir(root);
+
+const options = { duration: 10, connections: 50, warmup: 2, rate: 1000, hangDuration: undefined, only: undefined, readme: true, section: 'proxy' };
+for (let i = 2; i < process.argv.length; i++) {
+  const arg = process.argv[i];
+  if (arg === '--no-readme') options.readme = false;
+  else if (arg === '--duration') options.duration = Number(process.argv[++i]);
+  else if (arg === '--connections') options.connections = Number(process.argv[++i]);
+  else if (arg === '--warmup') options.warmup = Number(process.argv[++i]);
+  else if (arg === '--rate') options.rate = Number(process.argv[++i]);
+  else if (arg === '--hang-duration') options.hangDuration = Number(process.argv[++i]);
+  else if (arg === '--only') options.only = process.argv[++i].split(',');
+  else if (arg === '--section') options.section = process.argv[++i];
+  else throw new Error(`unknown argument ${arg}`);
+}
+
+const entry = 'dist/apps/proxy/src/main.js';
+const work = mkdtempSync(join(os.tmpdir(), 'switchyard-bench-'));
+
+function newestMtime(dir) {
+  let newest = 0;
+  if (!existsSync(dir)) return newest;
+  for (const name of readdirSync(dir)) {
+    if (name.endsWith('.spec.ts')) continue;
+    const path = join(dir, name);
+    const stat = statSync(path);
+    newest = Math.max(newest, stat.isDirectory() ? newestMtime(path) : stat.mtimeMs);
+  }
+  return newest;
+}
+
+function ensureBuilt() {
+  const sources = Math.max(...['apps/proxy/src', 'libs/mirror/src', 'libs/observability/src', 'libs/errors/src', 'sdk/core/src'].map(newestMtime));
+  if (!existsSync(entry) || statSync(entry).mtimeMs < sources) {
+    console.error('bench: building the proxy…');
+    execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: ['ignore', 2, 2] });
+  }
+}
+
+function freePort() {
+  return new Promise((done, fail) => {
+    const server = net.createServer();
+    server.on('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => done(port));
+    });
+  });
+}
+
+async function waitFor(probe, timeoutMs, what) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await probe().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((done) => setTimeout(done, 50));
+  }
+}
+
+/** A helper process that prints one JSON line once it listens and exits when stdin closes. */
+async function startHelper(args) {
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  const info = await new Promise((done, fail) => {
+    createInterface({ input: child.stdout }).once('line', (line) => done(JSON.parse(line)));
+    child.once('exit', (code) => fail(new Error(`${args.join(' ')} exited with ${code}`)));
+  });
+  return { child, info, stop: () => stopChild(child, () => child.stdin.end()) };
+}
+
+function stopChild(child, politely = () => child.kill('SIGTERM')) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((done) => {
+    const force = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('exit', () => {
+      clearTimeout(force);
+      done();
+    });
+    politely();
+  });
+}
+
+async function startSwitchyard(route) {
+  const [port, adminPort] = [await freePort(), await freePort()];
+  const config = join(work, `routes-${port}.yml`);
+  writeFileSync(config, `- ${JSON.stringify(route)}\n`);
+  const child = spawn(process.execPath, [entry, '--config', config, '--port', String(port), '--admin-port', String(adminPort), '--host', '127.0.0.1', '--log-level', 'error'], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const adminUrl = `http://127.0.0.1:${adminPort}`;
+  await waitFor(async () => (await fetch(`${adminUrl}/readyz`)).status === 200, 30_000, 'switchyard proxy');
+  return { child, url: `http://127.0.0.1:${port}`, adminUrl, pid: child.pid, stop: () => stopChild(child) };
+}
+
+async function startNginx(upstreams, mirrorTo) {
+  const port = await freePort();
+  const prefix = mkdtempSync(join(work, 'nginx-'));
+  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((name) => `${name}_temp_path ${prefix}/${name};`).join('\n  ');
+  const mirror = mirrorTo
+    ? `mirror /__mirror;
+      mirror_request_body on;`
+    : '';
+  const conf = `${process.getuid?.() === 0 ? 'user root;' : ''}
+worker_processes 1;
+daemon off;
+pid ${prefix}/nginx.pid;
+error_log ${prefix}/error.log error;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  ${temp}
+  upstream primary { server ${new URL(upstreams.primary).host}; keepalive 128; }
+  upstream shadow { server ${mirrorTo ? new URL(mirrorTo).host : new URL(upstreams.primary).host}; keepalive 128; }
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      ${mirror}
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_pass http://primary;
+    }
+    location = /__mirror {
+      internal;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header X-Switchyard-Shadow 1;
+      proxy_connect_timeout 1s;
+      proxy_read_timeout 2s;
+      proxy_pass http://shadow$request_uri;
+    }
+  }
+}
+`;
+  writeFileSync(join(prefix, 'nginx.conf'), conf);
+  const child = spawn('nginx', ['-p', prefix, '-c', join(prefix, 'nginx.conf')], { stdio: ['ignore', 'inherit', 'inherit'] });
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/`)).status === 200, 10_000, 'nginx');
+  return { child, url: `http://127.0.0.1:${port}`, pid: child.pid, stop: () => stopChild(child, () => child.kill('SIGQUIT')) };
+}
+
+function percentile(sorted, p) {
+  return sorted.length === 0 ? NaN : sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+/** Open loop: one request every 1/rate s whatever the answers do, each timed from its own send. */
+async function steady(url, duration, rate) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: options.connections });
+  const latencies = [];
+  let errors = 0;
+  const pending = new Set();
+  const started = performance.now();
+  const total = Math.round(duration * rate);
+  for (let i = 0; i < total; i++) {
+    const due = started + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait >= 1) await new Promise((done) => setTimeout(done, wait));
+    const sent = performance.now();
+    const request = new Promise((done) => {
+      // A target that cannot keep up must not stretch the run: unanswered after 5 s is an error.
+      const timer = setTimeout(() => req.destroy(new Error('timeout')), 5000);
+      const req = http.get(`${url}/quotes/ABC`, { agent, headers: { accept: 'application/json' } }, (res) => {
+        res.resume();
+        res.on('end', () => {
+          clearTimeout(timer);
+          if (res.statusCode < 300) latencies.push(performance.now() - sent);
+          else errors++;
+          done();
+        });
+      });
+      req.on('error', () => {
+        clearTimeout(timer);
+        errors++;
+        done();
+      });
+    });
+    pending.add(request);
+    void request.then(() => pending.delete(request));
+  }
+  await Promise.all(pending);
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors };
+}
+
+async function load(url, duration) {
+  const latencies = [];
+  const instance = autocannon({ url: `${url}/quotes/ABC`, connections: options.connections, duration, headers: { accept: 'application/json' } });
+  instance.on('response', (_client, status, _bytes, ms) => {
+    if (status < 300) latencies.push(ms);
+  });
+  const result = await instance;
+  latencies.sort((a, b) => a - b);
+  return {
+    rps: result['2xx'] / result.duration,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    errors: result.errors + result.timeouts + result.non2xx,
+  };
+}
+
+function rssMb(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024;
+}
+
+async function mirrorTotals(adminUrl) {
+  const report = await (await fetch(`${adminUrl}/reports`)).json();
+  const { totals, breaker } = report.routes[0];
+  const skipped = Object.entries(totals.skipped)
+    .filter(([, n]) => n > 0)
+    .map(([reason, n]) => `${reason} ${n}`)
+    .join(', ');
+  return `sampled ${totals.sampled}, compared ${totals.compared}${skipped ? `, skipped: ${skipped}` : ''}; breaker ${breaker.state} (opened ${breaker.opens}×)`;
+}
+
+const fmt = (n, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
+
+async function main() {
+  ensureBuilt();
+  const upstream = await startHelper(['bench/proxy/upstream.mjs']);
+  const urls = upstream.info;
+  const route = (overrides) => ({ name: 'bench', primary: urls.primary, candidate: urls.candidate, sample: { percent: 0 }, ...overrides });
+  const hasNginx = spawnSync('sh', ['-c', 'command -v nginx']).status === 0;
+
+  const scenarios = [
+    { name: 'direct', label: 'direct to the upstream', start: async () => ({ url: urls.primary, stop: async () => undefined }) },
+    {
+      name: 'http-proxy',
+      label: 'plain http-proxy, keep-alive',
+      start: async () => {
+        const helper = await startHelper(['bench/proxy/plain-proxy.mjs', urls.primary]);
+        return { url: helper.info.url, pid: helper.child.pid, stop: helper.stop };
+      },
+    },
+    { name: 'off', label: 'Switchyard, mirroring off', switchyard: route({ sample: { percent: 0 } }) },
+    { name: '10', label: 'Switchyard, mirroring 10%', switchyard: route({ sample: { percent: 10 } }) },
+    { name: '100', label: 'Switchyard, mirroring 100%', switchyard: route({ sample: { percent: 100 } }) },
+    { name: 'hang', label: 'Switchyard, 100% to a hanging candidate', switchyard: route({ candidate: urls.hang, sample: { percent: 100 } }) },
+    {
+      name: 'hang-budget',
+      label: 'Switchyard, 100% to a hanging candidate, breaker held off (maxInFlight bounds it)',
+      switchyard: route({ candidate: urls.hang, sample: { percent: 100 }, breaker: { minRequests: 10000 } }),
+    },
+  ];
+  if (hasNginx) {
+    scenarios.push(
+      { name: 'nginx', label: 'nginx proxy_pass, keep-alive (1 worker)', start: () => startNginx(urls, undefined) },
+      { name: 'nginx-mirror', label: 'nginx `mirror` 100% (1 worker)', start: () => startNginx(urls, urls.candidate) },
+      { name: 'nginx-mirror-hang', label: 'nginx `mirror` 100% to a hanging candidate (1 worker)', start: () => startNginx(urls, urls.hang) },
+    );
+  }
+
+  const rows = [];
+  for (const scenario of scenarios) {
+    if (options.only && !options.only.includes(scenario.name)) continue;
+    const target = scenario.switchyard ? await startSwitchyard(scenario.switchyard) : await scenario.start();
+    const duration = scenario.name.includes('hang') ? (options.hangDuration ?? options.duration) : options.duration;
+    if (options.warmup > 0) await load(target.url, options.warmup);
+    const result = await load(target.url, duration);
+    const fixed = await steady(target.url, duration, options.rate);
+    const row = { ...scenario, ...result, fixed, duration, rss: target.pid ? rssMb(target.pid) : undefined };
+    if (target.adminUrl) row.note = await mirrorTotals(target.adminUrl);
+    rows.push(row);
+    console.error(
+      `bench: ${scenario.label}: ${fmt(row.rps, 0)} req/s, p50 ${fmt(row.p50)} ms, p99 ${fmt(row.p99)} ms, errors ${row.errors}; ` +
+        `at ${options.rate} req/s: p50 ${fmt(fixed.p50)} ms, p99 ${fmt(fixed.p99)} ms, errors ${fixed.errors}${row.rss ? `; RSS ${fmt(row.rss, 0)} MB` : ''}`,
+    );
+    await target.stop();
+  }
+  await upstream.stop();
+  rmSync(work, { recursive: true, force: true });
+
+  const cpu = os.cpus();
+  const byName = Object.fromEntries(rows.map((row) => [row.name, row]));
+  const lines = [
+    `## ${options.section}`,
+    '',
+    `\`npm run bench:proxy\` — ${new Date().toISOString().slice(0, 10)}, ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}, load average ${os.loadavg()[0].toFixed(1)} at the end, ` +
+      `autocannon with ${options.connections} connections on loopback, each target run flat out for ${options.duration} s after a ${options.warmup} s warm-up` +
+      `${options.hangDuration ? ` (${options.hangDuration} s for the hanging candidate)` : ''}, then for as long again at a steady ${options.rate} req/s (open loop, up to ${options.connections} sockets). ` +
+      'The load generator, the proxy and the upstream process (primary and candidate in one) share the same cores, ' +
+      'so the flat-out overheads include CPU contention that separate machines would not have; the fixed-rate columns compare latency at equal load. ' +
+      'Percentiles are from every response\'s own timing.',
+    '',
+    `| run | flat out req/s | p50 ms | p99 ms | at ${options.rate} req/s: p50 ms | p99 ms | errors | proxy RSS after |`,
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map(
+      (row) =>
+        `| ${row.label} | ${fmt(row.rps, 0)} | ${fmt(row.p50)} | ${fmt(row.p99)} | ${fmt(row.fixed.p50)} | ${fmt(row.fixed.p99)} | ${row.errors + row.fixed.errors} | ${row.rss ? `${fmt(row.rss, 0)} MB` : '–'} |`,
+    ),
+    '',
+  ];
+  const plain = byName['http-proxy'];
+  const full = byName['100'];
+  if (plain && full) {
+    lines.push(
+      `At 100% mirroring: throughput ${fmt((full.rps / plain.rps) * 100, 0)}% of plain http-proxy (target ≥ 80%); ` +
+        `p99 at ${options.rate} req/s ${fmt(full.fixed.p99 - plain.fixed.p99)} ms above it (target ≤ 1 ms), flat out ${fmt(full.p99 - plain.p99)} ms.`,
+    );
+  }
+  const off = byName.off;
+  for (const hang of [byName.hang, byName['hang-budget']]) {
+    if (hang && off) {
+      lines.push(
+        `${hang.label}: primary p99 at ${options.rate} req/s ${fmt(hang.fixed.p99 - off.fixed.p99)} ms vs mirroring off (target within 1 ms); proxy RSS ${fmt(hang.rss, 0)} MB after ${2 * hang.duration} s of load (target < 256 MB after 60 s).`,
+      );
+    }
+  }
+  const notes = rows.filter((row) => row.note).map((row) => `- ${row.label}: ${row.note}`);
+  if (notes.length > 0) lines.push('', 'Mirror counters at the end of each Switchyard run:', '', ...notes);
+  if (!hasNginx) lines.push('', 'nginx is not installed (`apt-get install nginx`), so its rows are missing.');
+  const section = `${lines.join('\n')}\n`;
+  process.stdout.write(`\n${section}`);
+
+  // A partial run only replaces the full table when it names a section of its own.
+  if (options.readme && (!options.only || options.section !== 'proxy')) {
+    const readme = 'bench/README.md';
+    const current = existsSync(readme) ? readFileSync(readme, 'utf8') : '# Benchmarks\n\nOne command per benchmark; the latest figures are kept here.\n\n';
+    const escaped = options.section.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const start = current.search(new RegExp(`^## ${escaped}\\s*$`, 'm'));
+    let next = start < 0 ? -1 : current.slice(start + 1).search(/^## /m);
+    if (next >= 0) next += start + 1;
+    const updated = start < 0 ? `${current.trimEnd()}\n\n${section}` : `${current.slice(0, start)}${section}${next >= 0 ? `\n${current.slice(next)}` : ''}`;
+    writeFileSync(readme, updated);
+    console.error(`bench: wrote ${readme}`);
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  rmSync(work, { recursive: true, force: true });
+  process.exit(1);
+});

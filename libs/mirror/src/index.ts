@@ -1,0 +1,46 @@
+export { PathPattern, PathPatternError, PathPatternSet, formatPath, formatField, type PathSegment } from './json-path';
+export { diffJson, DIFFERENCE_KINDS, type Difference, type DifferenceKind, type JsonDiffOptions } from './json-diff';
+export {
+  prepareResponse,
+  BodyTooLargeError,
+  type CapturedResponse,
+  type HeaderValues,
+  type PreparedBody,
+  type PreparedResponse,
+} from './prepared-response';
+export { ResponseComparator, type CompareRules } from './response-comparator';
+export { EndpointGrouper } from './endpoint-grouper';
+export { isSignificant, DEFAULT_NOISE_THRESHOLDS, type NoiseThresholds } from './noise-filter';
+export { LatencySample, type LatencySummary } from './latency-sample';
+export { SecretRedactor, REDACTED } from './secret-redactor';
+export {
+  mirrorRouteSchema,
+  validateRoutes,
+  formatProblemPath,
+  SAFE_METHODS,
+  type MirrorRoute,
+  type MirrorRouteInput,
+  type RouteProblem,
+  type SampleConfig,
+} from './mirror-route.schema';
+export { loadRouteFile, parseRouteFile, RouteFileError, type RouteFileProblem } from './route-file.loader';
+export {
+  decideVerdict,
+  SKIP_REASONS,
+  type BreakerReport,
+  type EndpointReport,
+  type FieldExample,
+  type FieldReport,
+  type MirrorReport,
+  type RouteReport,
+  type SkipReason,
+  type SuggestedIgnore,
+  type Verdict,
+} from './mirror-report';
+export {
+  MirrorAnalysis,
+  type CapturedExchange,
+  type ExchangeOutcome,
+  type MirrorAnalysisLimits,
+  type PreparedExchange,
+} from './mirror-analysis';

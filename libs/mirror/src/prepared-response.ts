@@ -1,0 +1,116 @@
+import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
+import { brotliDecompress, gunzip, inflate, inflateRaw, type ZlibOptions } from 'node:zlib';
+
+const gunzipAsync = promisify<Buffer, ZlibOptions, Buffer>(gunzip);
+const inflateAsync = promisify<Buffer, ZlibOptions, Buffer>(inflate);
+const inflateRawAsync = promisify<Buffer, ZlibOptions, Buffer>(inflateRaw);
+const brotliAsync = promisify<Buffer, ZlibOptions, Buffer>(brotliDecompress);
+
+export type HeaderValues = Record<string, string | string[] | number | undefined>;
+
+/** A response as captured off the wire: the body still content-encoded. */
+export interface CapturedResponse {
+  status: number;
+  headers: HeaderValues;
+  body: Buffer;
+}
+
+export type PreparedBody =
+  | { type: 'json'; value: unknown }
+  | { type: 'bytes'; sha256: string; length: number; preview: string }
+  | { type: 'undecodable'; reason: string; sha256: string; length: number };
+
+/** A response ready to compare: headers flattened, body decoded and parsed once. */
+export interface PreparedResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: PreparedBody;
+}
+
+export class BodyTooLargeError extends Error {}
+
+const PREVIEW_CHARS = 512;
+
+function flattenHeaders(headers: HeaderValues): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+  }
+  return out;
+}
+
+function isJsonContentType(contentType: string | undefined): boolean {
+  if (!contentType) return false;
+  const type = contentType.split(';')[0].trim().toLowerCase();
+  return type === 'application/json' || type.endsWith('+json') || type === 'text/json';
+}
+
+function looksLikeJson(body: Buffer): boolean {
+  for (const byte of body) {
+    if (byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09) continue;
+    return byte === 0x7b || byte === 0x5b; // { or [
+  }
+  return false;
+}
+
+async function decode(body: Buffer, encoding: string, maxOutputLength: number): Promise<Buffer> {
+  const options: ZlibOptions = { maxOutputLength };
+  switch (encoding) {
+    case '':
+    case 'identity':
+      return body;
+    case 'gzip':
+    case 'x-gzip':
+      return gunzipAsync(body, options);
+    case 'br':
+      return brotliAsync(body, options);
+    case 'deflate':
+      // "deflate" is zlib-wrapped by the spec, yet some servers send raw deflate.
+      return inflateAsync(body, options).catch(() => inflateRawAsync(body, options));
+    default:
+      throw new Error(`unsupported content-encoding "${encoding}"`);
+  }
+}
+
+/**
+ * Decodes (gzip, br, deflate — stacked encodings in reverse order) and parses a body once so it
+ * can be compared against several others. Decoding is bounded: a decompression bomb past
+ * `maxDecodedBytes` throws {@link BodyTooLargeError} and the exchange is skipped, not compared.
+ */
+export async function prepareResponse(captured: CapturedResponse, maxDecodedBytes: number): Promise<PreparedResponse> {
+  const headers = flattenHeaders(captured.headers);
+  const encodings = (headers['content-encoding'] ?? '')
+    .split(',')
+    .map((item) => item.trim().toLowerCase())
+    .filter((item) => item !== '')
+    .reverse();
+  let body = captured.body;
+  try {
+    for (const encoding of encodings) body = await decode(body, encoding, maxDecodedBytes);
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw new BodyTooLargeError(`decoded body exceeds ${maxDecodedBytes} bytes`);
+    return {
+      status: captured.status,
+      headers,
+      body: { type: 'undecodable', reason: (error as Error).message, sha256: sha256(captured.body), length: captured.body.length },
+    };
+  }
+  return { status: captured.status, headers, body: parseBody(body, headers['content-type']) };
+}
+
+function parseBody(body: Buffer, contentType: string | undefined): PreparedBody {
+  if (body.length > 0 && (isJsonContentType(contentType) || looksLikeJson(body))) {
+    try {
+      return { type: 'json', value: JSON.parse(body.toString('utf8')) as unknown };
+    } catch {
+      // Declared JSON that does not parse is compared by hash, and differs by type from real JSON.
+    }
+  }
+  return { type: 'bytes', sha256: sha256(body), length: body.length, preview: body.subarray(0, PREVIEW_CHARS * 4).toString('utf8').slice(0, PREVIEW_CHARS) };
+}
+
+function sha256(body: Buffer): string {
+  return createHash('sha256').update(body).digest('hex');
+}

@@ -1,0 +1,76 @@
+import { diffJson, type Difference } from './json-diff';
+import { PathPatternSet } from './json-path';
+import type { PreparedBody, PreparedResponse } from './prepared-response';
+
+/** What a route compares beyond status and body, and what it deliberately does not. */
+export interface CompareRules {
+  /** JSON paths (`$.timestamp`, `$..requestId`, `$.items[*].id`), `header:<name>`, `status` or `body`. */
+  ignore: readonly string[];
+  unorderedArrays: readonly string[];
+  /** Response headers compared by value; others are not compared at all. */
+  headers: readonly string[];
+}
+
+const HEADER_RULE = /^header:/i;
+
+/** Compiled compare rules; one per route, reused for every exchange. */
+export class ResponseComparator {
+  private readonly bodyIgnore: PathPatternSet;
+  private readonly unordered: PathPatternSet;
+  private readonly headers: readonly string[];
+  private readonly ignoreStatus: boolean;
+  private readonly ignoreOpaqueBody: boolean;
+
+  constructor(rules: CompareRules) {
+    const ignoredHeaders = new Set(rules.ignore.filter((rule) => HEADER_RULE.test(rule)).map((rule) => rule.slice('header:'.length).trim().toLowerCase()));
+    this.bodyIgnore = new PathPatternSet(rules.ignore.filter((rule) => rule.startsWith('$')));
+    this.unordered = new PathPatternSet(rules.unorderedArrays);
+    this.headers = rules.headers.map((name) => name.toLowerCase()).filter((name) => !ignoredHeaders.has(name));
+    this.ignoreStatus = rules.ignore.includes('status');
+    this.ignoreOpaqueBody = rules.ignore.includes('body');
+  }
+
+  compare(primary: PreparedResponse, other: PreparedResponse): Difference[] {
+    const out: Difference[] = [];
+    if (!this.ignoreStatus && primary.status !== other.status) {
+      out.push({ field: 'status', path: 'status', kind: 'value', primary: primary.status, candidate: other.status });
+    }
+    for (const name of this.headers) {
+      const a = primary.headers[name];
+      const b = other.headers[name];
+      if (a === b) continue;
+      const field = `header:${name}`;
+      if (b === undefined) out.push({ field, path: field, kind: 'missing', primary: a });
+      else if (a === undefined) out.push({ field, path: field, kind: 'extra', candidate: b });
+      else out.push({ field, path: field, kind: 'value', primary: a, candidate: b });
+    }
+    this.compareBodies(primary.body, other.body, out);
+    return out;
+  }
+
+  private compareBodies(a: PreparedBody, b: PreparedBody, out: Difference[]): void {
+    if (a.type === 'json' && b.type === 'json') {
+      out.push(...diffJson(a.value, b.value, { ignore: this.bodyIgnore, unorderedArrays: this.unordered }));
+      return;
+    }
+    if (this.ignoreOpaqueBody) return;
+    if (a.type !== b.type) {
+      out.push({ field: 'body', path: 'body', kind: 'type', primary: describeBody(a), candidate: describeBody(b) });
+      return;
+    }
+    if (a.type !== 'json' && b.type !== 'json' && a.sha256 !== b.sha256) {
+      out.push({ field: 'body', path: 'body', kind: 'value', primary: describeBody(a), candidate: describeBody(b) });
+    }
+  }
+}
+
+function describeBody(body: PreparedBody): Record<string, unknown> {
+  switch (body.type) {
+    case 'json':
+      return { type: 'json' };
+    case 'bytes':
+      return { type: 'bytes', length: body.length, sha256: body.sha256, preview: body.preview };
+    case 'undecodable':
+      return { type: 'undecodable', length: body.length, sha256: body.sha256, reason: body.reason };
+  }
+}

@@ -61,6 +61,12 @@ export default tseslint.config(
     },
   },
   {
+    // The admin UI runs in browsers and has no Nest decorators, so type-only imports are enforced again.
+    files: ['apps/admin-ui/**/*.ts', 'apps/admin-ui/**/*.tsx'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: { '@typescript-eslint/consistent-type-imports': ['error', { prefer: 'type-imports', fixStyle: 'inline-type-imports', disallowTypeAnnotations: false }] },
+  },
+  {
     // Configuration is read here and only here; tests, benchmarks and scripts set up processes.
     files: ['libs/config/**', 'test/**', 'bench/**', 'scripts/**', '**/*.spec.ts'],
     rules: { 'no-restricted-properties': 'off' },

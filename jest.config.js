@@ -24,7 +24,7 @@ module.exports = {
     '^@switchyard/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
   },
   testMatch: ['<rootDir>/{apps,libs,sdk,test}/**/*.spec.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/dist/', '<rootDir>/apps/admin-ui/'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '<rootDir>/apps/admin-ui/dist/'],
   testTimeout: 30000,
   maxWorkers: 2,
 };

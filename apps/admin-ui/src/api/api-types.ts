@@ -1,0 +1,133 @@
+// Shapes of the public admin API (/api/v1) as the UI reads them. They mirror the server's views
+// (libs/flags flag.types.ts, libs/auth, libs/audit); the engine's own types come from sdk/core.
+import type { Condition, EnvironmentConfig, FlagType, Rule, Serve } from '@switchyard/core';
+
+export type { Condition, Rule, Serve, FlagType };
+
+export interface ErrorDetail {
+  path: string;
+  problem: string;
+}
+
+export interface ErrorBody {
+  error: { code: string; message: string; details: ErrorDetail[]; requestId: string } & Record<string, unknown>;
+}
+
+export type Role = 'admin' | 'editor' | 'viewer' | 'approver';
+
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  createdAt: string;
+  lastLoginAt: string | null;
+  disabled: boolean;
+}
+
+export interface Session {
+  user: User;
+  csrfToken: string;
+}
+
+export interface EnvironmentView {
+  key: string;
+  name: string;
+  requiresConfirmation: boolean;
+  version: number;
+}
+
+export interface FlagEnvironmentView extends EnvironmentConfig {
+  updatedAt: string;
+}
+
+export interface FlagView {
+  key: string;
+  name: string;
+  description: string;
+  tags: string[];
+  owner: string | null;
+  type: FlagType;
+  variants: Record<string, unknown>;
+  archived: boolean;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+  environments: Record<string, FlagEnvironmentView>;
+}
+
+export interface FlagSummary extends FlagView {
+  stale?: { reason: 'not-evaluated' | 'fully-rolled-out'; since: string };
+}
+
+export interface FlagVersionView {
+  version: number;
+  actor: string;
+  createdAt: string;
+  definition: FlagView;
+}
+
+export interface SegmentView {
+  key: string;
+  name: string;
+  description: string;
+  conditions: Condition[];
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface FlagUsageView {
+  environment: string;
+  variant: string;
+  evaluations: number;
+  lastEvaluatedAt: string;
+}
+
+export interface UsageBucketView {
+  hour: string;
+  environment: string;
+  variant: string;
+  evaluations: number;
+}
+
+export interface FlagUsage {
+  totals: FlagUsageView[];
+  hourly: UsageBucketView[];
+}
+
+export interface AuditEvent {
+  id: string;
+  at: string;
+  actor: string;
+  action: string;
+  target: string;
+  environment: string | null;
+  before: unknown;
+  after: unknown;
+  meta: Record<string, unknown>;
+}
+
+export interface AuditPage {
+  items: AuditEvent[];
+  nextCursor: string | null;
+}
+
+export interface TokenView {
+  id: string;
+  name: string;
+  prefix: string;
+  scopes: string[];
+  createdBy: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+/** The write body of PATCH /api/v1/flags/{key}/environments/{env}. */
+export interface EnvironmentConfigPatch {
+  enabled?: boolean;
+  offVariant?: string;
+  rules?: Array<Omit<Rule, 'id'> & { id?: string }>;
+  defaultServe?: Serve;
+}

@@ -1,0 +1,341 @@
+import type { Segment } from '@switchyard/core';
+import { useEffect, useMemo, useState } from 'react';
+import { ApiError, unplacedDetails } from '../api/api-client';
+import type { EnvironmentView, ErrorDetail, FlagView, SegmentView } from '../api/api-types';
+import { useConfirm } from '../forms/confirm-dialog';
+import { ErrorBanner } from '../forms/error-banner';
+import { FieldError } from '../forms/field-error';
+import { SwitchButton } from '../forms/switch-button';
+import { useSession } from '../session/session-context';
+import { emptyDraft } from './condition.model';
+import { ConditionRow } from './condition-row';
+import { ConflictPanel } from './conflict-panel';
+import { toggleFlag } from './flag-toggle';
+import { PreviewBox } from './preview-box';
+import { ServeEditor } from './serve-editor';
+import { buildTargeting, draftOf, moveRule, newRule, removeRule, type RuleDraft, type TargetingDraft } from './targeting.model';
+
+interface Props {
+  flag: FlagView;
+  environment: EnvironmentView;
+  segments: readonly SegmentView[];
+  /** Replaces the page's flag after a save, a toggle or a reload. */
+  onFlag(flag: FlagView): void;
+  onDirty(dirty: boolean): void;
+}
+
+const KNOWN_ATTRIBUTES = ['targetingKey', 'country', 'email', 'plan', 'appVersion', 'userId', 'tenant', 'signupDate', 'age'];
+
+export function TargetingEditor({ flag, environment, segments, onFlag, onDirty }: Props) {
+  const { api, abilities, user } = useSession();
+  const variants = useMemo(() => Object.keys(flag.variants), [flag.variants]);
+  const saved = flag.environments[environment.key];
+  /** The flag the draft was started from: its version goes out as If-Match. */
+  const [base, setBase] = useState<FlagView>(flag);
+  const [draft, setDraft] = useState<TargetingDraft>(() => draftOf(saved, variants));
+  const [dirty, setDirty] = useState(false);
+  const [showProblems, setShowProblems] = useState(false);
+  const [serverDetails, setServerDetails] = useState<ErrorDetail[]>([]);
+  const [conflict, setConflict] = useState<FlagView>();
+  const [error, setError] = useState<unknown>();
+  const [notice, setNotice] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const [dialog, confirm] = useConfirm();
+  const readOnly = !abilities.writeFlags;
+
+  // A newer flag from outside (live update, toggle) replaces a clean draft; a dirty one is kept and
+  // its save will meet the conflict check.
+  useEffect(() => {
+    if (dirty || flag.version === base.version) return;
+    setBase(flag);
+    setDraft(draftOf(flag.environments[environment.key], variants));
+  }, [flag, dirty, base.version, environment.key, variants]);
+
+  useEffect(() => onDirty(dirty), [dirty, onDirty]);
+
+  const segmentTable = useMemo(() => Object.fromEntries(segments.map((s): [string, Segment] => [s.key, { key: s.key, conditions: s.conditions }])), [segments]);
+  const definition = useMemo(() => ({ key: flag.key, type: flag.type, variants: flag.variants }), [flag.key, flag.type, flag.variants]);
+  const built = useMemo(() => buildTargeting(draft, definition, saved.enabled, segmentTable), [draft, definition, saved.enabled, segmentTable]);
+  const rolloutBroken = built.problems.some(
+    (p) => /(^|\.)(serve|defaultServe)\.rollout(\[\d+\]\.weight)?$/.test(p.path) || /^defaultServe\.rollout/.test(p.path),
+  );
+  // The rollout editors show their own sum and row problems; everything else is shown once a save is tried.
+  const clientDetails = showProblems ? built.problems.filter((p) => !/\.rollout(\[\d+\]\.weight)?$/.test(p.path)) : [];
+  const details = [...serverDetails, ...clientDetails];
+
+  const edit = (next: TargetingDraft) => {
+    setDraft(next);
+    setDirty(true);
+    setNotice(undefined);
+  };
+  const editRule = (index: number, rule: RuleDraft) => edit({ ...draft, rules: draft.rules.map((r, i) => (i === index ? rule : r)) });
+
+  const reset = (to: FlagView) => {
+    setBase(to);
+    setDraft(draftOf(to.environments[environment.key], variants));
+    setDirty(false);
+    setShowProblems(false);
+    setServerDetails([]);
+    setConflict(undefined);
+    onFlag(to);
+  };
+
+  const save = async () => {
+    setShowProblems(true);
+    setServerDetails([]);
+    setError(undefined);
+    if (!built.patch) return;
+    if (environment.requiresConfirmation) {
+      const ok = await confirm({
+        title: `Save targeting in ${environment.name}?`,
+        body: `${environment.name} needs confirmation: the new rules reach users there within seconds.`,
+        confirmLabel: `Save to ${environment.name}`,
+        danger: true,
+      });
+      if (!ok) return;
+    }
+    setBusy(true);
+    try {
+      const updated = await api.patch<FlagView>(
+        `/api/v1/flags/${encodeURIComponent(flag.key)}/environments/${encodeURIComponent(environment.key)}`,
+        built.patch,
+        {
+          ifMatch: base.version,
+          confirm: environment.requiresConfirmation ? [environment.key] : [],
+        },
+      );
+      reset(updated);
+      setNotice(`Saved: version ${updated.version}.`);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 409) {
+        setConflict(await api.get<FlagView>(`/api/v1/flags/${encodeURIComponent(flag.key)}`));
+      } else if (err instanceof ApiError && err.status === 400 && err.details.length) {
+        setServerDetails(err.details);
+      } else setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const toggle = async (enabled: boolean) => {
+    setError(undefined);
+    try {
+      const outcome = await toggleFlag(api, { key: flag.key, version: dirty ? base.version : flag.version }, environment, enabled, confirm);
+      if (outcome.kind === 'done') {
+        // Only the enabled bit changed, so unsaved edits stay valid on top of the new version.
+        setBase(outcome.flag);
+        onFlag(outcome.flag);
+        if (!dirty) setDraft(draftOf(outcome.flag.environments[environment.key], variants));
+      } else if (outcome.kind === 'conflict') {
+        setConflict(await api.get<FlagView>(`/api/v1/flags/${encodeURIComponent(flag.key)}`));
+      }
+    } catch (err) {
+      setError(err);
+    }
+  };
+
+  const ruleLabel = (ruleId: string) => {
+    const index = draft.rules.findIndex((r) => (r.id ?? r.uid) === ruleId);
+    if (index < 0) return ruleId;
+    const description = draft.rules[index].description.trim();
+    return `Rule ${index + 1}${description ? `: ${description}` : ''}`;
+  };
+
+  const shownPaths = ['offVariant', 'defaultServe', 'If-Match', ...draft.rules.map((_, i) => `rules[${i}]`)];
+  const unplaced = unplacedDetails(details, shownPaths);
+
+  return (
+    <div className="targeting">
+      {dialog}
+      <div className="targeting-main">
+        <div className="env-status card">
+          <SwitchButton
+            checked={saved.enabled}
+            label={`${flag.key} in ${environment.name}`}
+            disabled={readOnly}
+            title={readOnly ? `Your role (${user.role}) cannot change flags` : undefined}
+            onChange={(next) => void toggle(next)}
+          />
+          <span>
+            {saved.enabled ? 'On' : 'Off'} in <strong>{environment.name}</strong>
+            {environment.requiresConfirmation ? <span className="badge badge-warn">asks for confirmation</span> : null}
+          </span>
+        </div>
+        {conflict ? (
+          <ConflictPanel
+            base={base}
+            current={conflict}
+            environment={environment.key}
+            onReload={() => reset(conflict)}
+            onKeepEditing={() => {
+              setBase(conflict);
+              setConflict(undefined);
+              onFlag(conflict);
+            }}
+          />
+        ) : null}
+        <ErrorBanner error={error} onDismiss={() => setError(undefined)} />
+        {unplaced.length ? (
+          <ul className="banner banner-error" role="alert">
+            {unplaced.map((d) => (
+              <li key={`${d.path}-${d.problem}`}>
+                <code>{d.path}</code> {d.problem}
+              </li>
+            ))}
+          </ul>
+        ) : null}
+        <datalist id="known-attributes">
+          {KNOWN_ATTRIBUTES.map((a) => (
+            <option key={a} value={a} />
+          ))}
+        </datalist>
+        <section aria-labelledby="rules-title">
+          <h2 id="rules-title">Rules</h2>
+          <p className="muted small">Checked in order; the first rule whose conditions all hold decides. A rule without conditions matches everyone.</p>
+          {draft.rules.length === 0 ? <p className="muted">No rules: everyone gets the default below.</p> : null}
+          <ol className="rules">
+            {draft.rules.map((rule, r) => (
+              <li key={rule.uid} className="rule card" aria-label={`Rule ${r + 1}`}>
+                <div className="rule-head">
+                  <h3>Rule {r + 1}</h3>
+                  <label className="visually-hidden" htmlFor={`rule-${r}-description`}>
+                    Description of rule {r + 1}
+                  </label>
+                  <input
+                    id={`rule-${r}-description`}
+                    className="rule-description"
+                    placeholder="Description (optional)"
+                    value={rule.description}
+                    disabled={readOnly}
+                    onChange={(e) => editRule(r, { ...rule, description: e.target.value })}
+                  />
+                  <div className="rule-buttons">
+                    <button
+                      type="button"
+                      className="icon-button"
+                      disabled={readOnly || r === 0}
+                      onClick={() => edit(moveRule(draft, r, -1))}
+                      aria-label={`Move rule ${r + 1} up`}
+                    >
+                      ↑
+                    </button>
+                    <button
+                      type="button"
+                      className="icon-button"
+                      disabled={readOnly || r === draft.rules.length - 1}
+                      onClick={() => edit(moveRule(draft, r, 1))}
+                      aria-label={`Move rule ${r + 1} down`}
+                    >
+                      ↓
+                    </button>
+                    <button
+                      type="button"
+                      className="icon-button danger"
+                      disabled={readOnly}
+                      onClick={() => edit(removeRule(draft, r))}
+                      aria-label={`Delete rule ${r + 1}`}
+                    >
+                      Delete
+                    </button>
+                  </div>
+                </div>
+                <FieldError
+                  id={`rule-${r}-error`}
+                  details={details.filter((d) => d.path === `rules[${r}]` || d.path === `rules[${r}].conditions`)}
+                  path={`rules[${r}]`}
+                />
+                <p className="small muted">When all of these hold:</p>
+                {rule.conditions.map((condition, c) => (
+                  <ConditionRow
+                    key={c}
+                    draft={condition}
+                    path={`rules[${r}].conditions[${c}]`}
+                    name={`rule ${r + 1}, condition ${c + 1}`}
+                    segments={segments}
+                    details={details}
+                    readOnly={readOnly}
+                    onChange={(next) => editRule(r, { ...rule, conditions: rule.conditions.map((x, i) => (i === c ? next : x)) })}
+                    onRemove={() => editRule(r, { ...rule, conditions: rule.conditions.filter((_, i) => i !== c) })}
+                  />
+                ))}
+                <button type="button" disabled={readOnly} onClick={() => editRule(r, { ...rule, conditions: [...rule.conditions, emptyDraft()] })}>
+                  Add condition to rule {r + 1}
+                </button>
+                <ServeEditor
+                  serve={rule.serve}
+                  variants={variants}
+                  path={`rules[${r}].serve`}
+                  legend={`Rule ${r + 1} serves`}
+                  details={details}
+                  readOnly={readOnly}
+                  onChange={(serve) => editRule(r, { ...rule, serve })}
+                />
+              </li>
+            ))}
+          </ol>
+          <button type="button" disabled={readOnly} onClick={() => edit({ ...draft, rules: [...draft.rules, newRule(variants)] })}>
+            Add rule
+          </button>
+        </section>
+        <section aria-labelledby="default-title" className="card">
+          <h2 id="default-title">Default</h2>
+          <ServeEditor
+            serve={draft.defaultServe}
+            variants={variants}
+            path="defaultServe"
+            legend="When no rule matches, serve"
+            details={details}
+            readOnly={readOnly}
+            onChange={(defaultServe) => edit({ ...draft, defaultServe })}
+          />
+          <label htmlFor="off-variant">When the flag is off, serve</label>
+          <select
+            id="off-variant"
+            value={draft.offVariant}
+            disabled={readOnly}
+            onChange={(e) => edit({ ...draft, offVariant: e.target.value })}
+            aria-describedby="off-variant-error"
+          >
+            {variants.map((v) => (
+              <option key={v}>{v}</option>
+            ))}
+          </select>
+          <FieldError id="off-variant-error" details={details} path="offVariant" />
+        </section>
+        {readOnly ? null : (
+          <div className="save-bar">
+            {notice ? (
+              <span role="status" className="muted">
+                {notice}
+              </span>
+            ) : null}
+            {rolloutBroken ? (
+              <span id="save-blocked" className="field-error">
+                Percentages must add up to 100% before you can save.
+              </span>
+            ) : null}
+            <button type="button" disabled={!dirty || busy} onClick={() => reset(flag)}>
+              Discard edits
+            </button>
+            <button
+              type="button"
+              className="primary"
+              disabled={!dirty || busy || rolloutBroken}
+              aria-describedby={rolloutBroken ? 'save-blocked' : undefined}
+              onClick={() => void save()}
+            >
+              {busy ? 'Saving…' : `Save ${environment.name}`}
+            </button>
+          </div>
+        )}
+      </div>
+      <PreviewBox
+        flag={definition}
+        config={built.config ?? { ...saved, version: 0 }}
+        segments={segmentTable}
+        source={!built.config ? 'saved-invalid' : dirty ? 'edits' : 'saved'}
+        ruleLabel={ruleLabel}
+      />
+    </div>
+  );
+}

@@ -1,0 +1,99 @@
+import { useEffect, useState, type ReactNode } from 'react';
+import { describeChange } from '../live/change-event';
+import { useSession } from '../session/session-context';
+import { Link } from './link';
+import type { Route } from './routes';
+
+const NAV: Array<{ href: string; label: string; pages: Route['page'][]; admin?: boolean }> = [
+  { href: '/flags', label: 'Flags', pages: ['flags', 'flag'] },
+  { href: '/segments', label: 'Segments', pages: ['segments'] },
+  { href: '/environments', label: 'Environments', pages: ['environments'] },
+  { href: '/audit', label: 'Audit log', pages: ['audit'] },
+  { href: '/tokens', label: 'API tokens', pages: ['tokens'], admin: true },
+  { href: '/users', label: 'Users', pages: ['users'], admin: true },
+];
+
+const FEED_SIZE = 3;
+const FEED_MS = 15_000;
+
+interface FeedItem {
+  id: number;
+  text: string;
+  at: number;
+}
+
+export function Layout({ route, children }: { route: Route; children: ReactNode }) {
+  const { user, abilities, live, signOut } = useSession();
+  const [connected, setConnected] = useState(live.connected);
+  const [feed, setFeed] = useState<FeedItem[]>([]);
+
+  useEffect(() => live.onStatus(setConnected), [live]);
+  useEffect(() => {
+    let id = 0;
+    const seen = new Set<string>();
+    return live.subscribe((notice) => {
+      // One change can reach several environment streams only once each; say it once per version.
+      const key = `${notice.environment}:${notice.version}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      const item = { id: (id += 1), text: describeChange(notice), at: Date.now() };
+      setFeed((items) => [item, ...items].slice(0, FEED_SIZE));
+      // Lines fade out on their own; the audit log keeps the full story.
+      setTimeout(() => setFeed((items) => items.filter((i) => i.id !== item.id)), FEED_MS);
+    });
+  }, [live]);
+
+  return (
+    <div className="layout">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <Link href="/flags" className="brand">
+          Switchyard
+        </Link>
+        <nav aria-label="Main">
+          <ul>
+            {NAV.filter((item) => !item.admin || abilities.admin).map((item) => (
+              <li key={item.href}>
+                <Link href={item.href} aria-current={item.pages.includes(route.page) ? 'page' : undefined}>
+                  {item.label}
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <div className="topbar-end">
+          <span
+            className={`live-dot${connected ? ' live-on' : ''}`}
+            role="status"
+            aria-label={connected ? 'Live updates connected' : 'Live updates reconnecting'}
+          >
+            {connected ? 'Live' : 'Offline'}
+          </span>
+          <span className="who" title={user.email}>
+            {user.name} <span className="role-badge">{user.role}</span>
+          </span>
+          <button type="button" onClick={() => void signOut()}>
+            Sign out
+          </button>
+        </div>
+      </header>
+      <main id="main" className="content" tabIndex={-1}>
+        {children}
+      </main>
+      <aside className="live-feed" aria-label="Recent changes">
+        <ul aria-live="polite" data-testid="live-feed">
+          {feed.map((item) => (
+            <li key={item.id}>
+              <button type="button" className="link-button" aria-label="Dismiss" onClick={() => setFeed((items) => items.filter((i) => i.id !== item.id))}>
+                ×
+              </button>{' '}
+              {item.text}
+            </li>
+          ))}
+        </ul>
+      </aside>
+    </div>
+  );
+}

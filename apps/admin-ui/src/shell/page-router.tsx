@@ -1,0 +1,50 @@
+import { AuditPage } from '../audit/audit.page';
+import { EnvironmentsPage } from '../environments/environments.page';
+import { FlagDetailPage } from '../flags/flag-detail.page';
+import { FlagsPage } from '../flags/flags.page';
+import { SegmentsPage } from '../segments/segments.page';
+import { useSession } from '../session/session-context';
+import { TokensPage } from '../tokens/tokens.page';
+import { UsersPage } from '../users/users.page';
+import { Link } from './link';
+import type { Route } from './routes';
+
+export function PageRouter({ route }: { route: Route }) {
+  const { abilities } = useSession();
+  switch (route.page) {
+    case 'flags':
+    case 'setup':
+    case 'sign-in':
+      return <FlagsPage />;
+    case 'flag':
+      return <FlagDetailPage key={route.key} flagKey={route.key} tab={route.tab} environment={route.environment} />;
+    case 'segments':
+      return <SegmentsPage />;
+    case 'environments':
+      return <EnvironmentsPage />;
+    case 'audit':
+      return <AuditPage />;
+    case 'tokens':
+      return abilities.admin ? <TokensPage /> : <NotAllowed />;
+    case 'users':
+      return abilities.admin ? <UsersPage /> : <NotAllowed />;
+    case 'not-found':
+      return (
+        <section>
+          <h1>Not found</h1>
+          <p>
+            Nothing lives at <code>{route.path}</code>. <Link href="/flags">Go to flags</Link>.
+          </p>
+        </section>
+      );
+  }
+}
+
+function NotAllowed() {
+  return (
+    <section>
+      <h1>Administrators only</h1>
+      <p>Ask an administrator for access.</p>
+    </section>
+  );
+}

@@ -25,6 +25,8 @@ module.exports = {
   },
   testMatch: ['<rootDir>/{apps,libs,sdk,test}/**/*.spec.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '<rootDir>/apps/admin-ui/dist/'],
+  // Built packages (sdk builds) would shadow the sources' package names.
+  modulePathIgnorePatterns: ['<rootDir>/dist/'],
   testTimeout: 30000,
   maxWorkers: 2,
 };

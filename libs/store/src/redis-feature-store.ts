@@ -47,7 +47,7 @@ export class RedisFeatureStore extends FeatureStore implements OnModuleInit {
     return `${this.connections.prefix}env:${environment}:version`;
   }
 
-  onModuleInit(): void {
+  async onModuleInit(): Promise<void> {
     // Instantiated in every process; it only connects when Redis is the configured store.
     if (!this.connections.enabled) return;
     this.commands = this.connections.create('store');
@@ -60,6 +60,9 @@ export class RedisFeatureStore extends FeatureStore implements OnModuleInit {
       if (seenReady) for (const listener of this.reconnectListeners) listener();
       seenReady = true;
     });
+    // Give Redis a moment before serving, so the start-up reconcile and the first writes find it
+    // connected; a Redis that is down at start does not block start-up (the reconciler catches up).
+    await Promise.race([Promise.all([ready(this.commands), ready(this.subscriber)]), new Promise((resolve) => setTimeout(resolve, 3000).unref())]);
     this.subscriber.on('message', (channel: string, raw: string) => {
       if (channel !== this.channel) return;
       let message: ChangeMessage;
@@ -107,4 +110,9 @@ export class RedisFeatureStore extends FeatureStore implements OnModuleInit {
   healthy(): boolean {
     return this.commands?.status === 'ready' && this.subscriber?.status === 'ready';
   }
+}
+
+function ready(client: Redis): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
+  return new Promise((resolve) => client.once('ready', () => resolve()));
 }

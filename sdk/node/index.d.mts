@@ -1,0 +1,1 @@
+export * from './lib/node/src/index.js';

@@ -27,6 +27,7 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '<rootDir>/apps/admin-ui/dist/'],
   // Built packages (sdk builds) would shadow the sources' package names.
   modulePathIgnorePatterns: ['<rootDir>/dist/'],
-  testTimeout: 30000,
+  // Generous: suites start real servers, browsers and registries, and CI shares two cores among them.
+  testTimeout: 60000,
   maxWorkers: 2,
 };

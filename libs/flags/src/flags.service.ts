@@ -151,7 +151,7 @@ export class FlagsService {
         problems.push(...this.problems(input.key, type, variants, config, segments, `environments.${env.key}.`));
         configs.set(env.key, config);
       }
-      if (problems.length) throw new ValidationFailedError(problems);
+      if (problems.length) throw new ValidationFailedError(distinct(problems));
       await this.repo.insertFlag(m, {
         key: input.key,
         name: input.name ?? input.key,
@@ -192,8 +192,10 @@ export class FlagsService {
       if (input.variants) {
         if (Object.keys(input.variants).length === 0) throw new ValidationFailedError([{ path: 'variants', problem: 'must have at least one variant' }]);
         const segments = await this.repo.segmentKeys(m);
-        const problems = Object.entries(before.environments).flatMap(([env, config]) =>
-          this.problems(key, before.type, next.variants, config, segments, `environments.${env}.`),
+        const problems = distinct(
+          Object.entries(before.environments).flatMap(([env, config]) =>
+            this.problems(key, before.type, next.variants, config, segments, `environments.${env}.`),
+          ),
         );
         if (problems.length)
           throw new ValidationFailedError(problems, `the new variants do not fit the current targeting: ${problems[0].path}: ${problems[0].problem}`);
@@ -272,8 +274,8 @@ export class FlagsService {
             JSON.stringify(stored(target.environments[env])) !== JSON.stringify(before.environments[env] && stored(before.environments[env])),
         );
       this.requireConfirmation(envs, changedEnvs, ctx);
-      const problems = changedEnvs.flatMap((env) =>
-        this.problems(key, before.type, target.variants, stored(target.environments[env]), segments, `environments.${env}.`),
+      const problems = distinct(
+        changedEnvs.flatMap((env) => this.problems(key, before.type, target.variants, stored(target.environments[env]), segments, `environments.${env}.`)),
       );
       if (problems.length) throw new ValidationFailedError(problems, `version ${version} cannot be restored: ${problems[0].path}: ${problems[0].problem}`);
       await this.repo.updateFlagDefinition(m, {
@@ -445,7 +447,8 @@ export class FlagsService {
 
   private problems(key: string, type: FlagType, variants: Record<string, unknown>, config: StoredConfig, segments: Set<string>, prefix: string): ErrorDetail[] {
     return validateFlagConfig({ key, type, variants }, { ...config, version: 0 }, (segment) => segments.has(segment)).map((p) => ({
-      path: `${prefix}${p.path}`.replace(/\.$/, '') || 'variants',
+      // A variant's value belongs to the flag, not to one environment: report it where it was sent.
+      path: (/^variants\b/.test(p.path) ? p.path : `${prefix}${p.path}`).replace(/\.$/, '') || 'variants',
       problem: p.problem,
     }));
   }
@@ -474,6 +477,17 @@ export class FlagsService {
       return flag;
     });
   }
+}
+
+/** A flag-level problem (a variant's value) is found once per environment; report it once. */
+function distinct(problems: ErrorDetail[]): ErrorDetail[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const id = `${p.path}\n${p.problem}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
 }
 
 function staleVersion(what: string, key: string, current: number, sent: number): ConflictError {

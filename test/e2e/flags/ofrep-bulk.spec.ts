@@ -34,7 +34,7 @@ describe('OFREP bulk evaluation, ETag, event stream and CORS', () => {
       value: 'pro',
       variant: 'pro',
       reason: 'TARGETING_MATCH',
-      metadata: { reason: 'TARGETING_MATCH', flagVersion: 2 },
+      metadata: { reason: 'TARGETING_MATCH', flagVersion: 1 },
     });
     const fallback = await sdk.post('/ofrep/v1/evaluate/flags/plan', { context: { country: 'SE' } });
     expect(fallback.body).toMatchObject({ value: 'free', reason: 'UNKNOWN', metadata: { reason: 'DEFAULT' } });

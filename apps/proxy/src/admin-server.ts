@@ -9,8 +9,9 @@ import type { RouteTable } from './route-table';
  * The admin port: health, readiness, Prometheus metrics and the reports from the proxy's own
  * memory (`GET /reports?route=`), the same JSON the server's report API will serve.
  */
-export function createAdminServer(routes: RouteTable, metrics: ProxyMetrics, ready: () => boolean): http.Server {
+export function createAdminServer(currentRoutes: () => RouteTable, metrics: ProxyMetrics, ready: () => boolean): http.Server {
   return http.createServer((request, response) => {
+    const routes = currentRoutes();
     const url = new URL(request.url ?? '/', 'http://admin');
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       sendError(response, new AppError('METHOD_NOT_ALLOWED', `${request.method} is not allowed here`, 405));

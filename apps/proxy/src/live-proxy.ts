@@ -17,7 +17,8 @@ export class LiveProxy {
   private readonly exchanges = new WeakMap<IncomingMessage, ShadowExchange>();
 
   constructor(
-    private readonly routes: RouteTable,
+    /** Read per request: connected mode swaps the table when the server's routes change. */
+    private readonly routes: () => RouteTable,
     private readonly metrics: ProxyMetrics,
     private readonly logger: Logger,
   ) {
@@ -29,7 +30,7 @@ export class LiveProxy {
 
   private handle(request: IncomingMessage, response: ServerResponse): void {
     const startedAt = performance.now();
-    const mirror = this.routes.match(request.headers.host, request.url ?? '/');
+    const mirror = this.routes().match(request.headers.host, request.url ?? '/');
     if (!mirror) {
       this.metrics.requests.labels('', 'unmatched').inc();
       this.fail(request, response, new AppError('NO_ROUTE', `no mirrored route matches ${request.headers.host ?? ''}${request.url ?? ''}`, 404));

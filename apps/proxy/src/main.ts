@@ -1,7 +1,8 @@
 import { loadRouteFile, RouteFileError } from '@switchyard/mirror';
 import { createLogger } from '@switchyard/observability';
 import { parseProxyArgs, PROXY_USAGE, ProxyArgsError, type ProxyArgs } from './proxy-args';
-import { startProxy } from './proxy-app';
+import { startConnectedProxy } from './connected-proxy';
+import { startProxy, type RunningProxy } from './proxy-app';
 
 async function main(): Promise<void> {
   let args: ProxyArgs;
@@ -17,17 +18,32 @@ async function main(): Promise<void> {
     process.stderr.write(`switchyard proxy: ${error.message}\n${PROXY_USAGE}\n`);
     process.exit(2);
   }
-  let routes;
-  try {
-    routes = await loadRouteFile(args.config);
-  } catch (error) {
-    if (!(error instanceof RouteFileError)) throw error;
-    process.stderr.write(`switchyard proxy: bad route file\n${error.message}\n`);
-    process.exit(2);
-  }
   const logger = createLogger(args.logLevel, 'switchyard-proxy');
-  const proxy = await startProxy({ routes, port: args.port, adminPort: args.adminPort, host: args.host, logger });
-  logger.info({ port: proxy.port, adminPort: proxy.adminPort, routes: routes.map((route) => route.name), config: args.config }, 'switchyard proxy ready');
+  let proxy: RunningProxy;
+  if (args.server) {
+    proxy = await startConnectedProxy({
+      server: args.server,
+      token: args.token!,
+      environment: args.environment ?? 'production',
+      reportIntervalMs: args.reportIntervalMs,
+      port: args.port,
+      adminPort: args.adminPort,
+      host: args.host,
+      logger,
+    });
+    logger.info({ port: proxy.port, adminPort: proxy.adminPort, server: args.server, routes: proxy.routes().map((route) => route.name) }, 'switchyard proxy ready (connected)');
+  } else {
+    let routes;
+    try {
+      routes = await loadRouteFile(args.config!);
+    } catch (error) {
+      if (!(error instanceof RouteFileError)) throw error;
+      process.stderr.write(`switchyard proxy: bad route file\n${error.message}\n`);
+      process.exit(2);
+    }
+    proxy = await startProxy({ routes, port: args.port, adminPort: args.adminPort, host: args.host, logger });
+    logger.info({ port: proxy.port, adminPort: proxy.adminPort, routes: routes.map((route) => route.name), config: args.config }, 'switchyard proxy ready');
+  }
 
   let stopping = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

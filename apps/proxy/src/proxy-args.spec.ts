@@ -4,16 +4,29 @@ describe('parseProxyArgs', () => {
   it('reads both option spellings and fills defaults', () => {
     expect(parseProxyArgs(['--config', 'routes.yml', '--port=9090'])).toEqual({ config: 'routes.yml', port: 9090, adminPort: 8081, host: '0.0.0.0', logLevel: 'info' });
     expect(parseProxyArgs(['--help'])).toEqual({ help: true });
+    expect(parseProxyArgs(['--server', 'http://127.0.0.1:3000', '--token', 'sy_x', '--environment', 'staging'])).toEqual({
+      server: 'http://127.0.0.1:3000',
+      token: 'sy_x',
+      environment: 'staging',
+      reportIntervalMs: 10000,
+      port: 8080,
+      adminPort: 8081,
+      host: '0.0.0.0',
+      logLevel: 'info',
+    });
   });
 
   it.each([
     [[], /--config <routes.yml> is required/],
+    [['--server', 'http://s'], /--server needs --token/],
+    [['--server', 'ftp://s', '--token', 't'], /--server must be an http/],
+    [['--server', 'http://s', '--config', 'r.yml', '--token', 't'], /either --config .* or --server/],
+    [['--config', 'r.yml', '--token', 't'], /--token only applies with --server/],
     [['--config'], /--config needs a value/],
     [['--config', 'r.yml', '--port', 'x'], /--port must be a port number/],
     [['--config', 'r.yml', '--port', '1', '--admin-port', '1'], /must differ/],
     [['--config', 'r.yml', '--verbose', 'yes'], /unknown option --verbose/],
     [['--config', 'r.yml', '--log-level', 'loud'], /--log-level must be one of/],
-    [['--server', 'http://s', '--token', 't'], /connected mode/],
     [['routes.yml'], /unexpected argument/],
   ])('rejects %j', (argv, message) => {
     expect(() => parseProxyArgs(argv)).toThrow(ProxyArgsError);

@@ -1,6 +1,14 @@
 /** Command-line options of `switchyard proxy` / `npm run start:proxy`. */
 export interface ProxyArgs {
-  config: string;
+  /** Standalone: the route file. */
+  config?: string;
+  /** Connected: the Switchyard server to take routes and flags from and send reports to. */
+  server?: string;
+  token?: string;
+  /** Connected: the environment whose flags decide sampling (default production). */
+  environment?: string;
+  /** Connected: how often reports are sent (default 10000). */
+  reportIntervalMs?: number;
   port: number;
   adminPort: number;
   host: string;
@@ -9,7 +17,10 @@ export interface ProxyArgs {
 
 export class ProxyArgsError extends Error {}
 
-export const PROXY_USAGE = `usage: switchyard proxy --config routes.yml [--port 8080] [--admin-port 8081] [--host 0.0.0.0] [--log-level info]`;
+export const PROXY_USAGE = [
+  'usage: switchyard proxy --config routes.yml [--port 8080] [--admin-port 8081] [--host 0.0.0.0] [--log-level info]',
+  '       switchyard proxy --server URL --token T [--environment production] [--report-interval-ms 10000] [--port 8080] [--admin-port 8081] …',
+].join('\n');
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -30,20 +41,30 @@ export function parseProxyArgs(argv: readonly string[]): ProxyArgs | { help: tru
     }
     values.set(name, value);
   }
+  const known = ['config', 'port', 'admin-port', 'host', 'log-level', 'server', 'token', 'environment', 'report-interval-ms'];
   for (const name of values.keys()) {
-    if (name === 'server' || name === 'token') {
-      throw new ProxyArgsError('connected mode (--server/--token) is not available yet; run standalone with --config');
-    }
-    if (!['config', 'port', 'admin-port', 'host', 'log-level'].includes(name)) throw new ProxyArgsError(`unknown option --${name}`);
+    if (!known.includes(name)) throw new ProxyArgsError(`unknown option --${name}`);
   }
   const config = values.get('config');
-  if (!config) throw new ProxyArgsError('--config <routes.yml> is required');
+  const server = values.get('server');
+  if (config && server) throw new ProxyArgsError('use either --config (standalone) or --server (connected), not both');
+  if (!config && !server) throw new ProxyArgsError('--config <routes.yml> is required (or --server URL --token T to run connected)');
   const logLevel = values.get('log-level') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) throw new ProxyArgsError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
   const port = portOf('port', values.get('port') ?? '8080');
   const adminPort = portOf('admin-port', values.get('admin-port') ?? '8081');
   if (port === adminPort && port !== 0) throw new ProxyArgsError('--port and --admin-port must differ');
-  return { config, port, adminPort, host: values.get('host') ?? '0.0.0.0', logLevel };
+  const common = { port, adminPort, host: values.get('host') ?? '0.0.0.0', logLevel };
+  if (config) {
+    for (const name of ['token', 'environment', 'report-interval-ms']) if (values.has(name)) throw new ProxyArgsError(`--${name} only applies with --server`);
+    return { config, ...common };
+  }
+  if (!/^https?:\/\/[^/]/.test(server!)) throw new ProxyArgsError(`--server must be an http:// or https:// URL, got "${server}"`);
+  const token = values.get('token');
+  if (!token) throw new ProxyArgsError('--server needs --token (a token with flags:read and flags:write)');
+  const interval = values.get('report-interval-ms') ?? '10000';
+  if (!/^\d+$/.test(interval) || Number(interval) < 100) throw new ProxyArgsError(`--report-interval-ms must be a number ≥ 100, got "${interval}"`);
+  return { server: server!, token, environment: values.get('environment') ?? 'production', reportIntervalMs: Number(interval), ...common };
 }
 
 function portOf(name: string, value: string): number {

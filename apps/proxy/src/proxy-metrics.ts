@@ -15,6 +15,7 @@ export class ProxyMetrics {
   readonly primaryErrors: Counter<'route'>;
   readonly breakerOpen: Gauge<'route'>;
   readonly inFlight: Gauge<'route'>;
+  readonly reportBatches: Counter<'result'>;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -58,6 +59,12 @@ export class ProxyMetrics {
     });
     this.breakerOpen = new Gauge({ name: 'switchyard_mirror_breaker_open', help: '1 while the route circuit breaker is open or half-open', labelNames: ['route'], registers });
     this.inFlight = new Gauge({ name: 'switchyard_mirror_in_flight', help: 'Shadow exchanges in flight', labelNames: ['route'], registers });
+    this.reportBatches = new Counter({
+      name: 'switchyard_mirror_report_batches_total',
+      help: 'Report batches for the server (connected mode): sent, failed (kept for retry) or dropped (buffer full while the server was unreachable)',
+      labelNames: ['result'],
+      registers,
+    });
   }
 
   skip(route: string, reason: SkipReason): void {

@@ -1,7 +1,7 @@
 import http, { type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import type { Logger } from '@switchyard/observability';
-import { MirrorAnalysis, type MirrorRoute, type RouteReport, type SkipReason } from '@switchyard/mirror';
+import { buildRouteReport, MirrorAnalysis, mergeRouteAggregates, type MirrorRoute, type RouteAggregate, type RouteReport, type SkipReason } from '@switchyard/mirror';
 import { CircuitBreaker } from './circuit-breaker';
 import type { ProxyMetrics } from './proxy-metrics';
 import type { SampleDecider } from './sample-decider';
@@ -35,6 +35,8 @@ export class RouteMirror {
   private readonly methods: ReadonlySet<string>;
   private readonly scrub: ReadonlySet<string>;
   private inFlight = 0;
+  /** What earlier drains handed to the server, kept so the local report still covers the whole run. */
+  private drained?: RouteAggregate;
   private readonly counters;
 
   constructor(
@@ -138,7 +140,17 @@ export class RouteMirror {
   }
 
   report(): RouteReport {
-    return this.analysis.report({ breaker: this.breaker.report() });
+    if (!this.drained) return this.analysis.report({ breaker: this.breaker.report() });
+    const aggregate = mergeRouteAggregates(this.name, [this.drained, this.analysis.aggregate()]);
+    return buildRouteReport(this.route, { ...aggregate, breaker: this.breaker.report() });
+  }
+
+  /** What was recorded since the last drain, for the server; `undefined` when nothing was. */
+  drain(): RouteAggregate | undefined {
+    const batch = this.analysis.drain();
+    if (batch.endpoints.length === 0) return undefined;
+    this.drained = mergeRouteAggregates(this.name, this.drained ? [this.drained, batch] : [batch]);
+    return { ...batch, breaker: this.breaker.report() };
   }
 
   close(): void {

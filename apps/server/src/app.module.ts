@@ -12,9 +12,11 @@ import { AuditLogModule } from './audit/audit-log.module';
 import { DeployApiModule } from './deploy/deploy-api.module';
 import { FlagsApiModule } from './flags/flags-api.module';
 import { InstallationModule } from './installation/installation.module';
+import { MirrorApiModule } from './mirror/mirror-api.module';
 import { SdkDeliveryModule } from './sdk-delivery/sdk-delivery.module';
 import { SessionModule } from './session/session.module';
 import { TokensModule } from './tokens/tokens.module';
+import { UiModule } from './ui/ui.module';
 
 @Module({})
 export class AppModule {
@@ -38,6 +40,8 @@ export class AppModule {
         HealthModule,
         InstallationModule,
         DeployApiModule,
+        MirrorApiModule,
+        UiModule,
         ...extra,
       ],
     };

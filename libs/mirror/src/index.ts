@@ -44,3 +44,19 @@ export {
   type MirrorAnalysisLimits,
   type PreparedExchange,
 } from './mirror-analysis';
+export {
+  buildRouteReport,
+  emptyEndpointAggregate,
+  mergeEndpointAggregate,
+  mergeRouteAggregates,
+  mergeReservoirs,
+  reportBatchSchema,
+  DEFAULT_AGGREGATE_LIMITS,
+  OTHER_FIELDS,
+  type AggregateLimits,
+  type EndpointAggregate,
+  type FieldAggregate,
+  type LatencyReservoir,
+  type ReportBatch,
+  type RouteAggregate,
+} from './mirror-aggregate';

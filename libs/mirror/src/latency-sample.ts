@@ -32,6 +32,11 @@ export class LatencySample {
     if (slot < this.capacity) this.values[slot] = ms;
   }
 
+  /** The sample as plain JSON, for merging with samples taken elsewhere. */
+  reservoir(): { seen: number; values: number[] } {
+    return { seen: this.seen, values: [...this.values] };
+  }
+
   summary(): LatencySummary {
     if (this.values.length === 0) return { count: 0, p50: null, p95: null, p99: null };
     const sorted = [...this.values].sort((a, b) => a - b);

@@ -1,21 +1,16 @@
 import { EndpointGrouper } from './endpoint-grouper';
+import { buildRouteReport, OTHER_FIELDS, type EndpointAggregate, type RouteAggregate } from './mirror-aggregate';
 import type { Difference, DifferenceKind } from './json-diff';
 import { LatencySample } from './latency-sample';
 import {
-  decideVerdict,
   emptySkips,
-  SKIP_REASONS,
-  type EndpointReport,
   type ExampleResponse,
   type FieldExample,
-  type FieldReport,
   type RouteReport,
   type SkipReason,
-  type SuggestedIgnore,
   type BreakerReport,
 } from './mirror-report';
 import type { MirrorRoute } from './mirror-route.schema';
-import { isSignificant } from './noise-filter';
 import { BodyTooLargeError, prepareResponse, type CapturedResponse, type HeaderValues, type PreparedResponse } from './prepared-response';
 import { ResponseComparator } from './response-comparator';
 import { SecretRedactor } from './secret-redactor';
@@ -89,7 +84,6 @@ interface EndpointStats {
   differenceMs: LatencySample;
 }
 
-const OTHER_FIELDS = '(other fields)';
 
 /**
  * Everything a proxy learns about one route, in bounded memory: per endpoint counts, differing
@@ -103,7 +97,7 @@ export class MirrorAnalysis {
   private readonly redactor: SecretRedactor;
   private readonly limits: MirrorAnalysisLimits;
   private readonly endpoints = new Map<string, EndpointStats>();
-  private readonly since: Date;
+  private periodStart: Date;
   private readonly calibrationEvery: number;
   private readonly now: () => Date;
 
@@ -113,7 +107,7 @@ export class MirrorAnalysis {
   ) {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.now = options.now ?? (() => new Date());
-    this.since = this.now();
+    this.periodStart = this.now();
     this.comparator = new ResponseComparator(route.compare);
     this.grouper = new EndpointGrouper(route.endpoints, this.limits.maxEndpoints);
     this.redactor = new SecretRedactor(route.scrubHeaders);
@@ -215,99 +209,48 @@ export class MirrorAnalysis {
   }
 
   report(extra: { breaker?: BreakerReport } = {}): RouteReport {
-    const endpoints = [...this.endpoints.entries()].map(([endpoint, stats]) => this.endpointReport(endpoint, stats));
-    endpoints.sort((a, b) => b.mismatchRate.afterNoise - a.mismatchRate.afterNoise || b.mismatchRate.raw - a.mismatchRate.raw || a.endpoint.localeCompare(b.endpoint));
-    const totals = {
-      seen: 0,
-      sampled: 0,
-      compared: 0,
-      skipped: emptySkips(),
-      mismatched: { raw: 0, afterNoise: 0 },
-      mismatchRate: { raw: 0, afterNoise: 0 },
-    };
-    for (const endpoint of endpoints) {
-      totals.seen += endpoint.seen;
-      totals.sampled += endpoint.sampled;
-      totals.compared += endpoint.compared;
-      totals.mismatched.raw += endpoint.mismatched.raw;
-      totals.mismatched.afterNoise += endpoint.mismatched.afterNoise;
-      for (const reason of SKIP_REASONS) totals.skipped[reason] += endpoint.skipped[reason];
-    }
-    totals.mismatchRate = rates(totals.mismatched, totals.compared);
-    const thresholds = this.route.verdict;
-    let verdict = decideVerdict(totals.compared, totals.mismatched.afterNoise, thresholds);
-    if (verdict === 'pass' && endpoints.some((endpoint) => endpoint.verdict === 'fail')) verdict = 'fail';
-    return {
-      route: this.route.name,
-      since: this.since.toISOString(),
-      noiseSource: this.noiseSource,
-      verdict,
-      thresholds: { ...thresholds, noise: { ...this.route.compare.noise } },
-      ...(extra.breaker ? { breaker: extra.breaker } : {}),
-      totals,
-      suggestedIgnores: this.suggestIgnores(),
-      endpoints,
-    };
+    return buildRouteReport(this.route, { ...this.aggregate(), ...(extra.breaker ? { breaker: extra.breaker } : {}) }, this.limits);
   }
 
-  private endpointReport(endpoint: string, stats: EndpointStats): EndpointReport {
-    const significant = new Set<string>();
-    const fields: FieldReport[] = [];
-    for (const [name, field] of stats.fields) {
-      const noise = this.scaledNoise(stats, field.noise);
-      const isReal = isSignificant(field.raw, noise, stats.compared, this.route.compare.noise);
-      if (isReal) significant.add(name);
-      if (field.raw === 0) continue;
-      fields.push({ field: name, kinds: { ...field.kinds }, raw: field.raw, noise: Math.round(noise * 100) / 100, significant: isReal, examples: field.examples });
-    }
-    fields.sort((a, b) => Number(b.significant) - Number(a.significant) || b.raw - a.raw || a.field.localeCompare(b.field));
-    let afterNoise = stats.signatureOverflow;
-    for (const [signature, count] of stats.signatures) {
-      if (signature.split('\n').some((field) => significant.has(field))) afterNoise += count;
-    }
-    const mismatched = { raw: stats.mismatchedRaw, afterNoise };
-    const statusMatrix: Record<string, Record<string, number>> = {};
-    for (const [primary, row] of stats.statusMatrix) statusMatrix[String(primary)] = Object.fromEntries([...row].map(([status, n]) => [String(status), n]));
-    return {
-      endpoint,
-      seen: stats.seen,
-      sampled: stats.sampled,
-      compared: stats.compared,
-      noiseCompared: stats.noiseCompared,
-      skipped: { ...stats.skipped },
-      mismatched,
-      mismatchRate: rates(mismatched, stats.compared),
-      fields: fields.slice(0, this.limits.fieldsInReport),
-      statusMatrix,
-      latencyMs: { primary: stats.primaryMs.summary(), candidate: stats.candidateMs.summary(), difference: stats.differenceMs.summary() },
-      verdict: decideVerdict(stats.compared, afterNoise, this.route.verdict),
-    };
-  }
-
-  /** Noise was measured on `noiseCompared` pairs; scale it to the `compared` requests it is weighed against. */
-  private scaledNoise(stats: EndpointStats, noise: number): number {
-    if (stats.noiseCompared === 0) return 0;
-    return (noise * stats.compared) / stats.noiseCompared;
-  }
-
-  private suggestIgnores(): SuggestedIgnore[] {
-    const byRule = new Map<string, SuggestedIgnore>();
+  /** Everything recorded so far, as plain JSON (what a connected proxy sends to the server). */
+  aggregate(): RouteAggregate {
+    const endpoints: EndpointAggregate[] = [];
     for (const [endpoint, stats] of this.endpoints) {
-      if (stats.noiseCompared === 0) continue;
-      for (const [name, field] of stats.fields) {
-        // The live version disagrees with itself here, more than by a fluke.
-        if (name === OTHER_FIELDS || field.noise < Math.max(2, stats.noiseCompared * 0.01)) continue;
-        const suggestion = byRule.get(name) ?? { rule: name, endpoints: [], evidence: { differing: 0, baselinePairs: 0, rate: 0, examples: [] } };
-        suggestion.endpoints.push(endpoint);
-        suggestion.evidence.differing += field.noise;
-        suggestion.evidence.baselinePairs += stats.noiseCompared;
-        for (const example of field.noiseExamples) if (suggestion.evidence.examples.length < this.limits.examplesPerField) suggestion.evidence.examples.push(example);
-        byRule.set(name, suggestion);
-      }
+      // Drained endpoints stay in the map (for their calibration progress) until traffic returns.
+      if (stats.seen + stats.sampled + stats.compared + Object.values(stats.skipped).reduce((sum, n) => sum + n, 0) === 0) continue;
+      const fields: EndpointAggregate['fields'] = {};
+      for (const [name, field] of stats.fields) fields[name] = { raw: field.raw, noise: field.noise, kinds: { ...field.kinds }, examples: [...field.examples], noiseExamples: [...field.noiseExamples] };
+      const statusMatrix: Record<string, Record<string, number>> = {};
+      for (const [primary, row] of stats.statusMatrix) statusMatrix[String(primary)] = Object.fromEntries([...row].map(([status, n]) => [String(status), n]));
+      endpoints.push({
+        endpoint,
+        seen: stats.seen,
+        sampled: stats.sampled,
+        compared: stats.compared,
+        noiseCompared: stats.noiseCompared,
+        skipped: { ...stats.skipped },
+        mismatchedRaw: stats.mismatchedRaw,
+        fields,
+        signatures: Object.fromEntries(stats.signatures),
+        signatureOverflow: stats.signatureOverflow,
+        statusMatrix,
+        latencyMs: { primary: stats.primaryMs.reservoir(), candidate: stats.candidateMs.reservoir(), difference: stats.differenceMs.reservoir() },
+      });
     }
-    const suggestions = [...byRule.values()];
-    for (const suggestion of suggestions) suggestion.evidence.rate = Math.round((suggestion.evidence.differing / suggestion.evidence.baselinePairs) * 10_000) / 10_000;
-    return suggestions.sort((a, b) => b.evidence.rate - a.evidence.rate || a.rule.localeCompare(b.rule));
+    return { route: this.route.name, since: this.periodStart.toISOString(), endpoints };
+  }
+
+  /**
+   * Hands over what was recorded since the last drain and starts a new period; endpoints keep
+   * their calibration progress, so draining does not re-trigger the first calibration replays.
+   */
+  drain(): RouteAggregate {
+    const batch = this.aggregate();
+    const previous = [...this.endpoints];
+    this.endpoints.clear();
+    for (const [endpoint, stats] of previous) this.stats(endpoint).calibrationsStarted = stats.calibrationsStarted;
+    this.periodStart = this.now();
+    return batch;
   }
 
   private stats(endpoint: string): EndpointStats {
@@ -385,15 +328,6 @@ export class MirrorAnalysis {
       body: text.length > limit ? `${text.slice(0, limit)}… (${text.length - limit} more characters)` : text,
     };
   }
-}
-
-function rates(mismatched: { raw: number; afterNoise: number }, compared: number): { raw: number; afterNoise: number } {
-  if (compared === 0) return { raw: 0, afterNoise: 0 };
-  return { raw: round(mismatched.raw / compared), afterNoise: round(mismatched.afterNoise / compared) };
-}
-
-function round(rate: number): number {
-  return Math.round(rate * 1_000_000) / 1_000_000;
 }
 
 /** Values in examples are for reading, not for replaying: long strings and big subtrees are cut. */

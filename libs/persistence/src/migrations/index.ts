@@ -3,6 +3,16 @@ import { AuditAndTokens1764190000000 } from './1764190000000-audit-and-tokens';
 import { FeatureStore1764200000000 } from './1764200000000-feature-store';
 import { UsersAndSessions1764210000000 } from './1764210000000-users-and-sessions';
 import { Releases1764216000000 } from './1764216000000-releases';
+import { Mirror1764230000000 } from './1764230000000-mirror';
+import { Rollouts1764240000000 } from './1764240000000-rollouts';
 
 /** Every migration, in order. Append new ones; never edit one that has landed. */
-export const MIGRATIONS = [Installation1764180000000, AuditAndTokens1764190000000, FeatureStore1764200000000, UsersAndSessions1764210000000, Releases1764216000000];
+export const MIGRATIONS = [
+  Installation1764180000000,
+  AuditAndTokens1764190000000,
+  FeatureStore1764200000000,
+  UsersAndSessions1764210000000,
+  Releases1764216000000,
+  Mirror1764230000000,
+  Rollouts1764240000000,
+];

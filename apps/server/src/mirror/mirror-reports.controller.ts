@@ -1,0 +1,32 @@
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Scopes } from '@switchyard/auth';
+import { parseBody } from '@switchyard/flags';
+import { reportBatchSchema, type MirrorReport } from '@switchyard/mirror';
+import { MirrorReportsService } from './mirror-reports.service';
+
+@ApiTags('mirror')
+@ApiBearerAuth()
+@Controller('api/v1/mirror/reports')
+export class MirrorReportsController {
+  constructor(private readonly reports: MirrorReportsService) {}
+
+  @Post()
+  @HttpCode(202)
+  @Scopes('flags:write')
+  @ApiOperation({ summary: 'A batch of per-route, per-endpoint aggregates from a connected proxy' })
+  ingest(@Body() body: unknown): Promise<{ accepted: number }> {
+    return this.reports.ingest(parseBody(reportBatchSchema, body));
+  }
+
+  @Get()
+  @Scopes('flags:read')
+  @ApiOperation({
+    summary: 'Per endpoint: counts, mismatch rates before and after noise, top fields with examples, status matrix, latency, and a verdict to gate on',
+  })
+  @ApiQuery({ name: 'route', required: false })
+  @ApiQuery({ name: 'since', required: false, description: 'ISO 8601 date-time; stored at hour granularity' })
+  report(@Query('route') route?: string, @Query('since') since?: string): Promise<MirrorReport> {
+    return this.reports.report(route, since);
+  }
+}

@@ -1,0 +1,179 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { AuditService } from '@switchyard/audit';
+import { ConflictError, NotFoundError, ValidationFailedError } from '@switchyard/errors';
+import { mirrorRouteSchema, validateRoutes, type MirrorRoute } from '@switchyard/mirror';
+import { Database } from '@switchyard/persistence';
+import { MirrorRouteFeed } from './mirror-route-feed.service';
+
+export interface MirrorRouteView {
+  name: string;
+  version: number;
+  /** The route with every default filled in, as proxies run it. */
+  route: MirrorRoute;
+  createdBy: string;
+  updatedBy: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface MirrorRouteList {
+  /** Bumped by every change to any route. */
+  revision: number;
+  items: MirrorRouteView[];
+}
+
+interface RouteRow {
+  name: string;
+  definition: unknown;
+  version: number;
+  created_by: string;
+  updated_by: string;
+  created_at: Date | string;
+  updated_at: Date | string;
+}
+
+const COLUMNS = 'name, definition, version, created_by, updated_by, created_at, updated_at';
+
+/** Mirror routes in PostgreSQL: validated with the same schema as route files, versioned, audited, pushed to proxies. */
+@Injectable()
+export class MirrorRoutesService {
+  constructor(
+    private readonly database: Database,
+    private readonly audit: AuditService,
+    private readonly feed: MirrorRouteFeed,
+  ) {}
+
+  async list(): Promise<MirrorRouteList> {
+    return this.database.transaction(async (m) => ({ revision: await this.revision(m), items: (await this.rows(m)).map(toView) }));
+  }
+
+  async get(name: string): Promise<MirrorRouteView> {
+    const [row] = await this.database.query<RouteRow>(`SELECT ${COLUMNS} FROM mirror_routes WHERE name = $1`, [name]);
+    if (!row) throw new NotFoundError('mirror route', name);
+    return toView(row);
+  }
+
+  async create(input: unknown, actor: string): Promise<MirrorRouteView> {
+    const route = parseRoute(input);
+    const view = await this.database.transaction(async (m) => {
+      const [existing] = await m.query(`SELECT name FROM mirror_routes WHERE name = $1 FOR UPDATE`, [route.name]);
+      if (existing) throw new ConflictError(`mirror route ${route.name} already exists`);
+      await this.checkOverlap(m, route);
+      const [row] = (await m.query(
+        `INSERT INTO mirror_routes (name, definition, version, created_by, updated_by) VALUES ($1, $2, 1, $3, $3) RETURNING ${COLUMNS}`,
+        [route.name, JSON.stringify(input), actor],
+      )) as RouteRow[];
+      const created = toView(row);
+      await this.audit.record(m, { actor, action: 'mirror-route.created', target: `mirror-route:${route.name}`, after: created.route });
+      await this.bump(m);
+      return created;
+    });
+    this.feed.changed();
+    return view;
+  }
+
+  async replace(name: string, input: unknown, actor: string, ifMatch: number | undefined): Promise<MirrorRouteView> {
+    const body = input !== null && typeof input === 'object' && !Array.isArray(input) && !('name' in input) ? { ...input, name } : input;
+    const route = parseRoute(body);
+    if (route.name !== name)
+      throw new ValidationFailedError([{ path: 'name', problem: `must be ${name} (the route in the URL); renaming is delete + create` }]);
+    const view = await this.database.transaction(async (m) => {
+      const before = await this.locked(m, name, ifMatch);
+      await this.checkOverlap(m, route);
+      // Wrapped in a CTE because TypeORM returns [rows, count] for a bare UPDATE … RETURNING.
+      const [row] = (await m.query(
+        `WITH updated AS (UPDATE mirror_routes SET definition = $2, version = version + 1, updated_by = $3, updated_at = now() WHERE name = $1 RETURNING ${COLUMNS})
+         SELECT ${COLUMNS} FROM updated`,
+        [name, JSON.stringify(body), actor],
+      )) as RouteRow[];
+      const updated = toView(row);
+      await this.audit.record(m, { actor, action: 'mirror-route.updated', target: `mirror-route:${name}`, before: before.route, after: updated.route });
+      await this.bump(m);
+      return updated;
+    });
+    this.feed.changed();
+    return view;
+  }
+
+  async remove(name: string, actor: string, ifMatch: number | undefined): Promise<MirrorRouteView> {
+    const view = await this.database.transaction(async (m) => {
+      const before = await this.locked(m, name, ifMatch);
+      await m.query(`DELETE FROM mirror_routes WHERE name = $1`, [name]);
+      await this.audit.record(m, { actor, action: 'mirror-route.deleted', target: `mirror-route:${name}`, before: before.route });
+      await this.bump(m);
+      return before;
+    });
+    this.feed.changed();
+    return view;
+  }
+
+  /** Every route with defaults filled in, plus the revision (what the route stream sends). */
+  async current(): Promise<{ revision: number; routes: MirrorRoute[] }> {
+    const list = await this.list();
+    return { revision: list.revision, routes: list.items.map((item) => item.route) };
+  }
+
+  private async locked(m: EntityManager, name: string, ifMatch: number | undefined): Promise<MirrorRouteView> {
+    const [row] = (await m.query(`SELECT ${COLUMNS} FROM mirror_routes WHERE name = $1 FOR UPDATE`, [name])) as RouteRow[];
+    if (!row) throw new NotFoundError('mirror route', name);
+    if (ifMatch !== undefined && ifMatch !== row.version) {
+      throw new ConflictError(`mirror route ${name} changed since version ${ifMatch}`, { currentVersion: row.version });
+    }
+    return toView(row);
+  }
+
+  /** Two routes claiming the same host and prefix would make matching depend on insertion order. */
+  private async checkOverlap(m: EntityManager, route: MirrorRoute): Promise<void> {
+    for (const other of (await this.rows(m)).map(toView)) {
+      if (other.name === route.name) continue;
+      if (
+        (other.route.match.host?.toLowerCase() ?? '*') === (route.match.host?.toLowerCase() ?? '*') &&
+        other.route.match.pathPrefix === route.match.pathPrefix
+      ) {
+        throw new ValidationFailedError([{ path: 'match', problem: `matches exactly the same requests as route ${other.name}` }]);
+      }
+    }
+  }
+
+  private async rows(m: EntityManager): Promise<RouteRow[]> {
+    return (await m.query(`SELECT ${COLUMNS} FROM mirror_routes ORDER BY name`)) as RouteRow[];
+  }
+
+  private async revision(m: EntityManager): Promise<number> {
+    const [row] = (await m.query(`SELECT revision::int AS revision FROM mirror_route_revision WHERE id = 1`)) as { revision: number }[];
+    return Number(row.revision);
+  }
+
+  private async bump(m: EntityManager): Promise<void> {
+    await m.query(`UPDATE mirror_route_revision SET revision = revision + 1 WHERE id = 1`);
+  }
+}
+
+/** Validates one route with the route-file schema; problem paths are relative to the body (`sample.percent`). */
+export function parseRoute(input: unknown): MirrorRoute {
+  const { routes, problems } = validateRoutes([input]);
+  if (problems.length > 0) {
+    throw new ValidationFailedError(problems.map((problem) => ({ path: bodyPath(problem.path.slice(1)), problem: problem.problem })));
+  }
+  return routes[0];
+}
+
+function bodyPath(path: readonly (string | number)[]): string {
+  let out = '';
+  for (const part of path) out += typeof part === 'number' ? `[${part}]` : out === '' ? part : `.${part}`;
+  return out === '' ? '(body)' : out;
+}
+
+function toView(row: RouteRow): MirrorRouteView {
+  const definition = typeof row.definition === 'string' ? (JSON.parse(row.definition) as unknown) : row.definition;
+  return {
+    name: row.name,
+    version: Number(row.version),
+    route: mirrorRouteSchema.parse(definition),
+    createdBy: row.created_by,
+    updatedBy: row.updated_by,
+    createdAt: new Date(row.created_at).toISOString(),
+    updatedAt: new Date(row.updated_at).toISOString(),
+  };
+}

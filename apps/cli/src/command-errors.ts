@@ -11,7 +11,7 @@ export function serverError(error: unknown, client: DeployApiClient, what: strin
       error.status === 401
         ? ' (set SWITCHYARD_TOKEN or pass --token)'
         : error.status === 403
-          ? ' (a release needs a token with scope "deploy"; reading needs "deploy:read")'
+          ? ' (a release needs a token with scope "deploy"; approving and aborting need "approve"; reading needs "deploy:read")'
           : '';
     return new CommandError(`${what}: ${client.serverUrl} answered ${error.status} ${error.code}: ${error.message}${hint}${details}`);
   }

@@ -1,4 +1,4 @@
-import type { NewRelease, Release, ReleasePage, StageName, StageReport } from '@switchyard/deploy';
+import type { EnvironmentView, NewRelease, Release, ReleasePage, Rollout, StageName, StageReport } from '@switchyard/deploy';
 
 export interface RetryPolicy {
   /** Attempts per request, the first included. */
@@ -71,6 +71,31 @@ export class DeployApiClient {
     return this.request('GET', `/api/v1/releases/${encodeURIComponent(id)}`, undefined, true);
   }
 
+  startRollout(releaseId: string, options: { supersede?: boolean } = {}): Promise<Rollout> {
+    return this.request('POST', `/api/v1/releases/${encodeURIComponent(releaseId)}/rollout`, options.supersede ? { supersede: true } : {}, false);
+  }
+
+  getRollout(releaseId: string): Promise<Rollout> {
+    return this.request('GET', `/api/v1/releases/${encodeURIComponent(releaseId)}/rollout`, undefined, true);
+  }
+
+  getRolloutById(id: string): Promise<Rollout> {
+    return this.request('GET', `/api/v1/rollouts/${encodeURIComponent(id)}`, undefined, true);
+  }
+
+  /** Approve and abort are safe to repeat: the second answers 409 with the state it found. */
+  decide(releaseId: string, decision: 'approve' | 'abort', comment: string): Promise<Rollout> {
+    return this.request('POST', `/api/v1/releases/${encodeURIComponent(releaseId)}/${decision}`, { comment }, false);
+  }
+
+  rollback(service: string, environment: string, body: { reason: string; toRelease?: string; supersede?: boolean }): Promise<Rollout> {
+    return this.request('POST', `/api/v1/services/${encodeURIComponent(service)}/environments/${encodeURIComponent(environment)}/rollback`, body, false);
+  }
+
+  getEnvironment(service: string, environment: string): Promise<EnvironmentView> {
+    return this.request('GET', `/api/v1/services/${encodeURIComponent(service)}/environments/${encodeURIComponent(environment)}`, undefined, true);
+  }
+
   listReleases(query: { service?: string; status?: string; branch?: string; limit?: number; cursor?: string }): Promise<ReleasePage> {
     const params = new URLSearchParams();
     for (const [key, value] of Object.entries(query)) if (value !== undefined && value !== '') params.set(key, String(value));
@@ -104,7 +129,9 @@ export class DeployApiClient {
       }
       if (response.ok) return (await response.json()) as T;
       const problem = await errorBody(response);
-      if (RETRY_STATUSES.has(response.status) && (idempotent || response.status === 503 || response.status === 429)) {
+      // A server missing configuration (no cluster, no Prometheus) answers 503 too, but retrying cannot help.
+      const permanent = problem.code.endsWith('_NOT_CONFIGURED');
+      if (RETRY_STATUSES.has(response.status) && !permanent && (idempotent || response.status === 503 || response.status === 429)) {
         lastReason = `HTTP ${response.status} ${problem.message}`;
         continue;
       }

@@ -1,5 +1,9 @@
 import { CLI_VERSION, CommandError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './cli-io';
+import { ABORT_USAGE, abortCommand, APPROVE_USAGE, approveCommand } from './commands/gate-decision.command';
+import { ROLLBACK_USAGE, rollbackCommand } from './commands/rollback.command';
+import { ROLLOUT_USAGE, rolloutCommand } from './commands/rollout.command';
 import { LOGS_USAGE, logsCommand } from './commands/logs.command';
+import { PROXY_USAGE, proxyCommand } from './commands/proxy.command';
 import { RELEASE_USAGE, releaseCommand } from './commands/release.command';
 import { RELEASES_USAGE, releasesCommand } from './commands/releases.command';
 import { STATUS_USAGE, statusCommand } from './commands/status.command';
@@ -11,6 +15,11 @@ const COMMANDS: Record<string, { run: (args: string[], io: CliIo) => Promise<num
   status: { run: statusCommand, usage: STATUS_USAGE },
   releases: { run: releasesCommand, usage: RELEASES_USAGE },
   logs: { run: logsCommand, usage: LOGS_USAGE },
+  rollout: { run: rolloutCommand, usage: ROLLOUT_USAGE },
+  approve: { run: approveCommand, usage: APPROVE_USAGE },
+  abort: { run: abortCommand, usage: ABORT_USAGE },
+  rollback: { run: rollbackCommand, usage: ROLLBACK_USAGE },
+  proxy: { run: proxyCommand, usage: PROXY_USAGE },
 };
 
 export const USAGE = `usage: switchyard <command> [options]

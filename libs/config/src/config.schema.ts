@@ -50,6 +50,27 @@ const integer = (fallback: number, min: number, max: number) =>
       return n;
     });
 
+/** Comma-separated http(s) URLs (webhook receivers); empty means none. */
+const urlList = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    const urls = (value ?? '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean);
+    for (const url of urls) {
+      try {
+        const parsed = new URL(url);
+        if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('protocol');
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `must be comma-separated http:// or https:// URLs (got "${url}")` });
+        return z.NEVER;
+      }
+    }
+    return urls;
+  });
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export const configSchema = z.object({
@@ -76,6 +97,18 @@ export const configSchema = z.object({
   RELEASE_ABANDON_AFTER: duration('10m'),
   SWITCHYARD_ADMIN_TOKEN: z.string().min(20, 'must be at least 20 characters').optional(),
   UI_DIR: z.string().optional(),
+  KUBECONFIG: z.string().optional(),
+  KUBE_CONTEXT: z.string().optional(),
+  HOME: z.string().optional(),
+  KUBERNETES_SERVICE_HOST: z.string().optional(),
+  KUBERNETES_SERVICE_PORT: z
+    .string()
+    .regex(/^\d{1,5}$/, 'must be a port number')
+    .optional(),
+  PROMETHEUS_URL: urlWithProtocols(['http:', 'https:']),
+  WEBHOOK_URLS: urlList,
+  ROLLOUT_POLL_INTERVAL: duration('2s'),
+  ROLLOUT_LEASE: duration('30s'),
 });
 
 type ConfigShape = z.output<typeof configSchema>;
@@ -99,6 +132,16 @@ export interface AppConfig {
   releaseAbandonAfterMs: number;
   adminToken?: string;
   uiDir?: string;
+  /** Where Kubernetes is: KUBECONFIG, else ~/.kube/config, else the in-cluster service account. */
+  kubernetes: { kubeconfig?: string; context?: string; home?: string; inCluster?: { host: string; port: string } };
+  /** Prometheus HTTP API for canary analysis. */
+  prometheusUrl?: string;
+  /** Receivers of rollout notifications (JSON with a Slack-compatible `text`). */
+  webhookUrls: string[];
+  /** How often each replica looks for rollouts to drive (new, approved, or orphaned by a stopped replica). */
+  rolloutPollIntervalMs: number;
+  /** A replica driving a rollout renews its claim within this; a stopped replica's rollouts move on after it. */
+  rolloutLeaseMs: number;
 }
 
 export class ConfigError extends Error {
@@ -131,6 +174,16 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     releaseAbandonAfterMs: c.RELEASE_ABANDON_AFTER,
     adminToken: c.SWITCHYARD_ADMIN_TOKEN,
     uiDir: c.UI_DIR,
+    kubernetes: {
+      kubeconfig: c.KUBECONFIG,
+      context: c.KUBE_CONTEXT,
+      home: c.HOME,
+      inCluster: c.KUBERNETES_SERVICE_HOST && c.KUBERNETES_SERVICE_PORT ? { host: c.KUBERNETES_SERVICE_HOST, port: c.KUBERNETES_SERVICE_PORT } : undefined,
+    },
+    prometheusUrl: c.PROMETHEUS_URL,
+    webhookUrls: c.WEBHOOK_URLS,
+    rolloutPollIntervalMs: c.ROLLOUT_POLL_INTERVAL,
+    rolloutLeaseMs: c.ROLLOUT_LEASE,
   };
 }
 

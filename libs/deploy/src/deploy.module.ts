@@ -1,8 +1,34 @@
 import { Module } from '@nestjs/common';
+import { ClusterAccess } from './kubernetes/cluster-access';
 import { ReleaseMetrics } from './releases/release.metrics';
 import { ReleasesRepository } from './releases/releases.repository';
 import { ReleasesService } from './releases/releases.service';
+import { RolloutEngine } from './rollout/rollout.engine';
+import { RolloutPlanner } from './rollout/rollout-planner';
+import { RolloutSignals } from './rollout/rollout-signals';
+import { RolloutMetrics } from './rollout/rollout.metrics';
+import { RolloutsRepository } from './rollout/rollouts.repository';
+import { RolloutsService } from './rollout/rollouts.service';
+import { WebhookNotifier } from './webhooks/webhook.notifier';
 
-/** The release record. Needs the app's Database, AuditService and MetricsService (global modules). */
-@Module({ providers: [ReleasesRepository, ReleasesService, ReleaseMetrics], exports: [ReleasesService] })
+/**
+ * The release record and its rollout. Needs the app's Database, AuditService, MetricsService,
+ * APP_CONFIG and LOGGER (global modules).
+ */
+@Module({
+  providers: [
+    ReleasesRepository,
+    ReleasesService,
+    ReleaseMetrics,
+    ClusterAccess,
+    RolloutsRepository,
+    RolloutsService,
+    RolloutEngine,
+    RolloutPlanner,
+    RolloutSignals,
+    RolloutMetrics,
+    WebhookNotifier,
+  ],
+  exports: [ReleasesService, RolloutsService, RolloutEngine, RolloutsRepository, RolloutSignals, ClusterAccess, WebhookNotifier],
+})
 export class DeployModule {}

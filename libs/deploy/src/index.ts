@@ -11,6 +11,11 @@ export {
   type BuildSpec,
   type TestSpec,
   type PublishSpec,
+  type DeploySpec,
+  type EnvironmentSpec,
+  type CanarySpec,
+  type AnalysisSpec,
+  type MetricSpec,
 } from './pipeline/pipeline-spec';
 // Test results
 export { parseJUnitXml, JUnitParseError, type TestSummary, type FailedCase } from './junit/junit-report';
@@ -57,3 +62,60 @@ export {
   type ReleaseFilter,
   type ReleasePage,
 } from './releases/release.entity';
+// Rollouts to Kubernetes (server)
+export { RolloutsService, type StartOptions, type RollbackRequest, type ReleasePlan } from './rollout/rollouts.service';
+export { RolloutEngine, ROLLOUT_ACTOR } from './rollout/rollout.engine';
+export { RolloutsRepository } from './rollout/rollouts.repository';
+export { RolloutSignals, type RolloutSignal } from './rollout/rollout-signals';
+export { type EnvironmentPreview, type ObjectPlan } from './rollout/rollout-planner';
+export {
+  ROLLOUT_STATUSES,
+  ACTIVE_ROLLOUT_STATUSES,
+  STEP_KINDS,
+  type Rollout,
+  type RolloutStatus,
+  type RolloutKind,
+  type RolloutStep,
+  type StepKind,
+  type StepStatus,
+  type RolloutDecision,
+  type RolloutPlan,
+  type EnvironmentDeployment,
+  type EnvironmentView,
+  type RolloutMeasurements,
+} from './rollout/rollout.entity';
+export {
+  loadManifests,
+  checkManifests,
+  prepareEnvironment,
+  canaryOf,
+  imageRepository,
+  imageTargets,
+  ManifestError,
+  RELEASE_ANNOTATION,
+  VERSION_ANNOTATION,
+  type ManifestDocument,
+  type ManifestProblem,
+  type EnvironmentPlan,
+} from './rollout/manifest-set';
+export { ClusterAccess, NotConfiguredError } from './kubernetes/cluster-access';
+export { KubeClient, KubeApiError, FIELD_MANAGER, type KubeList, type WatchEvent } from './kubernetes/kube-client';
+export { resolveKubeTarget, loadKubeconfig, inClusterTarget, KubeConfigError, type KubeTarget, type KubeAccess } from './kubernetes/kube-config';
+export { resourcePath, type KubeObject, type ObjectRef } from './kubernetes/kube-resources';
+export { waitForRollout, type WaitOutcome } from './kubernetes/rollout-waiter';
+export { deploymentRolloutState, failingPods, type RolloutState } from './kubernetes/deployment-status';
+export { diffObjects, type FieldChange } from './kubernetes/object-diff';
+// Canary analysis
+export { PrometheusClient, PrometheusError, type QueryValue } from './analysis/prometheus.client';
+export {
+  decideVerdict,
+  judge,
+  renderQuery,
+  VERDICTS,
+  DEFAULT_SAMPLES_QUERY,
+  type Verdict,
+  type Measurement,
+  type AnalysisVerdict,
+} from './analysis/canary-analysis';
+// Notifications
+export { WebhookNotifier, ROLLOUT_EVENTS, type RolloutEvent, type RolloutNotification } from './webhooks/webhook.notifier';

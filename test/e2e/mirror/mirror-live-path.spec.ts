@@ -88,11 +88,15 @@ describe('mirror live path with broken candidates', () => {
     }
     const summary = (p: number) => Object.fromEntries(HOSTS.map((host) => [host, Math.round(percentile(latencies[host], p) * 100) / 100]));
     const p99 = summary(99);
+    const p50 = summary(50);
     process.stdout.write(`live-path latency, ${ROUNDS} sequential requests per route (ms): p50 ${JSON.stringify(summary(50))} p99 ${JSON.stringify(p99)}\n`);
     for (const host of BROKEN) {
       // Within noise of the healthy candidate, and nowhere near the 3 s candidate or the 1 s shadow timeout.
       expect({ host, p99: p99[host] }).toEqual({ host, p99: expect.any(Number) });
-      expect(p99[host]).toBeLessThan(Math.max(p99.healthy * 2, p99.healthy + 10));
+      // The median is the stable comparison on a shared CI machine; the tail only has to stay far
+      // below anything the candidate could cause (its 3 s delay, the 1 s shadow timeout).
+      expect(p50[host]).toBeLessThan(Math.max(p50.healthy * 2, p50.healthy + 10));
+      expect(p99[host]).toBeLessThan(p99.healthy + 150);
       expect(Math.max(...latencies[host])).toBeLessThan(SLOW_MS / 6);
     }
   }, 60_000);

@@ -1,6 +1,8 @@
 import {
   BUILDER_NAMES,
   BuilderUnavailableError,
+  loadManifests,
+  ManifestError,
   PipelineFileError,
   RegistryCredentialsError,
   ReleaseRunner,
@@ -12,6 +14,7 @@ import {
   type PipelineFile,
   type Release,
   type ReleaseReporter,
+  type ManifestDocument,
 } from '@switchyard/deploy';
 import { resolve } from 'node:path';
 import { parseCommandArgs, SERVER_OPTIONS, serverFrom } from '../cli-arguments';
@@ -19,11 +22,15 @@ import { EXIT_FAILED, EXIT_OK, UsageError, type CliIo } from '../cli-io';
 import { invalidPipeline, serverError } from '../command-errors';
 import { StageConsole } from '../console/stage-console';
 import { detectGitContext } from '../git-context';
+import { ServerRejectedError, type DeployApiClient } from '../deploy-api.client';
 
 export const RELEASE_USAGE = `switchyard release [--dir DIR | --file FILE] [--server URL --token T] [--builder buildah|docker] [--no-push]
                    [--tag TAG] [--git-sha SHA] [--branch B] [--build-number N] [--build-arg NAME=VALUE]…
                    [--storage-driver DRIVER] [--isolation chroot|oci|rootless] [--root DIR] [--runroot DIR] [--heartbeat-ms N]
-  Builds, tests and publishes the service described by switchyard.yml, recording each stage on the server.`;
+                   [--no-rollout] [--supersede]
+  Builds, tests and publishes the service described by switchyard.yml, recording each stage on the server;
+  then, when the file has a deploy section, uploads its manifests and starts the rollout (--supersede aborts
+  a rollout of the same service that holds an environment instead of failing with 409).`;
 
 const OPTIONS = {
   ...SERVER_OPTIONS,
@@ -41,6 +48,8 @@ const OPTIONS = {
   root: { type: 'string' },
   runroot: { type: 'string' },
   'heartbeat-ms': { type: 'string' },
+  'no-rollout': { type: 'boolean' },
+  supersede: { type: 'boolean' },
 } as const;
 
 export async function releaseCommand(args: string[], io: CliIo): Promise<number> {
@@ -57,6 +66,8 @@ export async function releaseCommand(args: string[], io: CliIo): Promise<number>
   const buildArgs = parseBuildArgs(values['build-arg'] ?? []);
   const heartbeatMs = values['heartbeat-ms'] === undefined ? undefined : Number(values['heartbeat-ms']);
   if (heartbeatMs !== undefined && !(Number.isInteger(heartbeatMs) && heartbeatMs >= 50)) throw new UsageError('--heartbeat-ms must be an integer ≥ 50');
+
+  const manifests = readManifests(pipeline);
 
   const git = await detectGitContext(io.env, pipeline.dir);
   const context = {
@@ -109,6 +120,7 @@ export async function releaseCommand(args: string[], io: CliIo): Promise<number>
         branch: context.branch,
         buildNumber: context.buildNumber,
         pipeline: spec,
+        ...(manifests.length ? { manifests } : {}),
       });
     } catch (error) {
       throw serverError(error, client, 'could not open the release');
@@ -130,6 +142,7 @@ export async function releaseCommand(args: string[], io: CliIo): Promise<number>
   if (result.status === 'succeeded') {
     const image = result.pushed ? `${result.pushed.reference}@${result.pushed.digest}` : `${reference} (${result.image?.imageId ?? 'built'}, not pushed)`;
     out.info(`release succeeded: ${image}`);
+    if (client && release && spec.deploy && result.pushed && !values['no-rollout']) return startRollout(client, release, Boolean(values.supersede), io);
     return EXIT_OK;
   }
   if (result.reporterLost && client) {
@@ -141,6 +154,40 @@ export async function releaseCommand(args: string[], io: CliIo): Promise<number>
   }
   io.stderr.write(`switchyard: release failed at ${result.failedStage}: ${result.error}\n`);
   return EXIT_FAILED;
+}
+
+/** After publish the server takes the release through its environments; this only starts it and says where to follow. */
+async function startRollout(client: DeployApiClient, release: Release, supersede: boolean, io: CliIo): Promise<number> {
+  try {
+    const rollout = await client.startRollout(release.id, { supersede });
+    const steps = rollout.steps.map((s) => `${s.kind} ${s.environment}`).join(' → ');
+    io.stdout.write(`rollout ${rollout.id} started: ${steps}\nfollow it: switchyard rollout ${release.id}\n`);
+    return EXIT_OK;
+  } catch (error) {
+    // A server without a cluster (a laptop, CI's own test server) records releases but deploys nothing: not a failure of this release.
+    if (error instanceof ServerRejectedError && error.status === 503) {
+      io.stdout.write(`rollout not started: ${error.message}\n`);
+      return EXIT_OK;
+    }
+    const failure = serverError(error, client, 'the release was published, but its rollout did not start');
+    io.stderr.write(
+      `switchyard: ${failure.message}${error instanceof ServerRejectedError && error.status === 409 ? ' (pass --supersede to abort the other rollout)' : ''}\n`,
+    );
+    return EXIT_FAILED;
+  }
+}
+
+function readManifests(pipeline: PipelineFile): ManifestDocument[] {
+  try {
+    return loadManifests(pipeline.dir, pipeline.spec);
+  } catch (error) {
+    if (error instanceof ManifestError)
+      throw new UsageError(
+        `${error.problems.map((p) => `${p.path}: ${p.problem}`).join('\n')}\nswitchyard: the deploy manifests are invalid; nothing was run`,
+        true,
+      );
+    throw error;
+  }
 }
 
 function loadPipeline(target: string, io: CliIo): PipelineFile {

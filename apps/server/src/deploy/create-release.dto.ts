@@ -1,6 +1,23 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsObject, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import type { PipelineSpec } from '@switchyard/deploy';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsObject, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
+import type { KubeObject, PipelineSpec } from '@switchyard/deploy';
+
+/** One Kubernetes object from deploy/<environment>/, parsed from YAML by the CLI. */
+export class ManifestDocumentDto {
+  @ApiProperty({ example: 'staging', description: 'The environment (folder) it belongs to' })
+  @Matches(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, { message: 'must be an environment name (a DNS label)' })
+  environment!: string;
+
+  @ApiProperty({ example: 'deploy/staging/deployment.yaml' })
+  @IsString()
+  @MaxLength(1024)
+  file!: string;
+
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The object; the rollout sets the image on it' })
+  @IsObject()
+  object!: KubeObject;
+}
 
 export class CreateReleaseDto {
   @ApiProperty({ example: 'main.42', description: 'The image tag this release publishes' })
@@ -31,4 +48,12 @@ export class CreateReleaseDto {
   @IsOptional()
   @IsObject()
   pipeline?: PipelineSpec;
+
+  @ApiPropertyOptional({ type: [ManifestDocumentDto], description: "The deploy section's manifests, for the rollout after publish" })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(500)
+  @ValidateNested({ each: true })
+  @Type(() => ManifestDocumentDto)
+  manifests?: ManifestDocumentDto[];
 }

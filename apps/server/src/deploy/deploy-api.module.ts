@@ -1,8 +1,16 @@
 import { Module } from '@nestjs/common';
 import { DeployModule } from '@switchyard/deploy';
+import { ServiceEnvironmentsController } from './service-environments.controller';
 import { ReleaseAbandonSweeper } from './release-abandon.sweeper';
+import { ReleaseRolloutController } from './release-rollout.controller';
 import { ReleasesController } from './releases.controller';
+import { RolloutDriver } from './rollout.driver';
+import { RolloutsController } from './rollouts.controller';
 import { ServiceReleasesController } from './service-releases.controller';
 
-@Module({ imports: [DeployModule], controllers: [ServiceReleasesController, ReleasesController], providers: [ReleaseAbandonSweeper] })
+@Module({
+  imports: [DeployModule],
+  controllers: [ServiceReleasesController, ReleasesController, ReleaseRolloutController, RolloutsController, ServiceEnvironmentsController],
+  providers: [ReleaseAbandonSweeper, RolloutDriver],
+})
 export class DeployApiModule {}

@@ -16,7 +16,29 @@ test:
 publish:
   repository: 127.0.0.1:5000/team/market-data
 deploy:
-  staging: { namespace: staging }
+  environments:
+    - { name: staging, namespace: staging }
+`;
+
+const WITH_CANARY = `service: market-data
+build: {}
+test: { command: npm test, results: reports/junit.xml }
+publish: { repository: 127.0.0.1:5000/team/market-data }
+deploy:
+  manifests: deploy/
+  environments:
+    - { name: staging, namespace: staging }
+    - name: production
+      namespace: production
+      approval: required
+      canary:
+        analysis:
+          interval: 1s
+          metrics:
+            - name: error-rate
+              query: sum(rate(http_requests_total{track="{{track}}",code=~"5.."}[1m]))
+              max: 0.01
+              compare: { to: stable, maxRatio: 1.5 }
 `;
 
 function messages(text: string): string[] {
@@ -36,7 +58,7 @@ describe('parsePipelineText', () => {
     expect(spec.build.args).toEqual({ NODE_ENV: 'production', PORT: '8080' });
     expect(spec.test.inImage).toBe(false);
     expect(spec.publish.insecure).toBe(false);
-    expect(spec.deploy).toEqual({ staging: { namespace: 'staging' } });
+    expect(spec.deploy).toEqual({ manifests: 'deploy', environments: [{ name: 'staging', namespace: 'staging', approval: 'none' }] });
     expect(parsePipelineText('service: a\nbuild: {}\ntest: { command: x, results: r.xml }\npublish: { repository: reg.io/a }\n').spec.build).toEqual({
       context: '.',
       containerfile: 'Containerfile',
@@ -57,7 +79,7 @@ describe('parsePipelineText', () => {
     [
       'an unknown top-level section',
       `${VALID}rollout: {}\n`,
-      [expect.stringMatching(/^switchyard\.yml:13: rollout: is not a known field \(expected one of: version, service, build, test, publish, deploy\)$/)],
+      [expect.stringMatching(/^switchyard\.yml:14: rollout: is not a known field \(expected one of: version, service, build, test, publish, deploy\)$/)],
     ],
     [
       'an invalid service name',
@@ -126,6 +148,83 @@ describe('parsePipelineText', () => {
     ['an empty file', '# nothing yet\n', ['switchyard.yml:1: the file is empty; expected a mapping with service, build, test and publish']],
     ['a wrong format version', `version: 2\n${VALID}`, ['switchyard.yml:1: version: must be 1']],
   ])('rejects %s', (_kind, text, expected) => {
+    expect(messages(text)).toEqual(expected);
+  });
+
+  it('fills the deploy defaults: manifests folder, approval, canary replicas and analysis settings', () => {
+    const { spec } = parsePipelineText(WITH_CANARY);
+    expect(spec.deploy?.manifests).toBe('deploy');
+    expect(spec.deploy?.environments[1]).toEqual({
+      name: 'production',
+      namespace: 'production',
+      approval: 'required',
+      canary: {
+        replicas: 1,
+        analysis: {
+          interval: '1s',
+          iterations: 5,
+          minSamples: 0,
+          failureLimit: 0,
+          metrics: [
+            {
+              name: 'error-rate',
+              query: 'sum(rate(http_requests_total{track="{{track}}",code=~"5.."}[1m]))',
+              max: 0.01,
+              compare: { to: 'stable', maxRatio: 1.5 },
+            },
+          ],
+        },
+      },
+    });
+  });
+
+  it.each([
+    [
+      'an environment without a namespace',
+      WITH_CANARY.replace('{ name: staging, namespace: staging }', '{ name: staging }'),
+      ['switchyard.yml:8: deploy.environments[0].namespace: is required'],
+    ],
+    [
+      'an unknown approval mode',
+      WITH_CANARY.replace('approval: required', 'approval: sometimes'),
+      ['switchyard.yml:11: deploy.environments[1].approval: must be one of: "required", "none"'],
+    ],
+    [
+      'a duplicate environment',
+      WITH_CANARY.replace('    - name: production\n      namespace: production', '    - name: staging\n      namespace: production'),
+      ['switchyard.yml:9: deploy.environments[1].name: "staging" is already an environment above'],
+    ],
+    [
+      'a bad interval',
+      WITH_CANARY.replace('interval: 1s', 'interval: often'),
+      ['switchyard.yml:14: deploy.environments[1].canary.analysis.interval: must be a duration such as 90s, 10m or 1h'],
+    ],
+    [
+      'a metric without a bound',
+      WITH_CANARY.replace('              max: 0.01\n              compare: { to: stable, maxRatio: 1.5 }\n', ''),
+      ['switchyard.yml:16: deploy.environments[1].canary.analysis.metrics[0]: needs a bound: max, min or compare'],
+    ],
+    [
+      'a comparison with something other than stable',
+      WITH_CANARY.replace('to: stable', 'to: canary'),
+      ['switchyard.yml:19: deploy.environments[1].canary.analysis.metrics[0].compare.to: must be "stable"'],
+    ],
+    [
+      'a canary without analysis',
+      WITH_CANARY.replace(/ {6}canary:\n[\s\S]*$/, '      canary: { replicas: 2 }\n'),
+      ['switchyard.yml:12: deploy.environments[1].canary.analysis: is required'],
+    ],
+    [
+      'an empty environment list',
+      WITH_CANARY.replace(/ {2}environments:\n[\s\S]*$/, '  environments: []\n'),
+      ['switchyard.yml:7: deploy.environments: must NOT have fewer than 1 items'],
+    ],
+    [
+      'a manifests folder outside the workspace',
+      WITH_CANARY.replace('manifests: deploy/', 'manifests: ../deploy'),
+      [expect.stringMatching(/^switchyard\.yml:6: deploy\.manifests: must be a path inside the workspace/)],
+    ],
+  ])('rejects %s in the deploy section', (_kind, text, expected) => {
     expect(messages(text)).toEqual(expected);
   });
 

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document, type Node, type YAMLError } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type YAMLError } from 'yaml';
 import { checkPipelineSchema, pathOf, type SchemaViolation } from './pipeline-schema';
 import { PipelineFileError, type PipelineProblem, type PipelineSpec } from './pipeline-spec';
 
@@ -84,6 +84,14 @@ function locator(document: Document, lineOf: (offset: number | undefined) => num
     const chain: Array<{ key?: Node; value?: Node }> = [{ value: document.contents ?? undefined }];
     let current: unknown = document.contents;
     for (const segment of segments) {
+      if (isSeq(current) && /^\d+$/.test(segment)) {
+        // A list element has no key; the element itself is where its line is.
+        const item = current.items[Number(segment)] as Node | undefined;
+        if (!item) break;
+        chain.push({ key: item, value: item });
+        current = item;
+        continue;
+      }
       if (!isMap(current)) break;
       const pair = current.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === segment);
       if (!pair) break;

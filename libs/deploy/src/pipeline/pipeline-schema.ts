@@ -25,7 +25,10 @@ const validate = ajv.compile<PipelineSpec>(schemaDocument);
  * Returns the violations in a stable order, without ajv's noise (duplicates, umbrella errors).
  */
 export function checkPipelineSchema(data: unknown): { spec?: PipelineSpec; violations: SchemaViolation[] } {
-  if (validate(data)) return { spec: normalise(data), violations: [] };
+  if (validate(data)) {
+    const semantic = deployViolations(data);
+    return semantic.length ? { violations: semantic } : { spec: normalise(data), violations: [] };
+  }
   const seen = new Set<string>();
   const violations: SchemaViolation[] = [];
   for (const error of validate.errors ?? []) {
@@ -43,10 +46,38 @@ export function pathOf(segments: string[]): string {
   return segments.map((segment, i) => (/^\d+$/.test(segment) ? `[${segment}]` : i === 0 ? segment : `.${segment}`)).join('');
 }
 
+/** What JSON Schema cannot say: names unique within their list, and a metric that has a bound. */
+function deployViolations(data: PipelineSpec): SchemaViolation[] {
+  const violations: SchemaViolation[] = [];
+  const environments = data.deploy?.environments ?? [];
+  const seen = new Set<string>();
+  environments.forEach((environment, i) => {
+    if (seen.has(environment.name))
+      violations.push({
+        segments: ['deploy', 'environments', String(i), 'name'],
+        at: 'value',
+        problem: `"${environment.name}" is already an environment above`,
+      });
+    seen.add(environment.name);
+    const metrics = environment.canary?.analysis.metrics ?? [];
+    const names = new Set<string>();
+    metrics.forEach((metric, j) => {
+      const at = ['deploy', 'environments', String(i), 'canary', 'analysis', 'metrics', String(j)];
+      if (names.has(metric.name)) violations.push({ segments: [...at, 'name'], at: 'value', problem: `"${metric.name}" is already a metric of this analysis` });
+      names.add(metric.name);
+      if (metric.max === undefined && metric.min === undefined && metric.compare === undefined) {
+        violations.push({ segments: at, at: 'value', problem: 'needs a bound: max, min or compare' });
+      }
+    });
+  });
+  return violations;
+}
+
 function normalise(data: PipelineSpec): PipelineSpec {
   // Build args may be written as numbers or booleans in YAML (PORT: 8080); builders want strings.
   const args = Object.fromEntries(Object.entries(data.build.args ?? {}).map(([name, value]) => [name, String(value)]));
-  return { ...data, build: { ...data.build, args } };
+  const deploy = data.deploy ? { ...data.deploy, manifests: data.deploy.manifests.replace(/\/+$/, '') || '.' } : undefined;
+  return { ...data, build: { ...data.build, args }, ...(deploy ? { deploy } : {}) };
 }
 
 function describe(error: ErrorObject): SchemaViolation | undefined {

@@ -5,8 +5,51 @@ export interface PipelineSpec {
   build: BuildSpec;
   test: TestSpec;
   publish: PublishSpec;
-  /** Read by the rollout stages; kept as written. */
-  deploy?: Record<string, unknown>;
+  /** Where the release goes after publish: environments in order, gates, canary analysis. */
+  deploy?: DeploySpec;
+}
+
+/** The `deploy:` section, defaults applied. Durations stay as written (`60s`); the rollout parses them. */
+export interface DeploySpec {
+  /** Folder (relative to switchyard.yml) holding `<environment>/*.yml` manifests. */
+  manifests: string;
+  environments: EnvironmentSpec[];
+}
+
+export interface EnvironmentSpec {
+  name: string;
+  namespace: string;
+  /** `required`: the release waits at a gate for someone with the approve scope. */
+  approval: 'required' | 'none';
+  canary?: CanarySpec;
+  /** Upper bound for one wait in this environment, beyond each Deployment's progressDeadlineSeconds. */
+  timeout?: string;
+}
+
+export interface CanarySpec {
+  replicas: number;
+  analysis: AnalysisSpec;
+}
+
+export interface AnalysisSpec {
+  interval: string;
+  iterations: number;
+  /** Fewer canary requests than this in an iteration make it inconclusive rather than failed. */
+  minSamples: number;
+  /** PromQL counting the canary's requests (default: increase of http_requests_total over 1m). */
+  samples?: string;
+  /** Iterations allowed to fail before the canary is rolled back. */
+  failureLimit: number;
+  metrics: MetricSpec[];
+}
+
+export interface MetricSpec {
+  name: string;
+  /** PromQL with {{service}}, {{track}}, {{environment}}, {{namespace}}. */
+  query: string;
+  max?: number;
+  min?: number;
+  compare?: { to: 'stable'; maxRatio: number };
 }
 
 export interface BuildSpec {

@@ -1,4 +1,5 @@
 import type { TestSummary } from '../junit/junit-report';
+import type { ManifestDocument } from '../rollout/manifest-set';
 import type { PipelineSpec, StageName } from '../pipeline/pipeline-spec';
 
 export const RELEASE_STATUSES = ['running', 'succeeded', 'failed', 'abandoned'] as const;
@@ -63,6 +64,8 @@ export interface NewRelease {
   branch?: string;
   buildNumber?: string;
   pipeline?: PipelineSpec;
+  /** The `deploy/<environment>/*.yml` objects, for the rollout after publish. */
+  manifests?: ManifestDocument[];
 }
 
 export interface StageReport {

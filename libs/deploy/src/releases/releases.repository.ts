@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { TestSummary } from '../junit/junit-report';
 import type { PipelineSpec, StageName } from '../pipeline/pipeline-spec';
+import type { ManifestDocument } from '../rollout/manifest-set';
 import type { Release, ReleaseFilter, ReleasePage, ReleaseStage, ReleaseStatus, StageArtifacts, StageStatus } from './release.entity';
 
 interface ReleaseRow {
@@ -53,13 +54,14 @@ export class ReleasesRepository {
       branch?: string;
       buildNumber?: string;
       pipeline?: PipelineSpec;
+      manifests?: ManifestDocument[];
       createdBy: string;
     },
     stages: readonly StageName[],
   ): Promise<void> {
     await manager.query(
-      `INSERT INTO releases (id, service, version, git_sha, branch, build_number, status, pipeline, created_by)
-       VALUES ($1, $2, $3, $4, $5, $6, 'running', $7, $8)`,
+      `INSERT INTO releases (id, service, version, git_sha, branch, build_number, status, pipeline, created_by, manifests)
+       VALUES ($1, $2, $3, $4, $5, $6, 'running', $7, $8, $9)`,
       [
         release.id,
         release.service,
@@ -69,6 +71,7 @@ export class ReleasesRepository {
         release.buildNumber ?? null,
         release.pipeline ? JSON.stringify(release.pipeline) : null,
         release.createdBy,
+        release.manifests?.length ? JSON.stringify(release.manifests) : null,
       ],
     );
     for (const [position, name] of stages.entries()) {

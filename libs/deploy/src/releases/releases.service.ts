@@ -10,6 +10,7 @@ import type { NewRelease, Release, ReleaseFilter, ReleasePage, ReleaseStage, Sta
 import { ReleaseMetrics } from './release.metrics';
 import { ReleasesRepository } from './releases.repository';
 import { planStageReport } from './stage-transition';
+import { checkManifests } from '../rollout/manifest-set';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -43,6 +44,12 @@ export class ReleasesService {
       }
       // Stored as validated: defaults filled in, build args as strings.
       pipeline = spec;
+    }
+    if (input.manifests?.length) {
+      if (!pipeline)
+        throw new ValidationFailedError([{ path: 'manifests', problem: 'needs the pipeline (its deploy section says where each environment goes)' }]);
+      const problems = checkManifests(pipeline, input.manifests);
+      if (problems.length) throw new ValidationFailedError(problems);
     }
     const id = randomUUID();
     return this.db.transaction(async (manager) => {

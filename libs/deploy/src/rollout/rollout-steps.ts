@@ -1,0 +1,18 @@
+import type { EnvironmentPlan } from './manifest-set';
+import type { RolloutStep, StepKind } from './rollout.entity';
+
+export function newStep(kind: StepKind, environment: string, detail: Record<string, unknown> | null = null): RolloutStep {
+  return { kind, environment, status: 'pending', startedAt: null, finishedAt: null, durationMs: null, message: null, detail };
+}
+
+/** Per environment, in order: the gate (if approval is required), then canary → analysis → promote, or a plain deploy. */
+export function stepsFor(environments: EnvironmentPlan[]): RolloutStep[] {
+  const steps: RolloutStep[] = [];
+  for (const environment of environments) {
+    if (environment.approval === 'required') steps.push(newStep('gate', environment.name));
+    if (environment.canary && environment.primary) {
+      steps.push(newStep('canary', environment.name), newStep('analysis', environment.name), newStep('promote', environment.name));
+    } else steps.push(newStep('deploy', environment.name));
+  }
+  return steps;
+}

@@ -108,9 +108,13 @@ async function startSwitchyard(route) {
   const [port, adminPort] = [await freePort(), await freePort()];
   const config = join(work, `routes-${port}.yml`);
   writeFileSync(config, `- ${JSON.stringify(route)}\n`);
-  const child = spawn(process.execPath, [entry, '--config', config, '--port', String(port), '--admin-port', String(adminPort), '--host', '127.0.0.1', '--log-level', 'error'], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [entry, '--config', config, '--port', String(port), '--admin-port', String(adminPort), '--host', '127.0.0.1', '--log-level', 'error'],
+    {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
   const adminUrl = `http://127.0.0.1:${adminPort}`;
   await waitFor(async () => (await fetch(`${adminUrl}/readyz`)).status === 200, 30_000, 'switchyard proxy');
   return { child, url: `http://127.0.0.1:${port}`, adminUrl, pid: child.pid, stop: () => stopChild(child) };
@@ -303,7 +307,7 @@ async function main() {
       `${options.hangDuration ? ` (${options.hangDuration} s for the hanging candidate)` : ''}, then for as long again at a steady ${options.rate} req/s (open loop, up to ${options.connections} sockets). ` +
       'The load generator, the proxy and the upstream process (primary and candidate in one) share the same cores, ' +
       'so the flat-out overheads include CPU contention that separate machines would not have; the fixed-rate columns compare latency at equal load. ' +
-      'Percentiles are from every response\'s own timing.',
+      "Percentiles are from every response's own timing.",
     '',
     `| run | flat out req/s | p50 ms | p99 ms | at ${options.rate} req/s: p50 ms | p99 ms | errors | proxy RSS after |`,
     '|---|---:|---:|---:|---:|---:|---:|---:|',

@@ -3,7 +3,12 @@ import { CircuitBreaker } from './circuit-breaker';
 describe('CircuitBreaker', () => {
   let now = 0;
   const changes: string[] = [];
-  const breaker = () => new CircuitBreaker({ failurePercent: 50, minRequests: 4, openMs: 1000, probeIntervalMs: 100 }, (state) => changes.push(state), () => now);
+  const breaker = () =>
+    new CircuitBreaker(
+      { failurePercent: 50, minRequests: 4, openMs: 1000, probeIntervalMs: 100 },
+      (state) => changes.push(state),
+      () => now,
+    );
 
   beforeEach(() => {
     now = 0;

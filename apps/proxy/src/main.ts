@@ -31,7 +31,10 @@ async function main(): Promise<void> {
       host: args.host,
       logger,
     });
-    logger.info({ port: proxy.port, adminPort: proxy.adminPort, server: args.server, routes: proxy.routes().map((route) => route.name) }, 'switchyard proxy ready (connected)');
+    logger.info(
+      { port: proxy.port, adminPort: proxy.adminPort, server: args.server, routes: proxy.routes().map((route) => route.name) },
+      'switchyard proxy ready (connected)',
+    );
   } else {
     let routes;
     try {

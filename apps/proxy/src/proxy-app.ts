@@ -58,7 +58,11 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const retired: RouteMirror[] = [];
   const live = new LiveProxy(() => table, metrics, logger);
   let listening = false;
-  const admin = createAdminServer(() => table, metrics, () => listening);
+  const admin = createAdminServer(
+    () => table,
+    metrics,
+    () => listening,
+  );
   const port = await listen(live.server, options.port, host);
   const adminPort = await listen(admin, options.adminPort, host);
   listening = true;
@@ -69,7 +73,10 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     port,
     adminPort,
     metrics,
-    report: (route) => ({ generatedAt: new Date().toISOString(), routes: mirrors.filter((mirror) => route === undefined || mirror.name === route).map((mirror) => mirror.report()) }),
+    report: (route) => ({
+      generatedAt: new Date().toISOString(),
+      routes: mirrors.filter((mirror) => route === undefined || mirror.name === route).map((mirror) => mirror.report()),
+    }),
     setRoutes(routes) {
       const current = new Map(mirrors.map((mirror) => [mirror.name, mirror]));
       const next = routes.map((route) => {

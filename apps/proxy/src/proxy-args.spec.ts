@@ -2,7 +2,13 @@ import { parseProxyArgs, ProxyArgsError } from './proxy-args';
 
 describe('parseProxyArgs', () => {
   it('reads both option spellings and fills defaults', () => {
-    expect(parseProxyArgs(['--config', 'routes.yml', '--port=9090'])).toEqual({ config: 'routes.yml', port: 9090, adminPort: 8081, host: '0.0.0.0', logLevel: 'info' });
+    expect(parseProxyArgs(['--config', 'routes.yml', '--port=9090'])).toEqual({
+      config: 'routes.yml',
+      port: 9090,
+      adminPort: 8081,
+      host: '0.0.0.0',
+      logLevel: 'info',
+    });
     expect(parseProxyArgs(['--help'])).toEqual({ help: true });
     expect(parseProxyArgs(['--server', 'http://127.0.0.1:3000', '--token', 'sy_x', '--environment', 'staging'])).toEqual({
       server: 'http://127.0.0.1:3000',

@@ -57,7 +57,12 @@ export class ProxyMetrics {
       labelNames: ['route'],
       registers,
     });
-    this.breakerOpen = new Gauge({ name: 'switchyard_mirror_breaker_open', help: '1 while the route circuit breaker is open or half-open', labelNames: ['route'], registers });
+    this.breakerOpen = new Gauge({
+      name: 'switchyard_mirror_breaker_open',
+      help: '1 while the route circuit breaker is open or half-open',
+      labelNames: ['route'],
+      registers,
+    });
     this.inFlight = new Gauge({ name: 'switchyard_mirror_in_flight', help: 'Shadow exchanges in flight', labelNames: ['route'], registers });
     this.reportBatches = new Counter({
       name: 'switchyard_mirror_report_batches_total',

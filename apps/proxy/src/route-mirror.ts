@@ -1,7 +1,15 @@
 import http, { type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import type { Logger } from '@switchyard/observability';
-import { buildRouteReport, MirrorAnalysis, mergeRouteAggregates, type MirrorRoute, type RouteAggregate, type RouteReport, type SkipReason } from '@switchyard/mirror';
+import {
+  buildRouteReport,
+  MirrorAnalysis,
+  mergeRouteAggregates,
+  type MirrorRoute,
+  type RouteAggregate,
+  type RouteReport,
+  type SkipReason,
+} from '@switchyard/mirror';
 import { CircuitBreaker } from './circuit-breaker';
 import type { ProxyMetrics } from './proxy-metrics';
 import type { SampleDecider } from './sample-decider';
@@ -47,7 +55,8 @@ export class RouteMirror {
     this.primary = new URL(route.primary);
     this.candidate = new URL(route.candidate);
     if (route.secondary) this.secondary = new URL(route.secondary);
-    this.primaryAgent = this.primary.protocol === 'https:' ? new https.Agent({ keepAlive: true, maxFreeSockets: 256 }) : new http.Agent({ keepAlive: true, maxFreeSockets: 256 });
+    this.primaryAgent =
+      this.primary.protocol === 'https:' ? new https.Agent({ keepAlive: true, maxFreeSockets: 256 }) : new http.Agent({ keepAlive: true, maxFreeSockets: 256 });
     const shadowSockets = { keepAlive: true, maxSockets: route.maxInFlight, maxFreeSockets: Math.min(route.maxInFlight, 256) };
     this.shadowHttp = new http.Agent(shadowSockets);
     this.shadowHttps = new https.Agent(shadowSockets);

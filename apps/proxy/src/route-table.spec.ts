@@ -12,7 +12,12 @@ describe('RouteTable', () => {
       metrics,
       logger: createLogger('silent'),
     });
-  const mirrors = [mirror('any', {}), mirror('api', { pathPrefix: '/api' }), mirror('api-v2', { pathPrefix: '/api/v2/' }), mirror('market', { host: 'Market.internal' })];
+  const mirrors = [
+    mirror('any', {}),
+    mirror('api', { pathPrefix: '/api' }),
+    mirror('api-v2', { pathPrefix: '/api/v2/' }),
+    mirror('market', { host: 'Market.internal' }),
+  ];
   const table = new RouteTable(mirrors);
   afterAll(() => mirrors.forEach((m) => m.close()));
 

@@ -9,7 +9,9 @@ export class RouteTable {
 
   constructor(readonly mirrors: readonly RouteMirror[]) {
     this.ordered = [...mirrors].sort(
-      (a, b) => Number(b.route.match.host !== undefined) - Number(a.route.match.host !== undefined) || b.route.match.pathPrefix.length - a.route.match.pathPrefix.length,
+      (a, b) =>
+        Number(b.route.match.host !== undefined) - Number(a.route.match.host !== undefined) ||
+        b.route.match.pathPrefix.length - a.route.match.pathPrefix.length,
     );
   }
 

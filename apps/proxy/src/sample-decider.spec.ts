@@ -1,7 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import { bucketValue, FlagSampleDecider, PercentSampleDecider } from './sample-decider';
 
-const request = (headers: Record<string, string>, url = '/', remoteAddress = '10.0.0.1') => ({ headers, url, socket: { remoteAddress } }) as unknown as IncomingMessage;
+const request = (headers: Record<string, string>, url = '/', remoteAddress = '10.0.0.1') =>
+  ({ headers, url, socket: { remoteAddress } }) as unknown as IncomingMessage;
 
 describe('bucketValue', () => {
   it('reads headers, query parameters, cookies and the client address', () => {

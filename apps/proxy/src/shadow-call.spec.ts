@@ -69,7 +69,11 @@ describe('sendShadow', () => {
   });
 
   it('refuses bodies past maxBodyBytes, declared or streamed', async () => {
-    expect(await sendShadow(request('/declared-big')).result).toMatchObject({ ok: false, reason: 'tooLarge', detail: expect.stringContaining('content-length 10000') });
+    expect(await sendShadow(request('/declared-big')).result).toMatchObject({
+      ok: false,
+      reason: 'tooLarge',
+      detail: expect.stringContaining('content-length 10000'),
+    });
     expect(await sendShadow(request('/streamed-big')).result).toMatchObject({ ok: false, reason: 'tooLarge', detail: expect.stringContaining('body exceeds') });
   });
 
@@ -80,7 +84,11 @@ describe('sendShadow', () => {
         probe.close(() => resolve(port));
       });
     });
-    expect(await sendShadow(request('/x', { target: new URL(`http://127.0.0.1:${closed}`) })).result).toMatchObject({ ok: false, reason: 'error', detail: 'ECONNREFUSED' });
+    expect(await sendShadow(request('/x', { target: new URL(`http://127.0.0.1:${closed}`) })).result).toMatchObject({
+      ok: false,
+      reason: 'error',
+      detail: 'ECONNREFUSED',
+    });
     const call = sendShadow(request('/hang'));
     call.cancel();
     expect(await call.result).toMatchObject({ ok: false, reason: 'cancelled' });

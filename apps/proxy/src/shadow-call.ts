@@ -2,9 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { CapturedResponse } from '@switchyard/mirror';
 
-export type ShadowResult =
-  | { ok: true; response: CapturedResponse; ms: number }
-  | { ok: false; reason: ShadowFailure; detail: string; ms: number };
+export type ShadowResult = { ok: true; response: CapturedResponse; ms: number } | { ok: false; reason: ShadowFailure; detail: string; ms: number };
 
 export type ShadowFailure = 'timeout' | 'error' | 'tooLarge' | 'cancelled';
 
@@ -80,7 +78,9 @@ export function sendShadow(request: ShadowRequest): ShadowCall {
       }
       chunks.push(chunk);
     });
-    response.on('end', () => finish({ ok: true, response: { status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks, size) } }));
+    response.on('end', () =>
+      finish({ ok: true, response: { status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks, size) } }),
+    );
     response.on('error', (error: NodeJS.ErrnoException) => finish({ ok: false, reason: 'error', detail: error.code ?? error.message }));
     response.on('aborted', () => finish({ ok: false, reason: 'error', detail: 'response aborted' }));
   });

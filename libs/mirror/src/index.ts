@@ -1,13 +1,6 @@
 export { PathPattern, PathPatternError, PathPatternSet, formatPath, formatField, type PathSegment } from './json-path';
 export { diffJson, DIFFERENCE_KINDS, type Difference, type DifferenceKind, type JsonDiffOptions } from './json-diff';
-export {
-  prepareResponse,
-  BodyTooLargeError,
-  type CapturedResponse,
-  type HeaderValues,
-  type PreparedBody,
-  type PreparedResponse,
-} from './prepared-response';
+export { prepareResponse, BodyTooLargeError, type CapturedResponse, type HeaderValues, type PreparedBody, type PreparedResponse } from './prepared-response';
 export { ResponseComparator, type CompareRules } from './response-comparator';
 export { EndpointGrouper } from './endpoint-grouper';
 export { isSignificant, DEFAULT_NOISE_THRESHOLDS, type NoiseThresholds } from './noise-filter';
@@ -37,13 +30,7 @@ export {
   type SuggestedIgnore,
   type Verdict,
 } from './mirror-report';
-export {
-  MirrorAnalysis,
-  type CapturedExchange,
-  type ExchangeOutcome,
-  type MirrorAnalysisLimits,
-  type PreparedExchange,
-} from './mirror-analysis';
+export { MirrorAnalysis, type CapturedExchange, type ExchangeOutcome, type MirrorAnalysisLimits, type PreparedExchange } from './mirror-analysis';
 export {
   buildRouteReport,
   emptyEndpointAggregate,

@@ -1,7 +1,10 @@
 import { diffJson } from './json-diff';
 import { PathPatternSet } from './json-path';
 
-const rules = (ignore: string[] = [], unorderedArrays: string[] = []) => ({ ignore: new PathPatternSet(ignore), unorderedArrays: new PathPatternSet(unorderedArrays) });
+const rules = (ignore: string[] = [], unorderedArrays: string[] = []) => ({
+  ignore: new PathPatternSet(ignore),
+  unorderedArrays: new PathPatternSet(unorderedArrays),
+});
 
 describe('diffJson', () => {
   it('finds nothing in equal documents, whatever the key order', () => {
@@ -41,15 +44,53 @@ describe('diffJson', () => {
   });
 
   it('compares configured arrays as multisets and reports only the elements that really differ', () => {
-    const primary = { items: [{ s: 'A', p: 1 }, { s: 'B', p: 2 }, { s: 'C', p: 3 }] };
-    expect(diffJson(primary, { items: [{ p: 3, s: 'C' }, { s: 'A', p: 1 }, { s: 'B', p: 2 }] }, rules([], ['$.items']))).toEqual([]);
-    const changed = diffJson(primary, { items: [{ s: 'C', p: 3 }, { s: 'A', p: 1 }, { s: 'B', p: 9 }] }, rules([], ['$.items']));
+    const primary = {
+      items: [
+        { s: 'A', p: 1 },
+        { s: 'B', p: 2 },
+        { s: 'C', p: 3 },
+      ],
+    };
+    expect(
+      diffJson(
+        primary,
+        {
+          items: [
+            { p: 3, s: 'C' },
+            { s: 'A', p: 1 },
+            { s: 'B', p: 2 },
+          ],
+        },
+        rules([], ['$.items']),
+      ),
+    ).toEqual([]);
+    const changed = diffJson(
+      primary,
+      {
+        items: [
+          { s: 'C', p: 3 },
+          { s: 'A', p: 1 },
+          { s: 'B', p: 9 },
+        ],
+      },
+      rules([], ['$.items']),
+    );
     expect(changed).toEqual([{ field: '$.items[*].p', path: '$.items[1].p', kind: 'value', primary: 2, candidate: 9 }]);
   });
 
   it('reports reordering as order unless the elements differ after ignore rules', () => {
-    const primary = { rows: [{ id: 1, ts: 1 }, { id: 2, ts: 2 }] };
-    const reordered = { rows: [{ id: 2, ts: 8 }, { id: 1, ts: 9 }] };
+    const primary = {
+      rows: [
+        { id: 1, ts: 1 },
+        { id: 2, ts: 2 },
+      ],
+    };
+    const reordered = {
+      rows: [
+        { id: 2, ts: 8 },
+        { id: 1, ts: 9 },
+      ],
+    };
     expect(diffJson(primary, reordered, rules(['$.rows[*].ts']))).toEqual([{ field: '$.rows', path: '$.rows', kind: 'order' }]);
   });
 

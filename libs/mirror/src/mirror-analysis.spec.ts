@@ -29,19 +29,52 @@ describe('MirrorAnalysis', () => {
       const quotes = analysis.endpointOf('GET', `/quotes/S${i}`);
       analysis.recordSeen(quotes);
       analysis.recordSampled(quotes);
-      analysis.record({ endpoint: quotes, request: request(`/quotes/S${i}`), primary: quote(`S${i}`, i), candidate: quote(`S${i}`, i + 1), baseline: quote(`S${i}`, i), primaryMs: 2, candidateMs: 3 });
+      analysis.record({
+        endpoint: quotes,
+        request: request(`/quotes/S${i}`),
+        primary: quote(`S${i}`, i),
+        candidate: quote(`S${i}`, i + 1),
+        baseline: quote(`S${i}`, i),
+        primaryMs: 2,
+        candidateMs: 3,
+      });
       const users = analysis.endpointOf('GET', `/users/${i}`);
       analysis.recordSeen(users);
       analysis.recordSampled(users);
-      analysis.record({ endpoint: users, request: request(`/users/${i}`), primary: quote('u', 1), candidate: quote('u', 1), baseline: quote('u', 1), primaryMs: 1, candidateMs: 1 });
+      analysis.record({
+        endpoint: users,
+        request: request(`/users/${i}`),
+        primary: quote('u', 1),
+        candidate: quote('u', 1),
+        baseline: quote('u', 1),
+        primaryMs: 1,
+        candidateMs: 1,
+      });
     }
     const report = analysis.report();
     const [quotes, users] = report.endpoints;
-    expect(quotes).toMatchObject({ endpoint: 'GET /quotes/:symbol', seen: 100, sampled: 100, compared: 100, noiseCompared: 100, mismatched: { raw: 100, afterNoise: 100 }, verdict: 'fail' });
+    expect(quotes).toMatchObject({
+      endpoint: 'GET /quotes/:symbol',
+      seen: 100,
+      sampled: 100,
+      compared: 100,
+      noiseCompared: 100,
+      mismatched: { raw: 100, afterNoise: 100 },
+      verdict: 'fail',
+    });
     expect(quotes.fields.filter((f) => f.significant).map((f) => f.field)).toEqual(['$.price']);
     expect(quotes.fields.find((f) => f.field === '$.timestamp')).toMatchObject({ raw: 100, noise: 100, significant: false });
-    expect(users).toMatchObject({ endpoint: 'GET /users/:id', mismatched: { raw: 100, afterNoise: 0 }, mismatchRate: { raw: 1, afterNoise: 0 }, verdict: 'pass' });
-    expect(report).toMatchObject({ verdict: 'fail', noiseSource: 'secondary', totals: { compared: 200, mismatched: { raw: 200, afterNoise: 100 }, mismatchRate: { raw: 1, afterNoise: 0.5 } } });
+    expect(users).toMatchObject({
+      endpoint: 'GET /users/:id',
+      mismatched: { raw: 100, afterNoise: 0 },
+      mismatchRate: { raw: 1, afterNoise: 0 },
+      verdict: 'pass',
+    });
+    expect(report).toMatchObject({
+      verdict: 'fail',
+      noiseSource: 'secondary',
+      totals: { compared: 200, mismatched: { raw: 200, afterNoise: 100 }, mismatchRate: { raw: 1, afterNoise: 0.5 } },
+    });
     expect(report.suggestedIgnores.map((s) => s.rule)).toEqual(['$.requestId', '$.timestamp']);
   });
 
@@ -75,7 +108,15 @@ describe('MirrorAnalysis', () => {
     const analysis = new MirrorAnalysis(route());
     const endpoint = 'GET /quotes/:symbol';
     for (let i = 1; i <= 100; i++) {
-      analysis.record({ endpoint, request: request('/quotes/A'), primary: json({}, 200), candidate: json({}, i <= 5 ? 500 : 200), primaryMs: i, candidateMs: i + 10, baseline: json({}, 200) });
+      analysis.record({
+        endpoint,
+        request: request('/quotes/A'),
+        primary: json({}, 200),
+        candidate: json({}, i <= 5 ? 500 : 200),
+        primaryMs: i,
+        candidateMs: i + 10,
+        baseline: json({}, 200),
+      });
     }
     analysis.recordSkipped(endpoint, 'budget');
     analysis.recordSkipped(endpoint, 'breaker');
@@ -93,7 +134,15 @@ describe('MirrorAnalysis', () => {
     const analysis = new MirrorAnalysis(route({ verdict: { minCompared: 10, maxMismatchPercent: 10 } }));
     const endpoint = 'GET /a';
     const once = (differs: boolean) =>
-      analysis.record({ endpoint, request: request('/a'), primary: json({ v: 1 }), candidate: json({ v: differs ? 2 : 1 }), baseline: json({ v: 1 }), primaryMs: 1, candidateMs: 1 });
+      analysis.record({
+        endpoint,
+        request: request('/a'),
+        primary: json({ v: 1 }),
+        candidate: json({ v: differs ? 2 : 1 }),
+        baseline: json({ v: 1 }),
+        primaryMs: 1,
+        candidateMs: 1,
+      });
     for (let i = 0; i < 9; i++) once(false);
     expect(analysis.report().verdict).toBe('insufficient-data');
     once(false);

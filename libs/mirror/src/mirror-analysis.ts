@@ -2,14 +2,7 @@ import { EndpointGrouper } from './endpoint-grouper';
 import { buildRouteReport, OTHER_FIELDS, type EndpointAggregate, type RouteAggregate } from './mirror-aggregate';
 import type { Difference, DifferenceKind } from './json-diff';
 import { LatencySample } from './latency-sample';
-import {
-  emptySkips,
-  type ExampleResponse,
-  type FieldExample,
-  type RouteReport,
-  type SkipReason,
-  type BreakerReport,
-} from './mirror-report';
+import { emptySkips, type ExampleResponse, type FieldExample, type RouteReport, type SkipReason, type BreakerReport } from './mirror-report';
 import type { MirrorRoute } from './mirror-route.schema';
 import { BodyTooLargeError, prepareResponse, type CapturedResponse, type HeaderValues, type PreparedResponse } from './prepared-response';
 import { ResponseComparator } from './response-comparator';
@@ -84,7 +77,6 @@ interface EndpointStats {
   differenceMs: LatencySample;
 }
 
-
 /**
  * Everything a proxy learns about one route, in bounded memory: per endpoint counts, differing
  * fields with raw and noise counts, bounded redacted examples, a status matrix and latency
@@ -142,7 +134,8 @@ export class MirrorAnalysis {
   claimCalibration(endpoint: string): boolean {
     if (this.route.secondary) return false;
     const stats = this.stats(endpoint);
-    const due = stats.calibrationsStarted < this.route.compare.calibration.minPerEndpoint || (this.calibrationEvery > 0 && stats.sampled % this.calibrationEvery === 0);
+    const due =
+      stats.calibrationsStarted < this.route.compare.calibration.minPerEndpoint || (this.calibrationEvery > 0 && stats.sampled % this.calibrationEvery === 0);
     if (due) stats.calibrationsStarted++;
     return due;
   }
@@ -201,7 +194,10 @@ export class MirrorAnalysis {
         const field = this.fieldStats(stats, name);
         field.noise++;
         if (field.noiseExamples.length < this.limits.examplesPerField) {
-          field.noiseExamples.push({ primary: this.exampleValue(difference.field, difference.primary), other: this.exampleValue(difference.field, difference.candidate) });
+          field.noiseExamples.push({
+            primary: this.exampleValue(difference.field, difference.primary),
+            other: this.exampleValue(difference.field, difference.candidate),
+          });
         }
       }
     }
@@ -219,7 +215,14 @@ export class MirrorAnalysis {
       // Drained endpoints stay in the map (for their calibration progress) until traffic returns.
       if (stats.seen + stats.sampled + stats.compared + Object.values(stats.skipped).reduce((sum, n) => sum + n, 0) === 0) continue;
       const fields: EndpointAggregate['fields'] = {};
-      for (const [name, field] of stats.fields) fields[name] = { raw: field.raw, noise: field.noise, kinds: { ...field.kinds }, examples: [...field.examples], noiseExamples: [...field.noiseExamples] };
+      for (const [name, field] of stats.fields)
+        fields[name] = {
+          raw: field.raw,
+          noise: field.noise,
+          kinds: { ...field.kinds },
+          examples: [...field.examples],
+          noiseExamples: [...field.noiseExamples],
+        };
       const statusMatrix: Record<string, Record<string, number>> = {};
       for (const [primary, row] of stats.statusMatrix) statusMatrix[String(primary)] = Object.fromEntries([...row].map(([status, n]) => [String(status), n]));
       endpoints.push({
@@ -320,7 +323,12 @@ export class MirrorAnalysis {
 
   private exampleResponse(response: PreparedResponse): ExampleResponse {
     const body = response.body;
-    const text = body.type === 'json' ? JSON.stringify(this.redactor.value(body.value)) : body.type === 'bytes' ? this.redactor.text(body.preview) : `(undecodable: ${body.reason})`;
+    const text =
+      body.type === 'json'
+        ? JSON.stringify(this.redactor.value(body.value))
+        : body.type === 'bytes'
+          ? this.redactor.text(body.preview)
+          : `(undecodable: ${body.reason})`;
     const limit = this.limits.exampleBodyChars;
     return {
       status: response.status,

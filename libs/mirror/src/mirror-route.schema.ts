@@ -62,19 +62,42 @@ export const mirrorRouteSchema = z
     secondary: httpUrl.optional(),
     sample: sampleSchema,
     methods: z
-      .array(z.string().transform((method) => method.toUpperCase()).pipe(z.enum(METHODS)))
+      .array(
+        z
+          .string()
+          .transform((method) => method.toUpperCase())
+          .pipe(z.enum(METHODS)),
+      )
       .min(1)
       .default(['GET', 'HEAD']),
     allowUnsafeMethods: z.boolean().default(false),
     timeoutMs: z.int().min(1).max(600_000).default(2000),
-    maxBodyBytes: z.int().min(0).max(256 * 1024 * 1024).default(1_048_576),
+    maxBodyBytes: z
+      .int()
+      .min(0)
+      .max(256 * 1024 * 1024)
+      .default(1_048_576),
     maxInFlight: z.int().min(1).max(100_000).default(200),
-    scrubHeaders: z.array(z.string().min(1).transform((name) => name.toLowerCase())).default([]),
+    scrubHeaders: z
+      .array(
+        z
+          .string()
+          .min(1)
+          .transform((name) => name.toLowerCase()),
+      )
+      .default([]),
     compare: z
       .strictObject({
         ignore: z.array(ignoreRule).default([]),
         unorderedArrays: z.array(z.string().superRefine(pathRule)).default([]),
-        headers: z.array(z.string().min(1).transform((name) => name.toLowerCase())).default([]),
+        headers: z
+          .array(
+            z
+              .string()
+              .min(1)
+              .transform((name) => name.toLowerCase()),
+          )
+          .default([]),
         noise: z
           .strictObject({
             relativePercent: z.number().min(0).max(100).default(20),
@@ -157,7 +180,8 @@ export function validateRoutes(input: unknown): { routes: MirrorRoute[]; problem
     names.set(route.name, index);
     const key = `${route.match.host?.toLowerCase() ?? '*'} ${route.match.pathPrefix}`;
     const same = matches.get(key);
-    if (same !== undefined) problems.push({ path: [...base, index, 'match'], problem: `matches exactly the same requests as route ${same} (${routes[same].name})` });
+    if (same !== undefined)
+      problems.push({ path: [...base, index, 'match'], problem: `matches exactly the same requests as route ${same} (${routes[same].name})` });
     matches.set(key, index);
   });
   return { routes: problems.length > 0 ? [] : routes, problems, base };

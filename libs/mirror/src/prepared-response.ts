@@ -108,7 +108,15 @@ function parseBody(body: Buffer, contentType: string | undefined): PreparedBody 
       // Declared JSON that does not parse is compared by hash, and differs by type from real JSON.
     }
   }
-  return { type: 'bytes', sha256: sha256(body), length: body.length, preview: body.subarray(0, PREVIEW_CHARS * 4).toString('utf8').slice(0, PREVIEW_CHARS) };
+  return {
+    type: 'bytes',
+    sha256: sha256(body),
+    length: body.length,
+    preview: body
+      .subarray(0, PREVIEW_CHARS * 4)
+      .toString('utf8')
+      .slice(0, PREVIEW_CHARS),
+  };
 }
 
 function sha256(body: Buffer): string {

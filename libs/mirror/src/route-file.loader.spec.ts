@@ -83,7 +83,10 @@ describe('parseRouteFile', () => {
   });
 
   it('allows unsafe methods when asked', () => {
-    const routes = parseRouteFile('- {name: a, primary: "http://p", candidate: "http://c", sample: {percent: 1}, methods: [post], allowUnsafeMethods: true}', 'r.yml');
+    const routes = parseRouteFile(
+      '- {name: a, primary: "http://p", candidate: "http://c", sample: {percent: 1}, methods: [post], allowUnsafeMethods: true}',
+      'r.yml',
+    );
     expect(routes[0].methods).toEqual(['POST']);
   });
 

@@ -64,7 +64,9 @@ export function send(
     const request = http.request(url, { method: options.method ?? 'GET', headers: options.headers, agent: options.agent }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks), ms: performance.now() - started }));
+      response.on('end', () =>
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks), ms: performance.now() - started }),
+      );
       response.on('error', reject);
     });
     request.on('error', reject);

@@ -30,7 +30,14 @@ describe('mirror live path with broken candidates', () => {
   beforeAll(async () => {
     fixtures = await startFixtures({ primary: 'primary', healthy: 'match', slow: 'slow', garbage: 'garbage', huge: 'huge' });
     const { urls } = fixtures;
-    const candidates: Record<Host, string> = { off: urls.healthy, healthy: urls.healthy, slow: urls.slow, down: `http://127.0.0.1:${await freePort()}`, garbage: urls.garbage, huge: urls.huge };
+    const candidates: Record<Host, string> = {
+      off: urls.healthy,
+      healthy: urls.healthy,
+      slow: urls.slow,
+      down: `http://127.0.0.1:${await freePort()}`,
+      garbage: urls.garbage,
+      huge: urls.huge,
+    };
     proxy = await startTestProxy(
       HOSTS.map((host) => ({
         name: host,

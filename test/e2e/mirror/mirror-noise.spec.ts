@@ -58,7 +58,11 @@ describe('mirror report: noise cancellation against real upstreams', () => {
   it('(a) with a secondary: timestamp and request id cancel out, nothing is reported', async () => {
     await settled(proxy, 'a-secondary');
     const report = await fetchReport(proxy, 'a-secondary');
-    expect(report).toMatchObject({ noiseSource: 'secondary', verdict: 'pass', totals: { seen: 200, sampled: 200, compared: 200, mismatched: { raw: 200, afterNoise: 0 } } });
+    expect(report).toMatchObject({
+      noiseSource: 'secondary',
+      verdict: 'pass',
+      totals: { seen: 200, sampled: 200, compared: 200, mismatched: { raw: 200, afterNoise: 0 } },
+    });
     for (const endpoint of report.endpoints) {
       expect(endpoint.fields.filter((field) => field.significant)).toEqual([]);
       expect(endpoint.fields.map((field) => field.field).sort()).toEqual(['$.requestId', '$.timestamp']);
@@ -72,7 +76,12 @@ describe('mirror report: noise cancellation against real upstreams', () => {
     const quotes = report.endpoints.find((endpoint) => endpoint.endpoint === 'GET /quotes/:symbol')!;
     const users = report.endpoints.find((endpoint) => endpoint.endpoint === 'GET /users/:id')!;
     expect(report.endpoints[0].endpoint).toBe('GET /quotes/:symbol'); // sorted by mismatch after noise
-    expect(quotes).toMatchObject({ compared: QUOTES, mismatched: { raw: QUOTES, afterNoise: QUOTES }, mismatchRate: { afterNoise: 1 }, statusMatrix: { '200': { '200': QUOTES } } });
+    expect(quotes).toMatchObject({
+      compared: QUOTES,
+      mismatched: { raw: QUOTES, afterNoise: QUOTES },
+      mismatchRate: { afterNoise: 1 },
+      statusMatrix: { '200': { '200': QUOTES } },
+    });
     const significant = quotes.fields.filter((field) => field.significant);
     expect(significant).toHaveLength(1);
     expect(significant[0]).toMatchObject({ field: '$.price', raw: QUOTES, noise: 0, kinds: { value: QUOTES } });
@@ -99,7 +108,9 @@ describe('mirror report: noise cancellation against real upstreams', () => {
   it('(b) without a secondary: still exactly the price', async () => {
     await settled(proxy, 'b-calibrated');
     const report = await fetchReport(proxy, 'b-calibrated');
-    const significant = report.endpoints.flatMap((endpoint) => endpoint.fields.filter((field) => field.significant).map((field) => `${endpoint.endpoint} ${field.field}`));
+    const significant = report.endpoints.flatMap((endpoint) =>
+      endpoint.fields.filter((field) => field.significant).map((field) => `${endpoint.endpoint} ${field.field}`),
+    );
     expect(significant).toEqual(['GET /quotes/:symbol $.price']);
     expect(report.totals.mismatched.afterNoise).toBe(QUOTES);
   });

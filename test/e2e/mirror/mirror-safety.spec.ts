@@ -89,7 +89,11 @@ describe('mirror safety: methods, scrubbed headers, sticky sampling', () => {
     await settled(proxy, 'unsafe');
     const shadowed = (await fixtures.requests('unsafeCandidate')).filter((request) => request.method === 'POST');
     expect(shadowed).toHaveLength(1);
-    expect(shadowed[0]).toMatchObject({ url: '/orders', body: order, headers: { 'x-switchyard-shadow': '1', 'x-order': 'unsafe', 'content-length': String(order.length) } });
+    expect(shadowed[0]).toMatchObject({
+      url: '/orders',
+      body: order,
+      headers: { 'x-switchyard-shadow': '1', 'x-order': 'unsafe', 'content-length': String(order.length) },
+    });
     expect((await fetchReport(proxy, 'unsafe')).totals).toMatchObject({ compared: 1, mismatched: { raw: 0 } });
   });
 
@@ -98,7 +102,9 @@ describe('mirror safety: methods, scrubbed headers, sticky sampling', () => {
     for (let i = 0; i < 5; i++) expect((await send(`${proxy.url}/users/${i}`, { headers })).status).toBe(200);
     await settled(proxy, 'safe');
 
-    const live = (await fixtures.requests('primary')).filter((request) => request.url.startsWith('/users/') && request.headers['x-switchyard-shadow'] === undefined);
+    const live = (await fixtures.requests('primary')).filter(
+      (request) => request.url.startsWith('/users/') && request.headers['x-switchyard-shadow'] === undefined,
+    );
     expect(live).toHaveLength(5);
     expect(live[0].headers).toMatchObject({ cookie: 'session=s3cr3t', authorization: 'Bearer t0ken', 'x-internal-secret': 'hush' });
 
@@ -113,7 +119,12 @@ describe('mirror safety: methods, scrubbed headers, sticky sampling', () => {
     }
     const report = await fetchReport(proxy, 'safe');
     const example = report.endpoints.flatMap((endpoint) => endpoint.fields).flatMap((field) => field.examples)[0];
-    expect(example.request.headers).toMatchObject({ cookie: '[redacted]', authorization: '[redacted]', 'x-internal-secret': '[redacted]', 'x-user-id': 'u-42' });
+    expect(example.request.headers).toMatchObject({
+      cookie: '[redacted]',
+      authorization: '[redacted]',
+      'x-internal-secret': '[redacted]',
+      'x-user-id': 'u-42',
+    });
     expect(JSON.stringify(report)).not.toMatch(/s3cr3t|t0ken|hush/);
   });
 

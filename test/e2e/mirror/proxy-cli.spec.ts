@@ -33,7 +33,17 @@ describe('npm run start:proxy', () => {
 
   it('stops on a bad route file, naming the file, line and field', async () => {
     const file = join(dir, 'bad.yml');
-    writeFileSync(file, ['- name: market-data', `  primary: ${fixtures.urls.primary}`, `  candidate: ${fixtures.urls.candidate}`, '  sample: { percent: 250 }', '  timeoutMs: soon', ''].join('\n'));
+    writeFileSync(
+      file,
+      [
+        '- name: market-data',
+        `  primary: ${fixtures.urls.primary}`,
+        `  candidate: ${fixtures.urls.candidate}`,
+        '  sample: { percent: 250 }',
+        '  timeoutMs: soon',
+        '',
+      ].join('\n'),
+    );
     // The first run may also compile.
     const proxy = run(['--config', file, '--port', '0', '--admin-port', '0']);
     expect(await proxy.exited).toBe(2);

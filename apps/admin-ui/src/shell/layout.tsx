@@ -8,6 +8,8 @@ const NAV: Array<{ href: string; label: string; pages: Route['page'][]; admin?: 
   { href: '/flags', label: 'Flags', pages: ['flags', 'flag'] },
   { href: '/segments', label: 'Segments', pages: ['segments'] },
   { href: '/environments', label: 'Environments', pages: ['environments'] },
+  { href: '/releases', label: 'Releases', pages: ['releases', 'release'] },
+  { href: '/dark-launch', label: 'Dark launch', pages: ['dark-launch'] },
   { href: '/audit', label: 'Audit log', pages: ['audit'] },
   { href: '/tokens', label: 'API tokens', pages: ['tokens'], admin: true },
   { href: '/users', label: 'Users', pages: ['users'], admin: true },

@@ -2,6 +2,9 @@ import { AuditPage } from '../audit/audit.page';
 import { EnvironmentsPage } from '../environments/environments.page';
 import { FlagDetailPage } from '../flags/flag-detail.page';
 import { FlagsPage } from '../flags/flags.page';
+import { DarkLaunchPage } from '../mirror/dark-launch.page';
+import { ReleaseDetailPage } from '../releases/release-detail.page';
+import { ReleasesPage } from '../releases/releases.page';
 import { SegmentsPage } from '../segments/segments.page';
 import { useSession } from '../session/session-context';
 import { TokensPage } from '../tokens/tokens.page';
@@ -24,6 +27,12 @@ export function PageRouter({ route }: { route: Route }) {
       return <EnvironmentsPage />;
     case 'audit':
       return <AuditPage />;
+    case 'releases':
+      return <ReleasesPage key={route.service ?? ''} service={route.service} />;
+    case 'release':
+      return <ReleaseDetailPage key={route.id} id={route.id} />;
+    case 'dark-launch':
+      return <DarkLaunchPage key={route.route ?? ''} routeName={route.route} />;
     case 'tokens':
       return abilities.admin ? <TokensPage /> : <NotAllowed />;
     case 'users':

@@ -10,6 +10,11 @@ describe('routes', () => {
       ['/flags/new-checkout', '', { page: 'flag', key: 'new-checkout', tab: 'targeting' }],
       ['/flags/new-checkout', '?environment=production', { page: 'flag', key: 'new-checkout', tab: 'targeting', environment: 'production' }],
       ['/flags/a.b/history', '', { page: 'flag', key: 'a.b', tab: 'history' }],
+      ['/releases', '', { page: 'releases' }],
+      ['/releases', '?service=market-data', { page: 'releases', service: 'market-data' }],
+      ['/releases/0b6c', '', { page: 'release', id: '0b6c' }],
+      ['/dark-launch', '', { page: 'dark-launch' }],
+      ['/dark-launch', '?route=orders', { page: 'dark-launch', route: 'orders' }],
     ];
     for (const [path, search, route] of cases) {
       expect(matchRoute(path, search)).toEqual(route);

@@ -1,0 +1,258 @@
+// Shapes of the deploy and dark-launch API (/api/v1/releases, /rollouts, /services/…/environments,
+// /mirror) as the UI reads them. They mirror libs/deploy (release.entity, rollout.entity,
+// canary-analysis) and libs/mirror (mirror-report), which the browser bundle cannot import.
+
+export const RELEASE_STATUSES = ['running', 'succeeded', 'failed', 'abandoned'] as const;
+export type ReleaseStatus = (typeof RELEASE_STATUSES)[number];
+export type StageStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'abandoned';
+
+export interface FailedCase {
+  name: string;
+  classname?: string;
+  suite?: string;
+  kind: 'failure' | 'error';
+  message?: string;
+  type?: string;
+  detail?: string;
+}
+
+export interface TestSummary {
+  tests: number;
+  passed: number;
+  failures: number;
+  errors: number;
+  skipped: number;
+  timeSeconds: number;
+  failedCases: FailedCase[];
+}
+
+export interface StageArtifacts {
+  builder?: string;
+  imageId?: string;
+  localDigest?: string;
+  imageReference?: string;
+  imageDigest?: string;
+}
+
+export interface ReleaseStage {
+  name: string;
+  position: number;
+  status: StageStatus;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationMs: number | null;
+  /** Absent from list answers; GET the release for it. */
+  logTail: string | null;
+  error: string | null;
+  testSummary: TestSummary | null;
+  artifacts: StageArtifacts | null;
+}
+
+export interface Release {
+  id: string;
+  service: string;
+  version: string;
+  gitSha: string | null;
+  branch: string | null;
+  buildNumber: string | null;
+  status: ReleaseStatus;
+  failedStage: string | null;
+  imageReference: string | null;
+  imageDigest: string | null;
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+  lastReportAt: string;
+  finishedAt: string | null;
+  stages: ReleaseStage[];
+}
+
+export interface ReleasePage {
+  items: Release[];
+  nextCursor: string | null;
+}
+
+export type RolloutStatus = 'running' | 'waiting' | 'succeeded' | 'failed' | 'aborted' | 'superseded';
+export type StepStatus = 'pending' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'skipped' | 'aborted';
+export type StepKind = 'deploy' | 'gate' | 'canary' | 'analysis' | 'promote' | 'rollback';
+
+export interface RolloutStep {
+  kind: StepKind;
+  environment: string;
+  status: StepStatus;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationMs: number | null;
+  message: string | null;
+  detail: Record<string, unknown> | null;
+}
+
+export interface RolloutDecision {
+  action: 'approve' | 'abort';
+  actor: string;
+  comment: string;
+  environment: string;
+  step: StepKind;
+  at: string;
+}
+
+export interface MeasurementThreshold {
+  max?: number;
+  min?: number;
+  maxRatio?: number;
+  minSamples: number;
+}
+
+export interface AnalysisVerdict {
+  verdict: 'Successful' | 'Failed' | 'Inconclusive';
+  metric?: string;
+  query?: string;
+  values?: { canary: number | null; stable: number | null; samples: number | null };
+  threshold?: MeasurementThreshold;
+  reason: string;
+  iterations: number;
+  failures: number;
+  inconclusive: number;
+}
+
+export interface Rollout {
+  id: string;
+  kind: 'release' | 'rollback';
+  releaseId: string;
+  service: string;
+  version: string;
+  image: string;
+  imageDigest: string | null;
+  status: RolloutStatus;
+  currentStep: number;
+  steps: RolloutStep[];
+  gate: { environment: string; step: StepKind; kind: 'approval' | 'inconclusive'; since: string | null; plan: unknown } | null;
+  verdict: AnalysisVerdict | null;
+  error: string | null;
+  decisions: RolloutDecision[];
+  abortRequested: { actor: string; comment: string; at: string } | null;
+  createdBy: string;
+  reason: string | null;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+export interface Measurement {
+  iteration: number;
+  metric: string;
+  query: string;
+  canary: number | null;
+  stable: number | null;
+  samples: number | null;
+  threshold: MeasurementThreshold;
+  outcome: 'successful' | 'failed' | 'inconclusive';
+  reason: string;
+  measuredAt: string;
+}
+
+export interface RolloutMeasurements {
+  rolloutId: string;
+  environments: Array<{ environment: string; measurements: Measurement[] }>;
+}
+
+export interface EnvironmentDeployment {
+  id: string;
+  environment: string;
+  kind: 'release' | 'rollback';
+  releaseId: string;
+  version: string;
+  image: string;
+  imageDigest: string | null;
+  deployedBy: string;
+  reason: string | null;
+  deployedAt: string;
+}
+
+export interface ServiceEnvironment {
+  environment: string;
+  current: EnvironmentDeployment | null;
+}
+
+// Dark launch (mirror)
+
+export type MirrorVerdict = 'pass' | 'fail' | 'insufficient-data';
+
+export interface MirrorRouteView {
+  name: string;
+  version: number;
+  route: { name: string; primary: string; candidate: string; match?: { host?: string; pathPrefix?: string }; sample?: { percent?: number } };
+  createdBy: string;
+  updatedBy: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface MirrorRouteList {
+  revision: number;
+  items: MirrorRouteView[];
+}
+
+export interface ExampleResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface FieldExample {
+  at: string;
+  request: { method: string; url: string; headers: Record<string, string> };
+  path: string;
+  kind: string;
+  primary?: unknown;
+  candidate?: unknown;
+  responses: { primary: ExampleResponse; candidate: ExampleResponse };
+}
+
+export interface FieldReport {
+  field: string;
+  kinds: Record<string, number>;
+  raw: number;
+  noise: number;
+  significant: boolean;
+  examples: FieldExample[];
+}
+
+export interface LatencySummary {
+  count: number;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+}
+
+export interface EndpointReport {
+  endpoint: string;
+  seen: number;
+  sampled: number;
+  compared: number;
+  mismatched: { raw: number; afterNoise: number };
+  mismatchRate: { raw: number; afterNoise: number };
+  fields: FieldReport[];
+  statusMatrix: Record<string, Record<string, number>>;
+  latencyMs: { primary: LatencySummary; candidate: LatencySummary; difference: LatencySummary };
+  verdict: MirrorVerdict;
+}
+
+export interface RouteReport {
+  route: string;
+  since: string;
+  verdict: MirrorVerdict;
+  thresholds: { minCompared: number; maxMismatchPercent: number };
+  totals: {
+    seen: number;
+    sampled: number;
+    compared: number;
+    mismatched: { raw: number; afterNoise: number };
+    mismatchRate: { raw: number; afterNoise: number };
+  };
+  endpoints: EndpointReport[];
+}
+
+export interface MirrorReport {
+  generatedAt: string;
+  routes: RouteReport[];
+}

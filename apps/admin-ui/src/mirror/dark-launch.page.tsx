@@ -1,0 +1,197 @@
+import { useState } from 'react';
+import type { EndpointReport, FieldReport, MirrorReport, MirrorRouteList } from '../api/deploy-types';
+import { ErrorBanner } from '../forms/error-banner';
+import { TimeText } from '../forms/time-text';
+import { useLoad } from '../forms/use-load';
+import { useSession } from '../session/session-context';
+import { Link } from '../shell/link';
+import { exampleTitle, formatRate, latencyBars, prettyBody, showValue, sortEndpoints } from './mirror-report.model';
+
+/** Dark-launch routes, and for the chosen one: endpoints by mismatch rate, differing fields, latency. */
+export function DarkLaunchPage({ routeName }: { routeName?: string }) {
+  const { api } = useSession();
+  const routes = useLoad(() => api.get<MirrorRouteList>('/api/v1/mirror/routes'), [api]);
+  const report = useLoad(
+    () => (routeName ? api.get<MirrorReport>('/api/v1/mirror/reports', { query: { route: routeName } }) : Promise.resolve(null)),
+    [api, routeName],
+  );
+  const routeReport = report.data?.routes.find((r) => r.route === routeName);
+  return (
+    <section aria-labelledby="dark-launch-title">
+      <h1 id="dark-launch-title">Dark launch</h1>
+      <ErrorBanner error={routes.error ?? report.error} />
+      {routes.data && routes.data.items.length === 0 ? <p className="muted">No mirror routes yet.</p> : null}
+      {routes.data && routes.data.items.length > 0 ? (
+        <table className="mirror-routes">
+          <thead>
+            <tr>
+              <th scope="col">Route</th>
+              <th scope="col">Match</th>
+              <th scope="col">Primary → candidate</th>
+              <th scope="col">Sample</th>
+              <th scope="col">Updated</th>
+            </tr>
+          </thead>
+          <tbody>
+            {routes.data.items.map((r) => (
+              <tr key={r.name} aria-current={r.name === routeName ? 'true' : undefined}>
+                <td>
+                  <Link href={`/dark-launch?route=${encodeURIComponent(r.name)}`}>{r.name}</Link>
+                </td>
+                <td>
+                  <code>
+                    {r.route.match?.host ?? '*'}
+                    {r.route.match?.pathPrefix ?? '/'}
+                  </code>
+                </td>
+                <td className="small">
+                  <code>{r.route.primary}</code> → <code>{r.route.candidate}</code>
+                </td>
+                <td>{r.route.sample?.percent !== undefined ? `${r.route.sample.percent}%` : '—'}</td>
+                <td>
+                  <TimeText at={r.updatedAt} /> by {r.updatedBy}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {routeName ? (
+        <section className="card" aria-labelledby="route-report-title">
+          <h2 id="route-report-title">
+            Report for {routeName} {routeReport ? <VerdictBadge verdict={routeReport.verdict} /> : null}
+          </h2>
+          {report.loading ? <p className="muted">Loading…</p> : null}
+          {!report.loading && (!routeReport || routeReport.endpoints.length === 0) ? (
+            <p className="muted">No comparisons reported for this route yet.</p>
+          ) : null}
+          {routeReport && routeReport.endpoints.length > 0 ? (
+            <>
+              <p className="small">
+                Since <TimeText at={routeReport.since} />: {routeReport.totals.compared} compared, mismatch{' '}
+                {formatRate(routeReport.totals.mismatchRate.afterNoise)} after noise ({formatRate(routeReport.totals.mismatchRate.raw)} raw); fails above{' '}
+                {routeReport.thresholds.maxMismatchPercent}% with at least {routeReport.thresholds.minCompared} compared.
+              </p>
+              {sortEndpoints(routeReport.endpoints).map((endpoint) => (
+                <EndpointCard key={endpoint.endpoint} endpoint={endpoint} />
+              ))}
+            </>
+          ) : null}
+        </section>
+      ) : routes.data && routes.data.items.length > 0 ? (
+        <p className="muted">Choose a route to see its report.</p>
+      ) : null}
+    </section>
+  );
+}
+
+function VerdictBadge({ verdict }: { verdict: string }) {
+  return <span className={`badge verdict-${verdict}`}>{verdict}</span>;
+}
+
+function EndpointCard({ endpoint }: { endpoint: EndpointReport }) {
+  const [field, setField] = useState<string>();
+  const chosen = endpoint.fields.find((f) => f.field === field);
+  return (
+    <details className="endpoint">
+      <summary>
+        <code>{endpoint.endpoint}</code> <VerdictBadge verdict={endpoint.verdict} /> {formatRate(endpoint.mismatchRate.afterNoise)} after noise,{' '}
+        {formatRate(endpoint.mismatchRate.raw)} raw — {endpoint.compared} compared
+      </summary>
+      <div className="endpoint-body">
+        <LatencyChart latency={endpoint.latencyMs} />
+        {endpoint.fields.length > 0 ? (
+          <table className="fields-table">
+            <thead>
+              <tr>
+                <th scope="col">Field</th>
+                <th scope="col">Differs</th>
+                <th scope="col">Noise</th>
+                <th scope="col">Kinds</th>
+                <th scope="col" />
+              </tr>
+            </thead>
+            <tbody>
+              {endpoint.fields.map((f) => (
+                <tr key={f.field}>
+                  <td>
+                    <code>{f.field}</code> {f.significant ? <span className="badge badge-warn">significant</span> : null}
+                  </td>
+                  <td>{f.raw}</td>
+                  <td>{f.noise}</td>
+                  <td className="small">
+                    {Object.entries(f.kinds)
+                      .map(([k, n]) => `${k} ${n}`)
+                      .join(', ')}
+                  </td>
+                  <td>
+                    {f.examples.length > 0 ? (
+                      <button type="button" onClick={() => setField(field === f.field ? undefined : f.field)}>
+                        {field === f.field ? 'Hide examples' : 'Examples'}
+                      </button>
+                    ) : null}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : (
+          <p className="muted">No differing fields.</p>
+        )}
+        {chosen ? <FieldExamples field={chosen} /> : null}
+      </div>
+    </details>
+  );
+}
+
+function FieldExamples({ field }: { field: FieldReport }) {
+  return (
+    <div className="field-examples" aria-label={`Examples of ${field.field}`}>
+      {field.examples.map((ex, i) => (
+        <div key={i} className="example">
+          <p className="small">
+            {exampleTitle(ex)} <TimeText at={ex.at} />
+          </p>
+          <div className="side-by-side">
+            <div>
+              <h4>Primary ({ex.responses.primary.status})</h4>
+              <pre className="diff-value">{showValue(ex.primary)}</pre>
+              <pre className="log">{prettyBody(ex.responses.primary.body)}</pre>
+            </div>
+            <div>
+              <h4>Candidate ({ex.responses.candidate.status})</h4>
+              <pre className="diff-value">{showValue(ex.candidate)}</pre>
+              <pre className="log">{prettyBody(ex.responses.candidate.body)}</pre>
+            </div>
+          </div>
+        </div>
+      ))}
+    </div>
+  );
+}
+
+const BAR_WIDTH = 200;
+const ROW = 14;
+
+function LatencyChart({ latency }: { latency: EndpointReport['latencyMs'] }) {
+  const bars = latencyBars(latency, BAR_WIDTH);
+  const height = bars.length * ROW + 4;
+  return (
+    <figure className="latency-chart">
+      <figcaption className="small">Latency (ms): primary vs candidate</figcaption>
+      <svg width={BAR_WIDTH + 130} height={height} role="img" aria-label="Latency percentiles, primary against candidate">
+        {bars.map((bar, i) => (
+          <g key={`${bar.percentile}-${bar.side}`} transform={`translate(0 ${i * ROW + 2})`}>
+            <text x="0" y="10" className="chart-label">
+              {bar.percentile} {bar.side === 'primary' ? 'P' : 'C'}
+            </text>
+            <rect x="56" y="1" width={bar.length} height={ROW - 4} className={`bar-${bar.side}`} />
+            <text x={60 + bar.length} y="10" className="chart-label">
+              {bar.value === null ? '—' : Math.round(bar.value * 10) / 10}
+            </text>
+          </g>
+        ))}
+      </svg>
+    </figure>
+  );
+}

@@ -1,0 +1,268 @@
+import { useState } from 'react';
+import { ApiError } from '../api/api-client';
+import type { Release, Rollout, RolloutMeasurements, ServiceEnvironment } from '../api/deploy-types';
+import { ErrorBanner } from '../forms/error-banner';
+import { TimeText } from '../forms/time-text';
+import { useLoad } from '../forms/use-load';
+import { useSession } from '../session/session-context';
+import { CanaryChart } from './canary-chart';
+import { formatDuration, groupByMetric, shortDigest } from './release.model';
+import { StatusBadge } from './releases.page';
+
+/** A release with no rollout yet answers 404; that is a state to show, not an error. */
+async function orNull<T>(load: Promise<T>): Promise<T | null> {
+  try {
+    return await load;
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return null;
+    throw err;
+  }
+}
+
+/** The release's rollout: its steps per environment, the gate with its plan, the canary analysis, and rollback. */
+export function RolloutPanel({ release }: { release: Release }) {
+  const { api, user } = useSession();
+  // Approving, aborting and rolling back need the approve (or deploy) scope; the server decides, this only hides dead buttons.
+  const canDecide = user.role === 'admin' || user.role === 'approver';
+  const rollout = useLoad(() => orNull(api.get<Rollout>(`/api/v1/releases/${release.id}/rollout`)), [api, release.id]);
+  const measurements = useLoad(
+    () => (rollout.data ? api.get<RolloutMeasurements>(`/api/v1/rollouts/${rollout.data.id}/measurements`) : Promise.resolve(null)),
+    [api, rollout.data?.id, rollout.data?.currentStep, rollout.data?.status],
+  );
+  const environments = useLoad(
+    () => api.get<{ items: ServiceEnvironment[] }>(`/api/v1/services/${encodeURIComponent(release.service)}/environments`).then((r) => r.items),
+    [api, release.service],
+  );
+  const [comment, setComment] = useState('');
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+
+  const decide = async (action: 'approve' | 'abort') => {
+    setBusy(true);
+    try {
+      const next = await api.post<Rollout>(`/api/v1/releases/${release.id}/${action}`, { comment });
+      rollout.set(next);
+      setComment('');
+      setError(undefined);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const data = rollout.data;
+  return (
+    <section className="card rollout-panel" aria-labelledby="rollout-title">
+      <div className="page-head">
+        <h2 id="rollout-title">Rollout</h2>
+        <button type="button" onClick={() => void rollout.reload()}>
+          Refresh rollout
+        </button>
+      </div>
+      <ErrorBanner error={rollout.error ?? error} onDismiss={error ? () => setError(undefined) : undefined} />
+      {data === null ? <p className="muted">This release has not been rolled out.</p> : null}
+      {data ? (
+        <>
+          <p>
+            <StatusBadge status={data.status} /> {data.kind === 'rollback' ? 'Rollback' : 'Rollout'} of <code>{data.image}</code>
+            {data.imageDigest ? (
+              <>
+                {' '}
+                @ <code title={data.imageDigest}>{shortDigest(data.imageDigest)}</code>
+              </>
+            ) : null}{' '}
+            started <TimeText at={data.createdAt} /> by {data.createdBy}
+          </p>
+          {data.error ? <p className="field-error">{data.error}</p> : null}
+          <table className="steps-table">
+            <thead>
+              <tr>
+                <th scope="col">Environment</th>
+                <th scope="col">Step</th>
+                <th scope="col">Status</th>
+                <th scope="col">Duration</th>
+                <th scope="col">Message</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.steps.map((step, i) => (
+                <tr key={i} aria-current={i === data.currentStep && (data.status === 'running' || data.status === 'waiting') ? 'step' : undefined}>
+                  <td>{step.environment}</td>
+                  <td>{step.kind}</td>
+                  <td>
+                    <StatusBadge status={step.status} />
+                  </td>
+                  <td>{formatDuration(step.durationMs)}</td>
+                  <td className="small">{step.message ?? ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {data.gate ? (
+            <div className="gate" role="region" aria-label="Approval gate">
+              <h3>
+                {data.gate.kind === 'inconclusive' ? 'Inconclusive analysis' : 'Approval'} needed for {data.gate.environment}
+              </h3>
+              <p className="small">
+                Waiting since <TimeText at={data.gate.since} />
+              </p>
+              <details open>
+                <summary>Plan</summary>
+                <pre className="log">{JSON.stringify(data.gate.plan, null, 2)}</pre>
+              </details>
+              {canDecide ? (
+                <div className="actions">
+                  <label>
+                    Comment
+                    <input value={comment} onChange={(e) => setComment(e.target.value)} placeholder="why" />
+                  </label>
+                  <button type="button" className="primary" disabled={busy || !comment.trim()} onClick={() => void decide('approve')}>
+                    Approve
+                  </button>
+                  <button type="button" className="danger" disabled={busy || !comment.trim()} onClick={() => void decide('abort')}>
+                    Abort
+                  </button>
+                </div>
+              ) : null}
+            </div>
+          ) : canDecide && (data.status === 'running' || data.status === 'waiting') ? (
+            <div className="actions">
+              <label>
+                Comment
+                <input value={comment} onChange={(e) => setComment(e.target.value)} placeholder="why" />
+              </label>
+              <button type="button" className="danger" disabled={busy || !comment.trim()} onClick={() => void decide('abort')}>
+                Abort
+              </button>
+            </div>
+          ) : null}
+          {data.verdict ? (
+            <p className={`verdict verdict-${data.verdict.verdict.toLowerCase()}`}>
+              <strong>Canary verdict: {data.verdict.verdict}</strong> — {data.verdict.reason} ({data.verdict.iterations} iterations, {data.verdict.failures}{' '}
+              failed, {data.verdict.inconclusive} inconclusive)
+            </p>
+          ) : null}
+          {measurements.data?.environments
+            .filter((e) => e.measurements.length > 0)
+            .map((e) => (
+              <div key={e.environment} className="analysis">
+                <h3>Canary analysis in {e.environment}</h3>
+                <div className="chart-row">
+                  {[...groupByMetric(e.measurements)].map(([metric, list]) => (
+                    <CanaryChart key={metric} measurements={list} />
+                  ))}
+                </div>
+              </div>
+            ))}
+          {data.decisions.length > 0 ? (
+            <>
+              <h3>Decisions</h3>
+              <ul>
+                {data.decisions.map((d, i) => (
+                  <li key={i}>
+                    <strong>{d.action}</strong> {d.environment} by {d.actor} <TimeText at={d.at} />: {d.comment}
+                  </li>
+                ))}
+              </ul>
+            </>
+          ) : null}
+        </>
+      ) : null}
+      <EnvironmentsTable service={release.service} environments={environments.data ?? []} canRollback={canDecide} onRolledBack={() => void rollout.reload()} />
+      <ErrorBanner error={environments.error} />
+    </section>
+  );
+}
+
+function EnvironmentsTable({
+  service,
+  environments,
+  canRollback,
+  onRolledBack,
+}: {
+  service: string;
+  environments: ServiceEnvironment[];
+  canRollback: boolean;
+  onRolledBack(): void;
+}) {
+  const { api } = useSession();
+  const [open, setOpen] = useState<string>();
+  const [reason, setReason] = useState('');
+  const [message, setMessage] = useState<string>();
+  const [error, setError] = useState<unknown>();
+  if (environments.length === 0) return <p className="muted">Nothing of {service} has been deployed yet.</p>;
+
+  const rollback = async (environment: string) => {
+    try {
+      const started = await api.post<Rollout>(`/api/v1/services/${encodeURIComponent(service)}/environments/${encodeURIComponent(environment)}/rollback`, {
+        reason,
+      });
+      setMessage(`Rollback of ${environment} started (${started.version}).`);
+      setOpen(undefined);
+      setReason('');
+      setError(undefined);
+      onRolledBack();
+    } catch (err) {
+      setError(err);
+    }
+  };
+
+  return (
+    <>
+      <h3>Environments of {service}</h3>
+      <ErrorBanner error={error} onDismiss={() => setError(undefined)} />
+      {message ? <p role="status">{message}</p> : null}
+      <table className="environments-table">
+        <thead>
+          <tr>
+            <th scope="col">Environment</th>
+            <th scope="col">Running</th>
+            <th scope="col">Deployed</th>
+            <th scope="col" />
+          </tr>
+        </thead>
+        <tbody>
+          {environments.map((env) => (
+            <tr key={env.environment}>
+              <td>{env.environment}</td>
+              <td>
+                {env.current ? (
+                  <>
+                    {env.current.version} {env.current.imageDigest ? <code title={env.current.imageDigest}>{shortDigest(env.current.imageDigest)}</code> : null}
+                    {env.current.kind === 'rollback' ? <span className="badge badge-warn">rollback</span> : null}
+                  </>
+                ) : (
+                  <span className="muted">nothing</span>
+                )}
+              </td>
+              <td>{env.current ? <TimeText at={env.current.deployedAt} /> : null}</td>
+              <td>
+                {canRollback && env.current ? (
+                  open === env.environment ? (
+                    <span className="actions">
+                      <label>
+                        Reason
+                        <input value={reason} onChange={(e) => setReason(e.target.value)} placeholder="p99 latency doubled" />
+                      </label>
+                      <button type="button" className="danger" disabled={!reason.trim()} onClick={() => void rollback(env.environment)}>
+                        Roll back {env.environment}
+                      </button>
+                      <button type="button" onClick={() => setOpen(undefined)}>
+                        Cancel
+                      </button>
+                    </span>
+                  ) : (
+                    <button type="button" onClick={() => setOpen(env.environment)}>
+                      Rollback…
+                    </button>
+                  )
+                ) : null}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}

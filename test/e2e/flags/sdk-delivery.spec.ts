@@ -1,3 +1,4 @@
+import { get } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { ApiClient } from '../../support/api-client';
 import { SseClient } from '../../support/sse-client';
@@ -24,11 +25,16 @@ describe('SDK delivery: snapshot, stream, metrics', () => {
     expect(etag).toBe(`"production:${first.body.version}"`);
     expect((await sdk.get('/sdk/v1/snapshot', { 'if-none-match': etag })).status).toBe(304);
 
-    const gz = await fetch(`${server.url}/sdk/v1/snapshot`, { headers: { authorization: `Bearer ${sdkProd}`, 'accept-encoding': 'gzip' } });
-    expect(gz.headers.get('content-encoding')).toBe('gzip');
-    // fetch decodes transparently; the body must still be the same snapshot.
-    expect(((await gz.json()) as { version: number }).version).toBe(first.body.version);
-    expect(gunzipSync).toBeDefined();
+    // Raw HTTP (fetch would decode transparently): the bytes on the wire are gzip of the same snapshot.
+    const raw = await new Promise<{ encoding?: string; body: Buffer }>((resolve, reject) => {
+      get(`${server.url}/sdk/v1/snapshot`, { headers: { authorization: `Bearer ${sdkProd}`, 'accept-encoding': 'gzip' } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ encoding: res.headers['content-encoding'], body: Buffer.concat(chunks) }));
+      }).on('error', reject);
+    });
+    expect(raw.encoding).toBe('gzip');
+    expect(JSON.parse(gunzipSync(raw.body).toString('utf8'))).toEqual(first.body);
   });
 
   it('pins sdk:<env> tokens to their environment', async () => {

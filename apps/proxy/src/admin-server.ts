@@ -1,17 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import http, { type ServerResponse } from 'node:http';
 import { AppError, NotFoundError, toErrorBody } from '@switchyard/errors';
-import type { MirrorReport } from '@switchyard/mirror';
+import { parseReportSince, type MirrorReport } from '@switchyard/mirror';
 import type { ProxyMetrics } from './proxy-metrics';
+import type { RouteFileStatus } from './route-file-watcher';
 import type { RouteTable } from './route-table';
 
+export interface AdminServerOptions {
+  routes: () => RouteTable;
+  metrics: ProxyMetrics;
+  ready: () => boolean;
+  /** Standalone: the route file and its last reload, shown by `GET /routes`. */
+  routeFile?: () => RouteFileStatus;
+}
+
 /**
- * The admin port: health, readiness, Prometheus metrics and the reports from the proxy's own
- * memory (`GET /reports?route=`), the same JSON the server's report API will serve.
+ * The admin port: health, readiness, Prometheus metrics, the routes in effect (with the route
+ * file's last reload) and the reports from the proxy's own memory (`GET /reports?route=&since=`),
+ * the same JSON as the server's report API.
  */
-export function createAdminServer(currentRoutes: () => RouteTable, metrics: ProxyMetrics, ready: () => boolean): http.Server {
+export function createAdminServer(options: AdminServerOptions): http.Server {
+  const { metrics } = options;
   return http.createServer((request, response) => {
-    const routes = currentRoutes();
+    const routes = options.routes();
     const url = new URL(request.url ?? '/', 'http://admin');
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       sendError(response, new AppError('METHOD_NOT_ALLOWED', `${request.method} is not allowed here`, 405));
@@ -22,7 +33,8 @@ export function createAdminServer(currentRoutes: () => RouteTable, metrics: Prox
         sendJson(response, 200, { status: 'ok' });
         return;
       case '/readyz': {
-        const isReady = ready();
+        // A rejected route file reload leaves the proxy serving its previous routes: still ready.
+        const isReady = options.ready();
         sendJson(response, isReady ? 200 : 503, { status: isReady ? 'ready' : 'starting', routes: routes.mirrors.length });
         return;
       }
@@ -35,14 +47,25 @@ export function createAdminServer(currentRoutes: () => RouteTable, metrics: Prox
           () => sendError(response, new AppError('INTERNAL', 'metrics unavailable', 500)),
         );
         return;
+      case '/routes':
+        sendJson(response, 200, { routes: routes.mirrors.map((mirror) => mirror.route), ...(options.routeFile ? { routeFile: options.routeFile() } : {}) });
+        return;
       case '/reports': {
+        let since: Date | undefined;
+        try {
+          since = parseReportSince(url.searchParams.get('since') ?? undefined);
+        } catch (error) {
+          if (!(error instanceof AppError)) throw error;
+          sendError(response, error);
+          return;
+        }
         const name = url.searchParams.get('route');
         const selected = name === null ? routes.mirrors : routes.mirrors.filter((mirror) => mirror.name === name);
         if (name !== null && selected.length === 0) {
           sendError(response, new NotFoundError('route', name));
           return;
         }
-        const report: MirrorReport = { generatedAt: new Date().toISOString(), routes: selected.map((mirror) => mirror.report()) };
+        const report: MirrorReport = { generatedAt: new Date().toISOString(), routes: selected.map((mirror) => mirror.report(since)) };
         sendJson(response, 200, report);
         return;
       }

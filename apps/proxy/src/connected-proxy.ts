@@ -44,7 +44,7 @@ export async function startConnectedProxy(options: ConnectedProxyOptions): Promi
     timeoutMs: startTimeoutMs,
   });
   if (flags.status !== 'ready') logger.warn({ status: flags.status }, 'flags not loaded yet: routes sampled by flag mirror nothing until they are');
-  const proxy = await startProxy({ routes: [], port: options.port, adminPort: options.adminPort, host: options.host, logger, flags });
+  const proxy = await startProxy({ routes: [], port: options.port, adminPort: options.adminPort, host: options.host, logger, flags, shipsReports: true });
   const stream = new RouteStream({ server: options.server, token: options.token, logger, onRoutes: (routes) => proxy.setRoutes(routes) });
   stream.start();
   const shipper = new ReportShipper({

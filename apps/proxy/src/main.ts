@@ -1,8 +1,9 @@
-import { loadRouteFile, RouteFileError } from '@switchyard/mirror';
+import { RouteFileError } from '@switchyard/mirror';
 import { createLogger } from '@switchyard/observability';
 import { parseProxyArgs, PROXY_USAGE, ProxyArgsError, type ProxyArgs } from './proxy-args';
 import { startConnectedProxy } from './connected-proxy';
 import { startProxy, type RunningProxy } from './proxy-app';
+import { RouteFileWatcher } from './route-file-watcher';
 
 async function main(): Promise<void> {
   let args: ProxyArgs;
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(args.logLevel, 'switchyard-proxy');
   let proxy: RunningProxy;
+  let reload = (): void => logger.info('SIGHUP: routes come from the server; nothing to reload');
   if (args.server) {
     proxy = await startConnectedProxy({
       server: args.server,
@@ -36,17 +38,22 @@ async function main(): Promise<void> {
       'switchyard proxy ready (connected)',
     );
   } else {
+    const routeFile = new RouteFileWatcher(args.config!, { logger });
     let routes;
     try {
-      routes = await loadRouteFile(args.config!);
+      routes = await routeFile.load();
     } catch (error) {
       if (!(error instanceof RouteFileError)) throw error;
       process.stderr.write(`switchyard proxy: bad route file\n${error.message}\n`);
       process.exit(2);
     }
-    proxy = await startProxy({ routes, port: args.port, adminPort: args.adminPort, host: args.host, logger });
+    proxy = await startProxy({ routes, port: args.port, adminPort: args.adminPort, host: args.host, logger, routeFile });
+    // The usual daemon convention (nginx, Prometheus): SIGHUP re-reads the configuration.
+    reload = () => void routeFile.reload('signal');
     logger.info({ port: proxy.port, adminPort: proxy.adminPort, routes: routes.map((route) => route.name), config: args.config }, 'switchyard proxy ready');
   }
+  // Also keeps SIGHUP from ending the process (its default) when a terminal goes away.
+  process.on('SIGHUP', () => reload());
 
   let stopping = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

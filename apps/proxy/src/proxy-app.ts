@@ -5,6 +5,8 @@ import type { Logger } from '@switchyard/observability';
 import { createAdminServer } from './admin-server';
 import { LiveProxy } from './live-proxy';
 import { ProxyMetrics } from './proxy-metrics';
+import { everyMinute, ReportHistory } from './report-history';
+import type { RouteFileWatcher } from './route-file-watcher';
 import { RouteMirror } from './route-mirror';
 import { RouteTable } from './route-table';
 import { createSampleDecider, type FlagEvaluator } from './sample-decider';
@@ -21,6 +23,10 @@ export interface ProxyOptions {
    * connected mode (`--server URL --token T`) will pass the Node SDK client here.
    */
   flags?: FlagEvaluator;
+  /** Connected mode: keep what is recorded for `drain()` (the report shipper) as well as for the local reports. */
+  shipsReports?: boolean;
+  /** Standalone: the loaded route file, watched from now on; its edits are applied like `setRoutes`. */
+  routeFile?: RouteFileWatcher;
 }
 
 export interface RunningProxy {
@@ -29,15 +35,17 @@ export interface RunningProxy {
   port: number;
   adminPort: number;
   metrics: ProxyMetrics;
-  report(route?: string): MirrorReport;
+  /** What `GET /reports` on the admin port answers; `since` as there. */
+  report(route?: string, since?: Date): MirrorReport;
   /**
-   * Swaps the route set without a restart (connected mode). A route whose definition did not
-   * change keeps its analysis, breaker and sockets; a removed one finishes its in-flight shadow
-   * calls and is handed to the next `drain()` before it is closed.
+   * Swaps the route set without a restart (connected mode, and a standalone proxy's route file
+   * edits). A route whose definition did not change keeps its analysis, breaker and sockets; a
+   * changed one keeps its report history; a removed one finishes its in-flight shadow calls and
+   * is handed to the next `drain()` before it is closed.
    */
   setRoutes(routes: readonly MirrorRoute[]): void;
   routes(): readonly MirrorRoute[];
-  /** Per-route aggregates recorded since the last drain, for the server. */
+  /** Per-route aggregates recorded since the last drain, for the server (needs `shipsReports`). */
   drain(): RouteAggregate[];
   close(): Promise<void>;
 }
@@ -47,49 +55,69 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const { logger } = options;
   const host = options.host ?? '0.0.0.0';
   const metrics = new ProxyMetrics();
-  const build = (route: MirrorRoute) => {
+  const build = (route: MirrorRoute, history?: ReportHistory) => {
     if (route.sample.flag !== undefined && !options.flags) {
       logger.warn({ route: route.name, flag: route.sample.flag }, 'route samples by flag but no flag source is connected: nothing is mirrored until one is');
     }
-    return new RouteMirror(route, { decider: createSampleDecider(route, options.flags), metrics, logger: logger.child({ route: route.name }) });
+    return new RouteMirror(route, {
+      decider: createSampleDecider(route, options.flags),
+      metrics,
+      logger: logger.child({ route: route.name }),
+      history: history ?? new ReportHistory(route.name, { ships: options.shipsReports }),
+    });
   };
-  let mirrors = options.routes.map(build);
+  let mirrors = options.routes.map((route) => build(route));
   let table = new RouteTable(mirrors);
-  const retired: RouteMirror[] = [];
+  /** Replaced or removed mirrors still finishing their shadow calls → whether they are closed yet. */
+  const retired = new Map<RouteMirror, boolean>();
   const live = new LiveProxy(() => table, metrics, logger);
+  // Periods move into minute buckets from a timer, so the live path never does this work.
+  const stopRotation = everyMinute(() => {
+    for (const mirror of [...mirrors, ...retired.keys()]) mirror.rotate();
+  });
   let listening = false;
-  const admin = createAdminServer(
-    () => table,
+  const admin = createAdminServer({
+    routes: () => table,
     metrics,
-    () => listening,
-  );
+    ready: () => listening,
+    ...(options.routeFile ? { routeFile: () => options.routeFile!.status() } : {}),
+  });
   const port = await listen(live.server, options.port, host);
   const adminPort = await listen(admin, options.adminPort, host);
   listening = true;
   const local = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-  return {
+  const running: RunningProxy = {
     url: `http://${local}:${port}`,
     adminUrl: `http://${local}:${adminPort}`,
     port,
     adminPort,
     metrics,
-    report: (route) => ({
+    report: (route, since) => ({
       generatedAt: new Date().toISOString(),
-      routes: mirrors.filter((mirror) => route === undefined || mirror.name === route).map((mirror) => mirror.report()),
+      routes: mirrors.filter((mirror) => route === undefined || mirror.name === route).map((mirror) => mirror.report(since)),
     }),
     setRoutes(routes) {
       const current = new Map(mirrors.map((mirror) => [mirror.name, mirror]));
       const next = routes.map((route) => {
         const existing = current.get(route.name);
         if (existing && JSON.stringify(existing.route) === JSON.stringify(route)) return existing;
-        return build(route);
+        return build(route, existing?.history);
       });
       const kept = new Set(next);
       for (const mirror of mirrors) {
         if (kept.has(mirror)) continue;
-        retired.push(mirror);
+        // What it saw so far joins its route's history now, so a changed route's report runs on without a gap.
+        mirror.rotate();
+        retired.set(mirror, false);
         // Long enough for its shadow exchanges to finish or give up (they abandon after 2 × timeoutMs + 1 s).
-        setTimeout(() => mirror.close(), mirror.route.timeoutMs * 2 + 2000).unref();
+        const retire = () => {
+          mirror.rotate();
+          mirror.close();
+          // Its last exchanges are in its history now; connected mode still has to ship them.
+          if (options.shipsReports) retired.set(mirror, true);
+          else retired.delete(mirror);
+        };
+        setTimeout(retire, mirror.route.timeoutMs * 2 + 2000).unref();
       }
       mirrors = next;
       table = new RouteTable(mirrors);
@@ -98,7 +126,15 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     routes: () => mirrors.map((mirror) => mirror.route),
     drain() {
       const batches: RouteAggregate[] = [];
-      for (const mirror of [...retired.splice(0), ...mirrors]) {
+      // A replaced mirror shares its history with its successor, which ships both with its own breaker.
+      for (const mirror of retired.keys()) mirror.rotate();
+      const successors = new Set(mirrors.map((mirror) => mirror.history));
+      for (const [mirror, closed] of retired) {
+        const batch = successors.has(mirror.history) ? undefined : mirror.drain();
+        if (batch) batches.push(batch);
+        if (closed) retired.delete(mirror);
+      }
+      for (const mirror of mirrors) {
         const batch = mirror.drain();
         if (batch) batches.push(batch);
       }
@@ -106,11 +142,15 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     },
     async close() {
       listening = false;
+      stopRotation();
+      options.routeFile?.close();
       await Promise.all([stop(live.server), stop(admin)]);
       live.close();
-      for (const mirror of [...mirrors, ...retired]) mirror.close();
+      for (const mirror of [...mirrors, ...retired.keys()]) mirror.close();
     },
   };
+  await options.routeFile?.watch((routes) => running.setRoutes(routes), metrics.registry);
+  return running;
 }
 
 function listen(server: http.Server, port: number, host: string): Promise<number> {

@@ -1,17 +1,10 @@
 import http, { type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import type { Logger } from '@switchyard/observability';
-import {
-  buildRouteReport,
-  MirrorAnalysis,
-  mergeRouteAggregates,
-  type MirrorRoute,
-  type RouteAggregate,
-  type RouteReport,
-  type SkipReason,
-} from '@switchyard/mirror';
+import { buildRouteReport, MirrorAnalysis, type MirrorRoute, type RouteAggregate, type RouteReport, type SkipReason } from '@switchyard/mirror';
 import { CircuitBreaker } from './circuit-breaker';
 import type { ProxyMetrics } from './proxy-metrics';
+import { ReportHistory } from './report-history';
 import type { SampleDecider } from './sample-decider';
 import { ShadowExchange } from './shadow-exchange';
 
@@ -24,6 +17,8 @@ export interface RouteMirrorDeps {
   decider: SampleDecider;
   metrics: ProxyMetrics;
   logger: Logger;
+  /** Shared by the mirrors that a route's edits replace one another with, so its report spans them. */
+  history?: ReportHistory;
 }
 
 /**
@@ -43,8 +38,8 @@ export class RouteMirror {
   private readonly methods: ReadonlySet<string>;
   private readonly scrub: ReadonlySet<string>;
   private inFlight = 0;
-  /** What earlier drains handed to the server, kept so the local report still covers the whole run. */
-  private drained?: RouteAggregate;
+  /** Drained periods in time buckets: the local report covers the whole run, or from `since`. */
+  readonly history: ReportHistory;
   private readonly counters;
 
   constructor(
@@ -52,6 +47,7 @@ export class RouteMirror {
     readonly deps: RouteMirrorDeps,
   ) {
     this.analysis = new MirrorAnalysis(route);
+    this.history = deps.history ?? new ReportHistory(route.name, { ships: true });
     this.primary = new URL(route.primary);
     this.candidate = new URL(route.candidate);
     if (route.secondary) this.secondary = new URL(route.secondary);
@@ -148,18 +144,20 @@ export class RouteMirror {
     return headers;
   }
 
-  report(): RouteReport {
-    if (!this.drained) return this.analysis.report({ breaker: this.breaker.report() });
-    const aggregate = mergeRouteAggregates(this.name, [this.drained, this.analysis.aggregate()]);
-    return buildRouteReport(this.route, { ...aggregate, breaker: this.breaker.report() });
+  report(since?: Date): RouteReport {
+    return buildRouteReport(this.route, { ...this.history.aggregate(this.analysis.aggregate(), since), breaker: this.breaker.report() });
+  }
+
+  /** Moves what was recorded so far into the history (from a timer or a drain, never per request). */
+  rotate(): void {
+    this.history.add(this.analysis.drain());
   }
 
   /** What was recorded since the last drain, for the server; `undefined` when nothing was. */
   drain(): RouteAggregate | undefined {
-    const batch = this.analysis.drain();
-    if (batch.endpoints.length === 0) return undefined;
-    this.drained = mergeRouteAggregates(this.name, this.drained ? [this.drained, batch] : [batch]);
-    return { ...batch, breaker: this.breaker.report() };
+    this.rotate();
+    const batch = this.history.takeUnshipped();
+    return batch && { ...batch, breaker: this.breaker.report() };
   }
 
   close(): void {

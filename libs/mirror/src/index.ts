@@ -17,6 +17,7 @@ export {
   type SampleConfig,
 } from './mirror-route.schema';
 export { loadRouteFile, parseRouteFile, RouteFileError, type RouteFileProblem } from './route-file.loader';
+export { parseReportSince } from './report-since';
 export {
   decideVerdict,
   SKIP_REASONS,

@@ -97,7 +97,102 @@ describe('npm run start:proxy', () => {
       expect.objectContaining({ field: '$.price', raw: 3, significant: true }),
     ]);
     expect((await fetch(`${admin}/reports?route=nope`)).status).toBe(404);
+
+    // `since`, validated as the server's report API does.
+    const hourAgo = new Date(Date.now() - 3_600_000).toISOString();
+    const recent = await json(await fetch(`${admin}/reports?route=market-data&since=${hourAgo}`));
+    expect(recent.routes[0]).toMatchObject({ since: hourAgo, totals: { compared: 4, seen: 4 } });
+    const inAnHour = new Date(Date.now() + 3_600_000).toISOString();
+    const future = await json(await fetch(`${admin}/reports?route=market-data&since=${inAnHour}`));
+    expect(future.routes[0]).toMatchObject({ since: inAnHour, verdict: 'insufficient-data', totals: { seen: 0, compared: 0 }, endpoints: [] });
+    const garbage = await fetch(`${admin}/reports?route=market-data&since=garbage`);
+    expect(garbage.status).toBe(400);
+    expect((await json(garbage)).error).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: [{ path: 'since', problem: expect.stringContaining('ISO 8601') }],
+    });
     expect(await (await fetch(`${admin}/metrics`)).text()).toMatch(/switchyard_mirror_requests_total\{route="market-data",outcome="compared"\} 4/);
+
+    proxy.child.kill('SIGTERM');
+    expect(await proxy.exited).toBe(0);
+  }, 180_000);
+
+  it('applies route file edits without a restart, keeps serving through a bad one, and re-reads on SIGHUP', async () => {
+    const file = join(dir, 'reloaded.yml');
+    const route = (name: string, extra: string[] = []) => [
+      `- name: ${name}`,
+      `  match: { pathPrefix: /${name} }`,
+      `  primary: ${fixtures.urls.primary}`,
+      `  candidate: ${fixtures.urls.candidate}`,
+      '  sample: { percent: 100 }',
+      ...extra,
+    ];
+    writeFileSync(file, [...route('quotes'), ''].join('\n'));
+    const [port, adminPort] = [await freePort(), await freePort()];
+    const proxy = run(['--config', file, '--port', String(port), '--admin-port', String(adminPort), '--host', '127.0.0.1', '--log-level', 'warn']);
+    const admin = `http://127.0.0.1:${adminPort}`;
+    const live = (path: string) => send(`http://127.0.0.1:${port}${path}`);
+    const routesNow = async () => json(await fetch(`${admin}/routes`));
+    const metric = async (name: string) =>
+      (await (await fetch(`${admin}/metrics`)).text()).match(new RegExp(`^${name.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm'))?.[1];
+    await waitFor(
+      async () => {
+        if (proxy.child.exitCode !== null) throw new Error(`proxy exited with ${proxy.child.exitCode}: ${proxy.stderr()}`);
+        return (await fetch(`${admin}/readyz`).catch(() => undefined))?.status === 200;
+      },
+      120_000,
+      'proxy ready',
+    );
+    expect((await live('/quotes/ABC')).status).toBe(200);
+    expect(JSON.parse((await live('/users/u1')).body.toString()).error.code).toBe('NO_ROUTE');
+
+    // An edit adds a route; the unchanged one keeps what it recorded.
+    writeFileSync(file, [...route('quotes'), ...route('users'), ''].join('\n'));
+    await waitFor(async () => (await routesNow()).routes.some((r: any) => r.name === 'users'), 10_000, 'the users route to be loaded');
+    expect((await live('/users/u1')).status).toBe(200);
+    expect((await routesNow()).routeFile).toMatchObject({ file, lastReload: { trigger: 'watch', result: 'success' } });
+    await waitFor(async () => (await json(await fetch(`${admin}/reports?route=users`))).routes[0].totals.seen === 1, 10_000, 'the users route to report');
+    expect((await json(await fetch(`${admin}/reports?route=quotes`))).routes[0].totals.seen).toBe(1);
+
+    // A bad edit is rejected with its file, line and field; the routes in effect keep serving.
+    writeFileSync(file, [...route('quotes'), ...route('users', ['  timeoutMs: soon']), ...route('static'), ''].join('\n'));
+    const rejected = await waitFor(
+      async () => {
+        const body = await routesNow();
+        return body.routeFile.lastReload?.result === 'failure' ? body : undefined;
+      },
+      10_000,
+      'the bad edit to be rejected',
+    );
+    expect(rejected.routeFile.lastReload.problems).toEqual([
+      { file, line: 11, column: 3, field: 'routes[1].timeoutMs', problem: 'expected number, received string' },
+    ]);
+    expect(rejected.routes.map((r: any) => r.name)).toEqual(['quotes', 'users']);
+    expect((await live('/users/u2')).status).toBe(200);
+    expect(JSON.parse((await live('/static/small')).body.toString()).error.code).toBe('NO_ROUTE');
+    expect(await metric('switchyard_proxy_config_last_reload_successful')).toBe('0');
+    expect(await metric('switchyard_proxy_config_reloads_total{result="failure"}')).toBe('1');
+    expect((await fetch(`${admin}/readyz`)).status).toBe(200);
+
+    // The fix is applied.
+    writeFileSync(file, [...route('quotes'), ...route('users', ['  timeoutMs: 1500']), ...route('static'), ''].join('\n'));
+    await waitFor(async () => (await routesNow()).routeFile.lastReload?.result === 'success', 10_000, 'the fixed file to be applied');
+    expect((await routesNow()).routes.map((r: any) => [r.name, r.timeoutMs])).toEqual([
+      ['quotes', 2000],
+      ['users', 1500],
+      ['static', 2000],
+    ]);
+    expect((await live('/static/small')).status).toBe(200);
+    expect(await metric('switchyard_proxy_config_last_reload_successful')).toBe('1');
+    // The edited route's report still counts what it saw before the edit.
+    await waitFor(async () => (await json(await fetch(`${admin}/reports?route=users`))).routes[0].totals.seen === 2, 10_000, 'users to keep its report');
+
+    // SIGHUP re-reads the file even when it did not change.
+    const successes = Number(await metric('switchyard_proxy_config_reloads_total{result="success"}'));
+    proxy.child.kill('SIGHUP');
+    await waitFor(async () => (await routesNow()).routeFile.lastReload?.trigger === 'signal', 10_000, 'the SIGHUP reload');
+    expect(Number(await metric('switchyard_proxy_config_reloads_total{result="success"}'))).toBe(successes + 1);
+    expect(proxy.child.exitCode).toBeNull();
 
     proxy.child.kill('SIGTERM');
     expect(await proxy.exited).toBe(0);

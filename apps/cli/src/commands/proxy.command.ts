@@ -19,10 +19,13 @@ export async function proxyCommand(args: string[], io: CliIo): Promise<number> {
   const forward = (signal: NodeJS.Signals) => child.kill(signal);
   process.on('SIGINT', forward);
   process.on('SIGTERM', forward);
+  // SIGHUP asks the proxy to re-read its route file.
+  process.on('SIGHUP', forward);
   return new Promise((done) => {
     child.on('exit', (code, signal) => {
       process.off('SIGINT', forward);
       process.off('SIGTERM', forward);
+      process.off('SIGHUP', forward);
       done(code ?? (signal === 'SIGTERM' || signal === 'SIGINT' ? 0 : 1));
     });
   });

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { ValidationFailedError } from '@switchyard/errors';
 import {
   buildRouteReport,
   emptyEndpointAggregate,
   mergeEndpointAggregate,
   mergeRouteAggregates,
+  parseReportSince,
   type BreakerReport,
   type EndpointAggregate,
   type MirrorReport,
@@ -68,7 +68,7 @@ export class MirrorReportsService {
 
   /** The same JSON as a proxy's `GET /reports`, over everything stored since `since` (hour granularity). */
   async report(route: string | undefined, since: string | undefined): Promise<MirrorReport> {
-    const from = sinceOf(since);
+    const from = parseReportSince(since) ?? new Date(0);
     const selected = route === undefined ? (await this.routes.list()).items : [await this.routes.get(route)];
     const reports = [];
     for (const view of selected) {
@@ -88,15 +88,6 @@ export class MirrorReportsService {
     }
     return { generatedAt: new Date().toISOString(), routes: reports };
   }
-}
-
-function sinceOf(since: string | undefined): Date {
-  if (since === undefined) return new Date(0);
-  const at = new Date(since);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(since) || Number.isNaN(at.getTime())) {
-    throw new ValidationFailedError([{ path: 'since', problem: 'must be an ISO 8601 date-time, e.g. 2026-11-26T12:00:00Z' }]);
-  }
-  return at;
 }
 
 function parsed<T>(value: T | string): T {

@@ -1,11 +1,12 @@
-import http, { type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import http, { type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import type { Logger } from '@switchyard/observability';
 import { buildRouteReport, MirrorAnalysis, type MirrorRoute, type RouteAggregate, type RouteReport, type SkipReason } from '@switchyard/mirror';
 import { CircuitBreaker } from './circuit-breaker';
-import type { ProxyMetrics } from './proxy-metrics';
+import type { ProxyMetrics, ShadowTarget } from './proxy-metrics';
 import { ReportHistory } from './report-history';
 import type { SampleDecider } from './sample-decider';
+import { ShadowUpstream, type ShadowResult } from './shadow-call';
 import { ShadowExchange } from './shadow-exchange';
 
 // Hop-by-hop headers (RFC 9110 §7.6.1) belong to one connection and are never replayed.
@@ -33,11 +34,12 @@ export class RouteMirror {
   readonly candidate: URL;
   readonly secondary?: URL;
   readonly primaryAgent: http.Agent;
-  private readonly shadowHttp: http.Agent;
-  private readonly shadowHttps: https.Agent;
+  /** Where shadow copies go, each with its own bounded connection pool. */
+  readonly shadows: { candidate: ShadowUpstream; secondary?: ShadowUpstream; primary: ShadowUpstream };
   private readonly methods: ReadonlySet<string>;
   private readonly scrub: ReadonlySet<string>;
   private inFlight = 0;
+  private readonly shadowDurations = new Map<string, { observe(seconds: number): void }>();
   /** Drained periods in time buckets: the local report covers the whole run, or from `since`. */
   readonly history: ReportHistory;
   private readonly counters;
@@ -53,9 +55,11 @@ export class RouteMirror {
     if (route.secondary) this.secondary = new URL(route.secondary);
     this.primaryAgent =
       this.primary.protocol === 'https:' ? new https.Agent({ keepAlive: true, maxFreeSockets: 256 }) : new http.Agent({ keepAlive: true, maxFreeSockets: 256 });
-    const shadowSockets = { keepAlive: true, maxSockets: route.maxInFlight, maxFreeSockets: Math.min(route.maxInFlight, 256) };
-    this.shadowHttp = new http.Agent(shadowSockets);
-    this.shadowHttps = new https.Agent(shadowSockets);
+    this.shadows = {
+      candidate: new ShadowUpstream(this.candidate, route.maxInFlight),
+      secondary: this.secondary && new ShadowUpstream(this.secondary, route.maxInFlight),
+      primary: new ShadowUpstream(this.primary, route.maxInFlight),
+    };
     this.methods = new Set(route.methods);
     this.scrub = new Set([...HOP_BY_HOP, ...route.scrubHeaders]);
     const { metrics } = deps;
@@ -120,25 +124,36 @@ export class RouteMirror {
     if (mismatch) this.deps.metrics.mismatches.labels(this.route.name, endpoint).inc();
   }
 
-  agentFor(target: URL): http.Agent {
-    return target.protocol === 'https:' ? this.shadowHttps : this.shadowHttp;
+  /** Times a finished shadow call; the histogram's children are looked up once, not per call. */
+  observeShadow(target: ShadowTarget, result: ShadowResult): void {
+    const outcome = result.ok ? 'ok' : result.reason;
+    const key = `${target}:${outcome}`;
+    let child = this.shadowDurations.get(key);
+    if (!child) this.shadowDurations.set(key, (child = this.deps.metrics.shadowDuration.labels(this.route.name, target, outcome)));
+    child.observe(result.ms / 1000);
   }
 
   /** The client's headers minus hop-by-hop and scrubbed ones, marked as a shadow copy. */
-  shadowHeaders(request: IncomingMessage, target: URL, bodyLength: number): OutgoingHttpHeaders {
+  shadowHeaders(client: IncomingHttpHeaders, target: URL, bodyLength: number): OutgoingHttpHeaders {
     const headers: OutgoingHttpHeaders = {};
-    const perConnection = new Set(
-      String(request.headers.connection ?? '')
-        .split(',')
-        .map((name) => name.trim().toLowerCase())
-        .filter((name) => name !== ''),
-    );
-    for (const [name, value] of Object.entries(request.headers)) {
-      if (value === undefined || this.scrub.has(name) || perConnection.has(name)) continue;
+    // Headers named in Connection are hop-by-hop too; most requests name none but keep-alive/close.
+    const connection = client.connection;
+    const perConnection =
+      connection === undefined || connection === 'keep-alive' || connection === 'close'
+        ? undefined
+        : new Set(
+            connection
+              .split(',')
+              .map((name) => name.trim().toLowerCase())
+              .filter((name) => name !== ''),
+          );
+    for (const name in client) {
+      const value = client[name];
+      if (value === undefined || this.scrub.has(name) || perConnection?.has(name)) continue;
       headers[name] = value;
     }
     headers.host = target.host;
-    if (bodyLength > 0 || 'content-length' in request.headers) headers['content-length'] = String(bodyLength);
+    if (bodyLength > 0 || 'content-length' in client) headers['content-length'] = String(bodyLength);
     else delete headers['content-length'];
     headers[SHADOW_HEADER] = '1';
     return headers;
@@ -162,7 +177,6 @@ export class RouteMirror {
 
   close(): void {
     this.primaryAgent.destroy();
-    this.shadowHttp.destroy();
-    this.shadowHttps.destroy();
+    for (const upstream of Object.values(this.shadows)) void upstream?.close();
   }
 }

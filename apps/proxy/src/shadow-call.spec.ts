@@ -1,11 +1,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { sendShadow, targetPath, type ShadowRequest } from './shadow-call';
+import { sendShadow, ShadowUpstream, targetPath, type ShadowRequest } from './shadow-call';
 
 describe('sendShadow', () => {
   let server: http.Server;
-  let base: URL;
-  const agent = new http.Agent({ keepAlive: true });
+  let upstream: ShadowUpstream;
+  let connections = 0;
   const seen: { url?: string; headers: http.IncomingHttpHeaders; body: string }[] = [];
 
   beforeAll(async () => {
@@ -31,19 +31,19 @@ describe('sendShadow', () => {
         res.end('ok');
       });
     });
+    server.on('connection', () => connections++);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/base/`);
+    upstream = new ShadowUpstream(new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/base/`), 4);
   });
 
   afterAll(async () => {
-    agent.destroy();
+    await upstream.close();
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   });
 
   const request = (url: string, extra: Partial<ShadowRequest> = {}): ShadowRequest => ({
-    target: base,
-    agent,
+    upstream,
     method: 'POST',
     url,
     headers: { 'x-switchyard-shadow': '1', 'content-length': '5' },
@@ -84,13 +84,31 @@ describe('sendShadow', () => {
         probe.close(() => resolve(port));
       });
     });
-    expect(await sendShadow(request('/x', { target: new URL(`http://127.0.0.1:${closed}`) })).result).toMatchObject({
+    const refusing = new ShadowUpstream(new URL(`http://127.0.0.1:${closed}`), 1);
+    expect(await sendShadow(request('/x', { upstream: refusing })).result).toMatchObject({
       ok: false,
       reason: 'error',
       detail: 'ECONNREFUSED',
     });
+    await refusing.close();
     const call = sendShadow(request('/hang'));
     call.cancel();
     expect(await call.result).toMatchObject({ ok: false, reason: 'cancelled' });
+  });
+
+  it('reuses at most its own bounded set of keep-alive connections, and a timed-out call leaves it usable', async () => {
+    await sendShadow(request('/ok')).result;
+    const before = connections;
+    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => sendShadow(request(`/ok?n=${i}`)).result));
+    expect(results.every((result) => result.ok)).toBe(true);
+    // The pool holds 4 connections; the first is still open from the call before.
+    expect(connections - before).toBeLessThanOrEqual(3);
+    expect(await sendShadow(request('/hang', { timeoutMs: 50 })).result).toMatchObject({ ok: false, reason: 'timeout' });
+    expect(await sendShadow(request('/ok')).result).toMatchObject({ ok: true, response: { status: 201 } });
+  });
+
+  it('reads chunked responses whole', async () => {
+    const result = await sendShadow(request('/streamed-big', { maxBodyBytes: 20_000 })).result;
+    expect(result.ok && result.response.body.toString()).toBe('y'.repeat(10_000));
   });
 });

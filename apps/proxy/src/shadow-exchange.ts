@@ -1,8 +1,14 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { SAFE_METHODS, type HeaderValues, type SkipReason } from '@switchyard/mirror';
 import type { RouteMirror } from './route-mirror';
 import type { ShadowTarget } from './proxy-metrics';
-import { sendShadow, type ShadowCall, type ShadowResult } from './shadow-call';
+import { sendShadow, type ShadowCall, type ShadowResult, type ShadowUpstream } from './shadow-call';
+
+interface MirroredRequest {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+}
 
 interface PrimaryCapture {
   status: number;
@@ -33,22 +39,29 @@ export class ShadowExchange {
   private results?: { candidate: ShadowResult; baseline?: ShadowResult };
   private finished = false;
   private deadline?: NodeJS.Timeout;
+  /**
+   * What the shadow calls and the report need of the client's request. The message itself is not
+   * kept: it holds the whole live exchange (sockets, http-proxy's request and response), which
+   * would then outlive the client's response by a shadow call and crowd the garbage collector.
+   */
+  private readonly request: MirroredRequest;
 
   constructor(
     private readonly mirror: RouteMirror,
     private readonly endpoint: string,
-    private readonly request: IncomingMessage,
+    incoming: IncomingMessage,
     private readonly startedAt: number,
   ) {
+    this.request = { method: incoming.method ?? 'GET', url: incoming.url ?? '/', headers: incoming.headers };
     // A primary that streams forever (SSE, long poll) must not pin an in-flight slot.
     const { timeoutMs } = mirror.route;
     this.deadline = setTimeout(() => this.abandon('primaryIncomplete'), timeoutMs * 2 + 1000);
   }
 
   /** Tees the request body; the shadow calls start once the client has sent all of it. */
-  teeRequest(): void {
+  teeRequest(incoming: IncomingMessage): void {
     const limit = this.mirror.route.maxBodyBytes;
-    this.request.on('data', (chunk: Buffer) => {
+    incoming.on('data', (chunk: Buffer) => {
       if (this.requestOverflow) return;
       this.requestSize += chunk.length;
       if (this.requestSize > limit) {
@@ -58,18 +71,18 @@ export class ShadowExchange {
       }
       this.requestChunks.push(chunk);
     });
-    this.request.once('end', () => {
+    incoming.once('end', () => {
       this.requestEnded = true;
       this.dispatchWhenReady();
     });
-    this.request.once('close', () => {
-      if (!this.request.complete) this.abandon('primaryIncomplete');
+    incoming.once('close', () => {
+      if (!incoming.complete) this.abandon('primaryIncomplete');
     });
   }
 
   /** Tees the primary's response as it streams to the client. */
   teePrimary(response: IncomingMessage): void {
-    const capture: PrimaryCapture = { status: response.statusCode ?? 0, headers: { ...response.headers }, chunks: [], size: 0, ended: false, ms: 0 };
+    const capture: PrimaryCapture = { status: response.statusCode ?? 0, headers: response.headers, chunks: [], size: 0, ended: false, ms: 0 };
     this.primary = capture;
     const limit = this.mirror.route.maxBodyBytes;
     response.on('data', (chunk: Buffer) => {
@@ -113,34 +126,32 @@ export class ShadowExchange {
     const { route } = this.mirror;
     const body = Buffer.concat(this.requestChunks, this.requestSize);
     this.requestChunks.length = 0;
-    const method = this.request.method ?? 'GET';
-    const call = (target: URL, kind: ShadowTarget): ShadowCall => {
+    const { method } = this.request;
+    const call = (upstream: ShadowUpstream, kind: ShadowTarget): ShadowCall => {
       const shadow = sendShadow({
-        target,
-        agent: this.mirror.agentFor(target),
+        upstream,
         method,
-        url: this.request.url ?? '/',
-        headers: this.mirror.shadowHeaders(this.request, target, body.length),
+        url: this.request.url,
+        headers: this.mirror.shadowHeaders(this.request.headers, upstream.target, body.length),
         body,
         timeoutMs: route.timeoutMs,
         maxBodyBytes: route.maxBodyBytes,
       });
       this.calls.push(shadow);
-      void shadow.result.then((result) => {
-        this.mirror.deps.metrics.shadowDuration.labels(route.name, kind, result.ok ? 'ok' : result.reason).observe(result.ms / 1000);
-      });
+      void shadow.result.then((result) => this.mirror.observeShadow(kind, result));
       return shadow;
     };
 
-    const candidate = call(this.mirror.candidate, 'candidate');
+    const { shadows } = this.mirror;
+    const candidate = call(shadows.candidate, 'candidate');
     void candidate.result.then((result) => {
       // Only a call that produced no response counts against the candidate; a cancelled one says nothing.
       if (result.ok) this.mirror.breaker.record(true);
       else if (result.reason !== 'cancelled') this.mirror.breaker.record(result.reason === 'tooLarge', result.detail);
     });
     let baseline: ShadowCall | undefined;
-    if (this.mirror.secondary) baseline = call(this.mirror.secondary, 'secondary');
-    else if (SAFE_METHODS.includes(method) && this.mirror.analysis.claimCalibration(this.endpoint)) baseline = call(this.mirror.primary, 'primary');
+    if (shadows.secondary) baseline = call(shadows.secondary, 'secondary');
+    else if (SAFE_METHODS.includes(method) && this.mirror.analysis.claimCalibration(this.endpoint)) baseline = call(shadows.primary, 'primary');
 
     void Promise.all([candidate.result, baseline?.result]).then(([candidateResult, baselineResult]) => {
       this.results = { candidate: candidateResult, baseline: baselineResult };
@@ -161,7 +172,7 @@ export class ShadowExchange {
     analysis
       .recordCaptured({
         endpoint: this.endpoint,
-        request: { method: this.request.method ?? 'GET', url: this.request.url ?? '/', headers: this.request.headers },
+        request: this.request,
         primary: { status: primary.status, headers: primary.headers, body: Buffer.concat(primary.chunks, primary.size) },
         candidate: candidate.response,
         baseline: baseline?.ok ? baseline.response : undefined,

@@ -201,6 +201,39 @@ describe('MirrorAnalysis', () => {
     expect(analysis.report().endpoints[0]).toMatchObject({ compared: 1, skipped: { bodyTooLarge: 1 } });
   });
 
+  it('counts byte-identical exchanges as compared without a difference, and still diffs the rest', async () => {
+    const analysis = new MirrorAnalysis(route());
+    const endpoint = 'GET /quotes/:symbol';
+    const same = Buffer.from('{"symbol":"A","price":1}');
+    const captured = (body: Buffer, status = 200) => ({ status, headers: { 'content-type': 'application/json' }, body });
+    for (let i = 0; i < 3; i++) {
+      const outcome = await analysis.recordCaptured({
+        endpoint,
+        request: request('/quotes/A'),
+        primary: captured(same),
+        candidate: captured(Buffer.from(same)),
+        baseline: captured(Buffer.from(same)),
+        primaryMs: 2,
+        candidateMs: 5,
+      });
+      expect(outcome).toEqual({ compared: true, mismatch: false, differences: [] });
+    }
+    const differing = await analysis.recordCaptured({
+      endpoint,
+      request: request('/quotes/A'),
+      primary: captured(same),
+      candidate: captured(Buffer.from('{"symbol":"A","price":2}')),
+      baseline: captured(Buffer.from(same)),
+      primaryMs: 2,
+      candidateMs: 5,
+    });
+    expect(differing).toMatchObject({ compared: true, mismatch: true, differences: [{ path: '$.price', kind: 'value', primary: 1, candidate: 2 }] });
+    const [report] = analysis.report().endpoints;
+    expect(report).toMatchObject({ compared: 4, statusMatrix: { '200': { '200': 4 } } });
+    expect(report.fields).toEqual([expect.objectContaining({ field: '$.price', raw: 1, noise: 0 })]);
+    expect(report.latencyMs.candidate.p50).toBe(5);
+  });
+
   it('pools fields past the per-endpoint cap', () => {
     const analysis = new MirrorAnalysis(route(), { limits: { maxFieldsPerEndpoint: 3 } });
     const wide = (offset: number) => json(Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`k${i}`, i + offset])));

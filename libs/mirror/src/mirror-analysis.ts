@@ -142,6 +142,14 @@ export class MirrorAnalysis {
 
   /** Decodes and records an exchange; a body that decodes past the limit is skipped, not compared. */
   async recordCaptured(exchange: CapturedExchange): Promise<ExchangeOutcome> {
+    // Byte-identical responses cannot differ under any rule: count them without decoding or parsing.
+    const { comparator } = this;
+    if (comparator.identical(exchange.primary, exchange.candidate) && (!exchange.baseline || comparator.identical(exchange.primary, exchange.baseline))) {
+      const stats = this.stats(exchange.endpoint);
+      this.countCompared(stats, exchange.primary.status, exchange.candidate.status, exchange);
+      if (exchange.baseline) stats.noiseCompared++;
+      return { compared: true, mismatch: false, differences: [] };
+    }
     const limit = Math.min(this.route.maxBodyBytes * 8, 256 * 1024 * 1024);
     try {
       const [primary, candidate, baseline] = await Promise.all([
@@ -160,13 +168,7 @@ export class MirrorAnalysis {
   record(exchange: PreparedExchange): ExchangeOutcome {
     const stats = this.stats(exchange.endpoint);
     const differences = this.comparator.compare(exchange.primary, exchange.candidate);
-    stats.compared++;
-    const row = stats.statusMatrix.get(exchange.primary.status) ?? new Map<number, number>();
-    row.set(exchange.candidate.status, (row.get(exchange.candidate.status) ?? 0) + 1);
-    stats.statusMatrix.set(exchange.primary.status, row);
-    stats.primaryMs.add(exchange.primaryMs);
-    stats.candidateMs.add(exchange.candidateMs);
-    stats.differenceMs.add(exchange.candidateMs - exchange.primaryMs);
+    this.countCompared(stats, exchange.primary.status, exchange.candidate.status, exchange);
 
     if (differences.length > 0) {
       stats.mismatchedRaw++;
@@ -280,6 +282,16 @@ export class MirrorAnalysis {
       this.endpoints.set(endpoint, stats);
     }
     return stats;
+  }
+
+  private countCompared(stats: EndpointStats, primaryStatus: number, candidateStatus: number, timing: { primaryMs: number; candidateMs: number }): void {
+    stats.compared++;
+    let row = stats.statusMatrix.get(primaryStatus);
+    if (!row) stats.statusMatrix.set(primaryStatus, (row = new Map<number, number>()));
+    row.set(candidateStatus, (row.get(candidateStatus) ?? 0) + 1);
+    stats.primaryMs.add(timing.primaryMs);
+    stats.candidateMs.add(timing.candidateMs);
+    stats.differenceMs.add(timing.candidateMs - timing.primaryMs);
   }
 
   /** Fields beyond the per-endpoint cap are pooled, so a response full of random keys stays bounded. */

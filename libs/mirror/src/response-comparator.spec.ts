@@ -31,4 +31,19 @@ describe('ResponseComparator', () => {
     const bytes = (text: string): PreparedResponse => ({ status: 500, headers: {}, body: { type: 'bytes', sha256: text, length: 1, preview: text } });
     expect(lax.compare(response(200, {}, {}), bytes('z'))).toEqual([]);
   });
+
+  it('recognises byte-identical captured responses without parsing them', () => {
+    const captured = (status: number, headers: Record<string, string | string[]>, body: string) => ({ status, headers, body: Buffer.from(body) });
+    const body = '{"a":1,"timestamp":1}';
+    const primary = captured(200, { 'content-type': 'application/json', date: 'Mon', server: 'a' }, body);
+    // Headers that are not compared (server) or ignored (date) may differ.
+    expect(comparator.identical(primary, captured(200, { 'content-type': 'application/json', date: 'Tue', server: 'b' }, body))).toBe(true);
+    expect(comparator.identical(primary, captured(201, { 'content-type': 'application/json' }, body))).toBe(false);
+    expect(comparator.identical(primary, captured(200, { 'content-type': 'text/json' }, body))).toBe(false);
+    expect(comparator.identical(primary, captured(200, { 'content-type': 'application/json', 'x-version': '2' }, body))).toBe(false);
+    expect(comparator.identical(primary, captured(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body))).toBe(false);
+    // Same meaning, other bytes: left to the structural comparison.
+    expect(comparator.identical(primary, captured(200, { 'content-type': 'application/json' }, '{"timestamp":1,"a":1}'))).toBe(false);
+    expect(comparator.identical(captured(200, { 'set-cookie': ['a', 'b'] }, ''), captured(200, { 'set-cookie': 'a, b' }, ''))).toBe(true);
+  });
 });

@@ -1,6 +1,6 @@
 import { diffJson, type Difference } from './json-diff';
 import { PathPatternSet } from './json-path';
-import type { PreparedBody, PreparedResponse } from './prepared-response';
+import type { CapturedResponse, HeaderValues, PreparedBody, PreparedResponse } from './prepared-response';
 
 /** What a route compares beyond status and body, and what it deliberately does not. */
 export interface CompareRules {
@@ -28,6 +28,18 @@ export class ResponseComparator {
     this.headers = rules.headers.map((name) => name.toLowerCase()).filter((name) => !ignoredHeaders.has(name));
     this.ignoreStatus = rules.ignore.includes('status');
     this.ignoreOpaqueBody = rules.ignore.includes('body');
+  }
+
+  /**
+   * True when two captured responses are the same bytes in everything compared: same status,
+   * same compared headers, same content-encoding and body. Such a pair has no difference under
+   * any rule, so the caller can skip decoding and parsing — the common case in a dark launch.
+   */
+  identical(primary: CapturedResponse, other: CapturedResponse): boolean {
+    if (primary.status !== other.status) return false;
+    for (const name of this.headers) if (headerText(primary.headers[name]) !== headerText(other.headers[name])) return false;
+    if (headerText(primary.headers['content-encoding']) !== headerText(other.headers['content-encoding'])) return false;
+    return primary.body.equals(other.body);
   }
 
   compare(primary: PreparedResponse, other: PreparedResponse): Difference[] {
@@ -73,4 +85,10 @@ function describeBody(body: PreparedBody): Record<string, unknown> {
     case 'undecodable':
       return { type: 'undecodable', length: body.length, sha256: body.sha256, reason: body.reason };
   }
+}
+
+/** A header as {@link prepareResponse} flattens it, so both comparisons agree on what is equal. */
+function headerText(value: HeaderValues[string]): string | undefined {
+  if (value === undefined) return undefined;
+  return Array.isArray(value) ? value.join(', ') : String(value);
 }

@@ -115,6 +115,35 @@ export interface AnalysisVerdict {
   inconclusive: number;
 }
 
+export interface PlannedMetric {
+  name: string;
+  query: string;
+  max?: number;
+  min?: number;
+  compare?: { to: 'stable'; maxRatio: number };
+}
+
+/** What an approver is shown at a gate: the server's dry run of the environment (libs/deploy rollout-planner). */
+export interface GatePlan {
+  environment: string;
+  namespace: string;
+  namespaceExists: boolean;
+  canary: {
+    deployment: string;
+    replicas: number;
+    analysis: { interval: string; iterations: number; minSamples: number; failureLimit: number; metrics: PlannedMetric[] };
+    skipped?: string;
+    warning?: string;
+  } | null;
+  objects: Array<{
+    kind: string;
+    name: string;
+    action: 'create' | 'update' | 'unchanged';
+    changes: Array<{ path: string; before: unknown; after: unknown }>;
+    error?: string;
+  }>;
+}
+
 export interface Rollout {
   id: string;
   kind: 'release' | 'rollback';
@@ -126,6 +155,7 @@ export interface Rollout {
   status: RolloutStatus;
   currentStep: number;
   steps: RolloutStep[];
+  /** `plan` is a GatePlan at an approval gate, null when the dry run failed. */
   gate: { environment: string; step: StepKind; kind: 'approval' | 'inconclusive'; since: string | null; plan: unknown } | null;
   verdict: AnalysisVerdict | null;
   error: string | null;

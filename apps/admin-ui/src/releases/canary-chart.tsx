@@ -1,5 +1,5 @@
 import type { Measurement } from '../api/deploy-types';
-import { polyline, scaleMetricChart } from './release.model';
+import { formatMeasured, polyline, scaleMetricChart, thresholdAt } from './release.model';
 
 /** One metric's canary analysis: canary and stable values per iteration and the threshold line. */
 export function CanaryChart({ measurements }: { measurements: Measurement[] }) {
@@ -29,8 +29,8 @@ export function CanaryChart({ measurements }: { measurements: Measurement[] }) {
         ))}
       </svg>
       <p className="small">
-        <span className="legend legend-canary">canary</span> <span className="legend legend-stable">stable</span>{' '}
-        <span className="legend legend-threshold">threshold</span>
+        <span className="chart-key chart-key-canary">canary</span> <span className="chart-key chart-key-stable">stable</span>{' '}
+        <span className="chart-key chart-key-threshold">threshold</span>
         {last ? (
           <>
             {' '}
@@ -38,6 +38,28 @@ export function CanaryChart({ measurements }: { measurements: Measurement[] }) {
           </>
         ) : null}
       </p>
+      <table className="measurements-table small" aria-label={`${chart.metric} measurements`}>
+        <thead>
+          <tr>
+            <th scope="col">Iteration</th>
+            <th scope="col">Canary</th>
+            <th scope="col">Stable</th>
+            <th scope="col">Threshold</th>
+            <th scope="col">Outcome</th>
+          </tr>
+        </thead>
+        <tbody>
+          {measurements.map((m) => (
+            <tr key={m.iteration}>
+              <td>{m.iteration}</td>
+              <td>{formatMeasured(m.canary)}</td>
+              <td>{formatMeasured(m.stable)}</td>
+              <td>{formatMeasured(thresholdAt(m))}</td>
+              <td className={`outcome-${m.outcome}`}>{m.outcome}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
     </figure>
   );
 }

@@ -1,5 +1,17 @@
-import type { Measurement } from '../api/deploy-types';
-import { formatDuration, groupByMetric, polyline, scaleMetricChart, shortDigest, stageDuration, testSummaryText, thresholdAt } from './release.model';
+import type { GatePlan, Measurement, Rollout } from '../api/deploy-types';
+import {
+  formatDuration,
+  formatMeasured,
+  groupByMetric,
+  polyline,
+  rollbackMessage,
+  scaleMetricChart,
+  shortDigest,
+  stageDuration,
+  summarizePlan,
+  testSummaryText,
+  thresholdAt,
+} from './release.model';
 
 const measurement = (
   iteration: number,
@@ -61,6 +73,24 @@ describe('release model', () => {
     expect(thresholdAt(measurement(1, 1, 2, { min: 0.9, minSamples: 1 }))).toBe(0.9);
   });
 
+  it('draws the lower of max and stable × maxRatio, since the analysis fails a canary above either', () => {
+    const both = { max: 0.01, maxRatio: 1.5, minSamples: 20 };
+    expect(thresholdAt(measurement(1, 0.005, 0.004, both))).toBeCloseTo(0.006);
+    expect(thresholdAt(measurement(1, 0.005, 0.02, both))).toBe(0.01);
+    // Against a perfect stable track the ratio means nothing and max decides alone.
+    expect(thresholdAt(measurement(1, 0.005, 0, both))).toBe(0.01);
+    expect(thresholdAt(measurement(1, 0.005, null, both))).toBe(0.01);
+    expect(thresholdAt(measurement(1, 0.005, null, { maxRatio: 1.5, min: 0.001, minSamples: 1 }))).toBeNull();
+  });
+
+  it('prints measured values to 3 significant digits', () => {
+    expect(formatMeasured(0.0049999)).toBe('0.005');
+    expect(formatMeasured(0.0060015)).toBe('0.006');
+    expect(formatMeasured(1234.5678)).toBe('1230');
+    expect(formatMeasured(0)).toBe('0');
+    expect(formatMeasured(null)).toBe('—');
+  });
+
   it('scales a metric into the box with headroom above the highest value', () => {
     const chart = scaleMetricChart([measurement(1, 0, 1, { max: 10, minSamples: 1 }), measurement(2, 5, 1, { max: 10, minSamples: 1 })], 100, 50, 0);
     expect(chart.yMax).toBeCloseTo(11);
@@ -76,5 +106,68 @@ describe('release model', () => {
     expect(chart.yMax).toBe(1);
     expect(chart.canary).toEqual([{ x: 50, y: 50, value: 0 }]);
     expect(chart.threshold).toEqual([]);
+  });
+
+  it('says what became of a rollback started from the page', () => {
+    const steps = [{ environment: 'production' }] as Rollout['steps'];
+    expect(rollbackMessage({ status: 'running', version: 'main.1', steps, error: null })).toBe('Rolling production back to main.1…');
+    expect(rollbackMessage({ status: 'succeeded', version: 'main.1', steps, error: null })).toBe('production rolled back to main.1.');
+    expect(rollbackMessage({ status: 'failed', version: 'main.1', steps, error: 'quotes did not become ready in 5m' })).toBe(
+      'Rollback of production to main.1 failed: quotes did not become ready in 5m',
+    );
+    expect(rollbackMessage({ status: 'superseded', version: 'main.1', steps, error: null })).toBe('Rollback of production to main.1 superseded.');
+  });
+
+  it('summarises a gate plan: each object by action, an update by its fields, and the canary analysis', () => {
+    const plan: GatePlan = {
+      environment: 'production',
+      namespace: 'quotes-prod',
+      namespaceExists: true,
+      canary: {
+        deployment: 'quotes-canary',
+        replicas: 1,
+        analysis: {
+          interval: '1s',
+          iterations: 2,
+          minSamples: 20,
+          failureLimit: 0,
+          metrics: [{ name: 'error-rate', query: 'q', max: 0.01, compare: { to: 'stable', maxRatio: 1.5 } }],
+        },
+      },
+      objects: [
+        {
+          kind: 'Deployment',
+          name: 'quotes',
+          action: 'update',
+          changes: [
+            { path: 'spec.template.spec.containers[quotes].image', before: 'r/quotes@sha256:01', after: 'r/quotes@sha256:02' },
+            { path: 'metadata.annotations.switchyard.dev/version', before: undefined, after: 'main.2' },
+            { path: 'spec.replicas', before: 2, after: 3 },
+          ],
+        },
+        { kind: 'Deployment', name: 'quotes-canary', action: 'create', changes: [{ path: 'spec.replicas', before: undefined, after: 1 }] },
+        { kind: 'Service', name: 'quotes', action: 'unchanged', changes: [], error: 'Service/quotes: immutable field' },
+      ],
+    };
+    expect(summarizePlan(plan, 2)).toEqual({
+      namespace: 'quotes-prod',
+      objects: [
+        {
+          title: 'update Deployment/quotes',
+          changes: [
+            'spec.template.spec.containers[quotes].image: r/quotes@sha256:01 → r/quotes@sha256:02',
+            'metadata.annotations.switchyard.dev/version: (none) → main.2',
+          ],
+          more: 1,
+        },
+        { title: 'create Deployment/quotes-canary', changes: [], more: 0 },
+        { title: 'unchanged Service/quotes', changes: [], more: 0, error: 'Service/quotes: immutable field' },
+      ],
+      canary:
+        'Canary quotes-canary (1 replica), analysed 2 × 1s with at least 20 requests, failing after 1 failed iteration: error-rate (max 0.01, ≤ 1.5× stable)',
+    });
+    const firstDeploy = { ...plan, canary: { ...plan.canary!, skipped: 'no stable Deployment quotes yet' } };
+    expect(summarizePlan(firstDeploy)?.canary).toBe('No canary: no stable Deployment quotes yet');
+    expect(summarizePlan(null)).toBeNull();
   });
 });

@@ -1,4 +1,4 @@
-import type { Measurement, ReleaseStage, TestSummary } from '../api/deploy-types';
+import type { GatePlan, Measurement, PlannedMetric, ReleaseStage, Rollout, TestSummary } from '../api/deploy-types';
 
 /** "850 ms", "12.3 s", "4 min 05 s", "1 h 02 min": a CI stage's length at a glance. */
 export function formatDuration(ms: number | null | undefined): string {
@@ -72,12 +72,25 @@ export function groupByMetric(measurements: readonly Measurement[]): Map<string,
   return groups;
 }
 
+/**
+ * The line a canary value must stay on the right side of. The analysis fails a canary above `max`
+ * or above `maxRatio` × stable (except when stable is 0 and a max decides alone), so with both the
+ * lower one binds; `min` is drawn only when there is no upper bound.
+ */
 export function thresholdAt(m: Measurement): number | null {
   const t = m.threshold;
-  if (t.max !== undefined) return t.max;
-  if (t.maxRatio !== undefined) return m.stable === null ? null : m.stable * t.maxRatio;
+  const ratioBound = t.maxRatio !== undefined && m.stable !== null && !(m.stable === 0 && t.max !== undefined) ? m.stable * t.maxRatio : undefined;
+  const upper = [t.max, ratioBound].filter((v): v is number => v !== undefined);
+  if (upper.length > 0) return Math.min(...upper);
+  if (t.maxRatio !== undefined) return null;
   if (t.min !== undefined) return t.min;
   return null;
+}
+
+/** A measured value to read against its threshold: 3 significant digits (Prometheus's extrapolation wobbles beyond), "—" for none. */
+export function formatMeasured(value: number | null): string {
+  if (value === null || !Number.isFinite(value)) return '—';
+  return String(Number(value.toPrecision(3)));
 }
 
 export function thresholdLabel(t: Measurement['threshold']): string {
@@ -122,3 +135,69 @@ export function polyline(points: readonly ChartPoint[]): string {
 }
 
 const round = (n: number) => Math.round(n * 100) / 100;
+
+/** What became of a rollback started from the page: running, done, or why it failed. */
+export function rollbackMessage(rollback: Pick<Rollout, 'status' | 'version' | 'steps' | 'error'>): string {
+  const environment = rollback.steps[0]?.environment ?? 'the environment';
+  switch (rollback.status) {
+    case 'running':
+    case 'waiting':
+      return `Rolling ${environment} back to ${rollback.version}…`;
+    case 'succeeded':
+      return `${environment} rolled back to ${rollback.version}.`;
+    case 'failed':
+    case 'aborted':
+    case 'superseded':
+      return `Rollback of ${environment} to ${rollback.version} ${rollback.status}${rollback.error ? `: ${rollback.error}` : '.'}`;
+  }
+}
+
+export interface PlanSummary {
+  namespace: string;
+  /** `update Deployment/quotes` with its changed fields (`path: before → after`), at most `maxChanges` of them. */
+  objects: Array<{ title: string; changes: string[]; more: number; error?: string }>;
+  canary: string | null;
+}
+
+const isGatePlan = (plan: unknown): plan is GatePlan =>
+  typeof plan === 'object' && plan !== null && Array.isArray((plan as GatePlan).objects) && typeof (plan as GatePlan).namespace === 'string';
+
+// Long enough for an image reference with its full digest, which is what an approver compares.
+const shown = (value: unknown): string => {
+  if (value === undefined) return '(none)';
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return text.length > 160 ? `${text.slice(0, 159)}…` : text;
+};
+
+function metricBounds(metric: PlannedMetric): string {
+  return `${metric.name} (${thresholdLabel({ max: metric.max, min: metric.min, maxRatio: metric.compare?.maxRatio, minSamples: 0 })})`;
+}
+
+/**
+ * The gate's plan as an approver reads it: what each object's apply does (created objects are new
+ * whole, so only updates list their fields) and the canary analysis that will judge the release.
+ */
+export function summarizePlan(plan: unknown, maxChanges = 6): PlanSummary | null {
+  if (!isGatePlan(plan)) return null;
+  const objects = plan.objects.map((object) => {
+    const changes = object.action === 'update' ? object.changes.map((c) => `${c.path}: ${shown(c.before)} → ${shown(c.after)}`) : [];
+    return {
+      title: `${object.action} ${object.kind}/${object.name}`,
+      changes: changes.slice(0, maxChanges),
+      more: Math.max(0, changes.length - maxChanges),
+      ...(object.error ? { error: object.error } : {}),
+    };
+  });
+  const c = plan.canary;
+  let canary: string | null = null;
+  if (c?.skipped) canary = `No canary: ${c.skipped}`;
+  else if (c) {
+    const a = c.analysis;
+    canary =
+      `Canary ${c.deployment} (${c.replicas} ${c.replicas === 1 ? 'replica' : 'replicas'}), analysed ${a.iterations} × ${a.interval} ` +
+      `with at least ${a.minSamples} requests, failing after ${a.failureLimit + 1} failed ${a.failureLimit === 0 ? 'iteration' : 'iterations'}: ` +
+      a.metrics.map(metricBounds).join('; ');
+  }
+  if (c?.warning) canary = `${canary ?? ''} (${c.warning})`.trim();
+  return { namespace: plan.namespace, objects, canary };
+}

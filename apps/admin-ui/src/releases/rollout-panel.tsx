@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { ApiError } from '../api/api-client';
 import type { Release, Rollout, RolloutMeasurements, ServiceEnvironment } from '../api/deploy-types';
 import { ErrorBanner } from '../forms/error-banner';
@@ -6,7 +6,7 @@ import { TimeText } from '../forms/time-text';
 import { useLoad } from '../forms/use-load';
 import { useSession } from '../session/session-context';
 import { CanaryChart } from './canary-chart';
-import { formatDuration, groupByMetric, shortDigest } from './release.model';
+import { formatDuration, groupByMetric, rollbackMessage, shortDigest, summarizePlan } from './release.model';
 import { StatusBadge } from './releases.page';
 
 /** A release with no rollout yet answers 404; that is a state to show, not an error. */
@@ -19,23 +19,42 @@ async function orNull<T>(load: Promise<T>): Promise<T | null> {
   }
 }
 
+/** How often the panel re-reads a rollout (or rollback) that the server is still driving. */
+const FOLLOW_MS = 1000;
+
 /** The release's rollout: its steps per environment, the gate with its plan, the canary analysis, and rollback. */
 export function RolloutPanel({ release }: { release: Release }) {
   const { api, user } = useSession();
   // Approving, aborting and rolling back need the approve (or deploy) scope; the server decides, this only hides dead buttons.
   const canDecide = user.role === 'admin' || user.role === 'approver';
   const rollout = useLoad(() => orNull(api.get<Rollout>(`/api/v1/releases/${release.id}/rollout`)), [api, release.id]);
+  // A rollback started from this page is a rollout of its own (of the release it restores); follow it here.
+  const [rollback, setRollback] = useState<Rollout>();
+  // Re-read on every refresh of the rollout, so the canary chart grows while the analysis runs.
   const measurements = useLoad(
     () => (rollout.data ? api.get<RolloutMeasurements>(`/api/v1/rollouts/${rollout.data.id}/measurements`) : Promise.resolve(null)),
-    [api, rollout.data?.id, rollout.data?.currentStep, rollout.data?.status],
+    [api, rollout.data],
   );
   const environments = useLoad(
     () => api.get<{ items: ServiceEnvironment[] }>(`/api/v1/services/${encodeURIComponent(release.service)}/environments`).then((r) => r.items),
-    [api, release.service],
+    [api, release.service, rollout.data?.currentStep, rollout.data?.status, rollback?.status],
   );
   const [comment, setComment] = useState('');
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
+
+  // The server moves a running rollout on its own; a waiting or finished one changes only when someone acts.
+  const following = rollout.data?.status === 'running' || rollback?.status === 'running';
+  useEffect(() => {
+    if (!following) return;
+    const timer = setTimeout(() => {
+      void rollout.reload();
+      if (rollback?.status === 'running') {
+        api.get<Rollout>(`/api/v1/rollouts/${rollback.id}`).then(setRollback, setError);
+      }
+    }, FOLLOW_MS);
+    return () => clearTimeout(timer);
+  }, [following, rollout.data, rollback]);
 
   const decide = async (action: 'approve' | 'abort') => {
     setBusy(true);
@@ -107,10 +126,7 @@ export function RolloutPanel({ release }: { release: Release }) {
               <p className="small">
                 Waiting since <TimeText at={data.gate.since} />
               </p>
-              <details open>
-                <summary>Plan</summary>
-                <pre className="log">{JSON.stringify(data.gate.plan, null, 2)}</pre>
-              </details>
+              {data.gate.kind === 'approval' ? <GatePlanView plan={data.gate.plan} planError={data.steps[data.currentStep]?.detail?.planError} /> : null}
               {canDecide ? (
                 <div className="actions">
                   <label>
@@ -169,9 +185,56 @@ export function RolloutPanel({ release }: { release: Release }) {
           ) : null}
         </>
       ) : null}
-      <EnvironmentsTable service={release.service} environments={environments.data ?? []} canRollback={canDecide} onRolledBack={() => void rollout.reload()} />
+      <EnvironmentsTable
+        service={release.service}
+        environments={environments.data ?? []}
+        canRollback={canDecide}
+        rollback={rollback}
+        onRolledBack={setRollback}
+      />
       <ErrorBanner error={environments.error} />
     </section>
+  );
+}
+
+/** What approving will do, readable at a glance; the dry run's full JSON stays one click away. */
+function GatePlanView({ plan, planError }: { plan: unknown; planError: unknown }) {
+  const summary = summarizePlan(plan);
+  return (
+    <>
+      {summary ? (
+        <>
+          <p className="small">
+            Plan for namespace <code>{summary.namespace}</code>:
+          </p>
+          <ul aria-label="Planned changes">
+            {summary.objects.map((object) => (
+              <li key={object.title}>
+                <strong>{object.title}</strong>
+                {object.error ? <span className="field-error"> {object.error}</span> : null}
+                {object.changes.length > 0 ? (
+                  <ul className="small">
+                    {object.changes.map((change) => (
+                      <li key={change}>
+                        <code>{change}</code>
+                      </li>
+                    ))}
+                    {object.more > 0 ? <li className="muted">and {object.more} more (see the JSON)</li> : null}
+                  </ul>
+                ) : null}
+              </li>
+            ))}
+          </ul>
+          {summary.canary ? <p data-testid="plan-canary">{summary.canary}</p> : null}
+        </>
+      ) : (
+        <p className="field-error">No plan: the dry run against the cluster failed{typeof planError === 'string' ? `: ${planError}` : '.'}</p>
+      )}
+      <details>
+        <summary>Plan as JSON</summary>
+        <pre className="log">{JSON.stringify(plan, null, 2)}</pre>
+      </details>
+    </>
   );
 }
 
@@ -179,17 +242,18 @@ function EnvironmentsTable({
   service,
   environments,
   canRollback,
+  rollback: followed,
   onRolledBack,
 }: {
   service: string;
   environments: ServiceEnvironment[];
   canRollback: boolean;
-  onRolledBack(): void;
+  rollback: Rollout | undefined;
+  onRolledBack(rollback: Rollout): void;
 }) {
   const { api } = useSession();
   const [open, setOpen] = useState<string>();
   const [reason, setReason] = useState('');
-  const [message, setMessage] = useState<string>();
   const [error, setError] = useState<unknown>();
   if (environments.length === 0) return <p className="muted">Nothing of {service} has been deployed yet.</p>;
 
@@ -198,11 +262,10 @@ function EnvironmentsTable({
       const started = await api.post<Rollout>(`/api/v1/services/${encodeURIComponent(service)}/environments/${encodeURIComponent(environment)}/rollback`, {
         reason,
       });
-      setMessage(`Rollback of ${environment} started (${started.version}).`);
       setOpen(undefined);
       setReason('');
       setError(undefined);
-      onRolledBack();
+      onRolledBack(started);
     } catch (err) {
       setError(err);
     }
@@ -212,7 +275,7 @@ function EnvironmentsTable({
     <>
       <h3>Environments of {service}</h3>
       <ErrorBanner error={error} onDismiss={() => setError(undefined)} />
-      {message ? <p role="status">{message}</p> : null}
+      {followed ? <p role="status">{rollbackMessage(followed)}</p> : null}
       <table className="environments-table">
         <thead>
           <tr>

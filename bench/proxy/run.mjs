@@ -6,7 +6,7 @@
 // steady rate that every target sustains (latency at equal load; autocannon's own rate limit
 // sends each second's quota in a burst, so this pass uses a small open-loop sender). Prints tables and writes them under `## proxy`
 // in bench/README.md. Options: --duration s, --connections n, --warmup s, --rate req/s,
-// --hang-duration s (the hanging-candidate runs; the issue's RSS target is stated after 60 s),
+// --rounds n (every scenario n times, interleaved; figures are medians), --hang-duration s (the hanging-candidate runs; the issue's RSS target is stated after 60 s),
 // --only a,b, --no-readme, --section title (write under `## title` instead; e.g. the 60 s
 // hanging-candidate run: --only off,hang,hang-budget --hang-duration 60 --section "proxy: hanging candidate, 60 s").
 //
@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 process.chdir(root);
 
-const options = { duration: 10, connections: 50, warmup: 2, rate: 1000, hangDuration: undefined, only: undefined, readme: true, section: 'proxy' };
+const options = { duration: 10, connections: 50, warmup: 2, rate: 1000, rounds: 1, hangDuration: undefined, only: undefined, readme: true, section: 'proxy' };
 for (let i = 2; i < process.argv.length; i++) {
   const arg = process.argv[i];
   if (arg === '--no-readme') options.readme = false;
@@ -33,6 +33,7 @@ for (let i = 2; i < process.argv.length; i++) {
   else if (arg === '--connections') options.connections = Number(process.argv[++i]);
   else if (arg === '--warmup') options.warmup = Number(process.argv[++i]);
   else if (arg === '--rate') options.rate = Number(process.argv[++i]);
+  else if (arg === '--rounds') options.rounds = Number(process.argv[++i]);
   else if (arg === '--hang-duration') options.hangDuration = Number(process.argv[++i]);
   else if (arg === '--only') options.only = process.argv[++i].split(',');
   else if (arg === '--section') options.section = process.argv[++i];
@@ -104,13 +105,13 @@ function stopChild(child, politely = () => child.kill('SIGTERM')) {
   });
 }
 
-async function startSwitchyard(route) {
+async function startSwitchyard(route, extraArgs = []) {
   const [port, adminPort] = [await freePort(), await freePort()];
   const config = join(work, `routes-${port}.yml`);
   writeFileSync(config, `- ${JSON.stringify(route)}\n`);
   const child = spawn(
     process.execPath,
-    [entry, '--config', config, '--port', String(port), '--admin-port', String(adminPort), '--host', '127.0.0.1', '--log-level', 'error'],
+    [entry, '--config', config, '--port', String(port), '--admin-port', String(adminPort), '--host', '127.0.0.1', '--log-level', 'error', ...extraArgs],
     {
       stdio: ['ignore', 'inherit', 'inherit'],
     },
@@ -233,11 +234,43 @@ function rssMb(pid) {
 async function mirrorTotals(adminUrl) {
   const report = await (await fetch(`${adminUrl}/reports`)).json();
   const { totals, breaker } = report.routes[0];
-  const skipped = Object.entries(totals.skipped)
+  return { sampled: totals.sampled, compared: totals.compared, skipped: { ...totals.skipped }, breaker };
+}
+
+/** What the mirror did between two readings of its totals. */
+function mirrorPhase(before, after) {
+  const start = before ?? { sampled: 0, compared: 0, skipped: {} };
+  const skipped = Object.entries(after.skipped)
+    .map(([reason, n]) => [reason, n - (start.skipped[reason] ?? 0)])
     .filter(([, n]) => n > 0)
     .map(([reason, n]) => `${reason} ${n}`)
     .join(', ');
-  return `sampled ${totals.sampled}, compared ${totals.compared}${skipped ? `, skipped: ${skipped}` : ''}; breaker ${breaker.state} (opened ${breaker.opens}×)`;
+  const sampled = after.sampled - start.sampled;
+  const compared = after.compared - start.compared;
+  const share = sampled > 0 ? ` (${((compared / sampled) * 100).toFixed(0)}%)` : '';
+  return `sampled ${sampled}, compared ${compared}${share}${skipped ? `, skipped: ${skipped}` : ''}`;
+}
+
+const median = (values) => {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  return sorted.length === 0 ? NaN : sorted[Math.floor((sorted.length - 1) / 2)];
+};
+
+/** One row per scenario: the median of each figure over its rounds; counters and RSS from the last round. */
+function medianRow(runs) {
+  const last = runs.at(-1);
+  return {
+    ...last,
+    rps: median(runs.map((run) => run.rps)),
+    p50: median(runs.map((run) => run.p50)),
+    p99: median(runs.map((run) => run.p99)),
+    errors: runs.reduce((sum, run) => sum + run.errors, 0),
+    fixed: {
+      p50: median(runs.map((run) => run.fixed.p50)),
+      p99: median(runs.map((run) => run.fixed.p99)),
+      errors: runs.reduce((sum, run) => sum + run.fixed.errors, 0),
+    },
+  };
 }
 
 const fmt = (n, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
@@ -262,6 +295,22 @@ async function main() {
     { name: 'off', label: 'Switchyard, mirroring off', switchyard: route({ sample: { percent: 0 } }) },
     { name: '10', label: 'Switchyard, mirroring 10%', switchyard: route({ sample: { percent: 10 } }) },
     { name: '100', label: 'Switchyard, mirroring 100%', switchyard: route({ sample: { percent: 100 } }) },
+    {
+      name: '100-unshed',
+      label: 'Switchyard, mirroring 100%, load shedding off (--max-event-loop-utilization 1)',
+      switchyard: route({ sample: { percent: 100 } }),
+      args: ['--max-event-loop-utilization', '1'],
+    },
+    {
+      name: '100-stamped',
+      label: 'Switchyard, mirroring 100%, responses with their own timestamp and request id (parsed and diffed, both ignored)',
+      switchyard: route({
+        primary: urls.stampedPrimary,
+        candidate: urls.stampedCandidate,
+        sample: { percent: 100 },
+        compare: { ignore: ['$.timestamp', '$.requestId'] },
+      }),
+    },
     { name: 'hang', label: 'Switchyard, 100% to a hanging candidate', switchyard: route({ candidate: urls.hang, sample: { percent: 100 } }) },
     {
       name: 'hang-budget',
@@ -277,23 +326,36 @@ async function main() {
     );
   }
 
-  const rows = [];
-  for (const scenario of scenarios) {
-    if (options.only && !options.only.includes(scenario.name)) continue;
-    const target = scenario.switchyard ? await startSwitchyard(scenario.switchyard) : await scenario.start();
-    const duration = scenario.name.includes('hang') ? (options.hangDuration ?? options.duration) : options.duration;
-    if (options.warmup > 0) await load(target.url, options.warmup);
-    const result = await load(target.url, duration);
-    const fixed = await steady(target.url, duration, options.rate);
-    const row = { ...scenario, ...result, fixed, duration, rss: target.pid ? rssMb(target.pid) : undefined };
-    if (target.adminUrl) row.note = await mirrorTotals(target.adminUrl);
-    rows.push(row);
-    console.error(
-      `bench: ${scenario.label}: ${fmt(row.rps, 0)} req/s, p50 ${fmt(row.p50)} ms, p99 ${fmt(row.p99)} ms, errors ${row.errors}; ` +
-        `at ${options.rate} req/s: p50 ${fmt(fixed.p50)} ms, p99 ${fmt(fixed.p99)} ms, errors ${fixed.errors}${row.rss ? `; RSS ${fmt(row.rss, 0)} MB` : ''}`,
-    );
-    await target.stop();
+  // With --rounds n every scenario runs n times, interleaved (all scenarios, then all again), and
+  // each figure is the median of its rounds: drift in what else the machine is doing then lands
+  // on every scenario alike instead of on whichever ran at the wrong moment.
+  const selected = scenarios.filter((scenario) => !options.only || options.only.includes(scenario.name));
+  const rounds = new Map(selected.map((scenario) => [scenario.name, []]));
+  for (let round = 1; round <= options.rounds; round++) {
+    for (const scenario of selected) {
+      const target = scenario.switchyard ? await startSwitchyard(scenario.switchyard, scenario.args) : await scenario.start();
+      const duration = scenario.name.includes('hang') ? (options.hangDuration ?? options.duration) : options.duration;
+      if (options.warmup > 0) await load(target.url, options.warmup);
+      const beforeLoad = target.adminUrl && (await mirrorTotals(target.adminUrl));
+      const result = await load(target.url, duration);
+      const afterLoad = target.adminUrl && (await mirrorTotals(target.adminUrl));
+      const fixed = await steady(target.url, duration, options.rate);
+      const row = { ...scenario, ...result, fixed, duration, rss: target.pid ? rssMb(target.pid) : undefined };
+      if (target.adminUrl) {
+        const end = await mirrorTotals(target.adminUrl);
+        row.note =
+          `flat out: ${mirrorPhase(beforeLoad, afterLoad)}; at ${options.rate} req/s: ${mirrorPhase(afterLoad, end)}; ` +
+          `breaker ${end.breaker.state} (opened ${end.breaker.opens}×)`;
+      }
+      rounds.get(scenario.name).push(row);
+      console.error(
+        `bench: ${options.rounds > 1 ? `[round ${round}] ` : ''}${scenario.label}: ${fmt(row.rps, 0)} req/s, p50 ${fmt(row.p50)} ms, p99 ${fmt(row.p99)} ms, errors ${row.errors}; ` +
+          `at ${options.rate} req/s: p50 ${fmt(fixed.p50)} ms, p99 ${fmt(fixed.p99)} ms, errors ${fixed.errors}${row.rss ? `; RSS ${fmt(row.rss, 0)} MB` : ''}`,
+      );
+      await target.stop();
+    }
   }
+  const rows = selected.map((scenario) => medianRow(rounds.get(scenario.name)));
   await upstream.stop();
   rmSync(work, { recursive: true, force: true });
 
@@ -304,6 +366,7 @@ async function main() {
     '',
     `\`npm run bench:proxy\` — ${new Date().toISOString().slice(0, 10)}, ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}, load average ${os.loadavg()[0].toFixed(1)} at the end, ` +
       `autocannon with ${options.connections} connections on loopback, each target run flat out for ${options.duration} s after a ${options.warmup} s warm-up` +
+      `${options.rounds > 1 ? `, ${options.rounds} interleaved rounds (each figure is the median of its rounds, errors their sum)` : ''}` +
       `${options.hangDuration ? ` (${options.hangDuration} s for the hanging candidate)` : ''}, then for as long again at a steady ${options.rate} req/s (open loop, up to ${options.connections} sockets). ` +
       'The load generator, the proxy and the upstream process (primary and candidate in one) share the same cores, ' +
       'so the flat-out overheads include CPU contention that separate machines would not have; the fixed-rate columns compare latency at equal load. ' +
@@ -318,12 +381,13 @@ async function main() {
     '',
   ];
   const plain = byName['http-proxy'];
-  const full = byName['100'];
-  if (plain && full) {
-    lines.push(
-      `At 100% mirroring: throughput ${fmt((full.rps / plain.rps) * 100, 0)}% of plain http-proxy (target ≥ 80%); ` +
-        `p99 at ${options.rate} req/s ${fmt(full.fixed.p99 - plain.fixed.p99)} ms above it (target ≤ 1 ms), flat out ${fmt(full.p99 - plain.p99)} ms.`,
-    );
+  for (const full of [byName['100'], byName['100-unshed'], byName['100-stamped']]) {
+    if (plain && full) {
+      lines.push(
+        `${full.label}: throughput ${fmt((full.rps / plain.rps) * 100, 0)}% of plain http-proxy (target ≥ 80%); ` +
+          `p99 at ${options.rate} req/s ${fmt(full.fixed.p99 - plain.fixed.p99)} ms above it (target ≤ 1 ms), flat out ${fmt(full.p99 - plain.p99)} ms.`,
+      );
+    }
   }
   const off = byName.off;
   for (const hang of [byName.hang, byName['hang-budget']]) {
@@ -334,7 +398,7 @@ async function main() {
     }
   }
   const notes = rows.filter((row) => row.note).map((row) => `- ${row.label}: ${row.note}`);
-  if (notes.length > 0) lines.push('', 'Mirror counters at the end of each Switchyard run:', '', ...notes);
+  if (notes.length > 0) lines.push('', 'What each Switchyard run mirrored (last round; the warm-up is left out):', '', ...notes);
   if (!hasNginx) lines.push('', 'nginx is not installed (`apt-get install nginx`), so its rows are missing.');
   const section = `${lines.join('\n')}\n`;
   process.stdout.write(`\n${section}`);

@@ -14,6 +14,7 @@ export interface ConnectedProxyOptions {
   port: number;
   adminPort: number;
   host?: string;
+  maxEventLoopUtilization?: number;
   logger: Logger;
   reportIntervalMs?: number;
   /** Wait at most this long for the first flags and routes before serving (it serves either way). */
@@ -44,7 +45,16 @@ export async function startConnectedProxy(options: ConnectedProxyOptions): Promi
     timeoutMs: startTimeoutMs,
   });
   if (flags.status !== 'ready') logger.warn({ status: flags.status }, 'flags not loaded yet: routes sampled by flag mirror nothing until they are');
-  const proxy = await startProxy({ routes: [], port: options.port, adminPort: options.adminPort, host: options.host, logger, flags, shipsReports: true });
+  const proxy = await startProxy({
+    routes: [],
+    port: options.port,
+    adminPort: options.adminPort,
+    host: options.host,
+    maxEventLoopUtilization: options.maxEventLoopUtilization,
+    logger,
+    flags,
+    shipsReports: true,
+  });
   const stream = new RouteStream({ server: options.server, token: options.token, logger, onRoutes: (routes) => proxy.setRoutes(routes) });
   stream.start();
   const shipper = new ReportShipper({

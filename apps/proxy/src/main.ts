@@ -31,6 +31,7 @@ async function main(): Promise<void> {
       port: args.port,
       adminPort: args.adminPort,
       host: args.host,
+      maxEventLoopUtilization: args.maxEventLoopUtilization,
       logger,
     });
     logger.info(
@@ -47,7 +48,15 @@ async function main(): Promise<void> {
       process.stderr.write(`switchyard proxy: bad route file\n${error.message}\n`);
       process.exit(2);
     }
-    proxy = await startProxy({ routes, port: args.port, adminPort: args.adminPort, host: args.host, logger, routeFile });
+    proxy = await startProxy({
+      routes,
+      port: args.port,
+      adminPort: args.adminPort,
+      host: args.host,
+      maxEventLoopUtilization: args.maxEventLoopUtilization,
+      logger,
+      routeFile,
+    });
     // The usual daemon convention (nginx, Prometheus): SIGHUP re-reads the configuration.
     reload = () => void routeFile.reload('signal');
     logger.info({ port: proxy.port, adminPort: proxy.adminPort, routes: routes.map((route) => route.name), config: args.config }, 'switchyard proxy ready');

@@ -4,6 +4,7 @@ import type { MirrorReport, MirrorRoute, RouteAggregate } from '@switchyard/mirr
 import type { Logger } from '@switchyard/observability';
 import { createAdminServer } from './admin-server';
 import { LiveProxy } from './live-proxy';
+import { LoadShedder } from './load-shedder';
 import { ProxyMetrics } from './proxy-metrics';
 import { everyMinute, ReportHistory } from './report-history';
 import type { RouteFileWatcher } from './route-file-watcher';
@@ -27,6 +28,8 @@ export interface ProxyOptions {
   shipsReports?: boolean;
   /** Standalone: the loaded route file, watched from now on; its edits are applied like `setRoutes`. */
   routeFile?: RouteFileWatcher;
+  /** Event-loop utilisation above which shadow copies are shed (see LoadShedder); 1 turns it off. Default 0.9. */
+  maxEventLoopUtilization?: number;
 }
 
 export interface RunningProxy {
@@ -50,17 +53,24 @@ export interface RunningProxy {
   close(): Promise<void>;
 }
 
+export const DEFAULT_MAX_EVENT_LOOP_UTILIZATION = 0.9;
+
 /** Starts the live proxy and its admin port; resolves once both listen. */
 export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const { logger } = options;
   const host = options.host ?? '0.0.0.0';
   const metrics = new ProxyMetrics();
+  const shedder = new LoadShedder(options.maxEventLoopUtilization ?? DEFAULT_MAX_EVENT_LOOP_UTILIZATION, {
+    onChange: (share) => metrics.mirroredShare.set(share),
+  });
+  metrics.mirroredShare.set(shedder.share);
   const build = (route: MirrorRoute, history?: ReportHistory) => {
     if (route.sample.flag !== undefined && !options.flags) {
       logger.warn({ route: route.name, flag: route.sample.flag }, 'route samples by flag but no flag source is connected: nothing is mirrored until one is');
     }
     return new RouteMirror(route, {
       decider: createSampleDecider(route, options.flags),
+      shedder,
       metrics,
       logger: logger.child({ route: route.name }),
       history: history ?? new ReportHistory(route.name, { ships: options.shipsReports }),
@@ -144,6 +154,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       listening = false;
       stopRotation();
       options.routeFile?.close();
+      shedder.close();
       await Promise.all([stop(live.server), stop(admin)]);
       live.close();
       for (const mirror of [...mirrors, ...retired.keys()]) mirror.close();

@@ -13,6 +13,8 @@ export interface ProxyArgs {
   adminPort: number;
   host: string;
   logLevel: string;
+  /** Shadow copies are shed while the event loop is busier than this (0–1; 1 = never). */
+  maxEventLoopUtilization?: number;
 }
 
 export class ProxyArgsError extends Error {}
@@ -20,6 +22,7 @@ export class ProxyArgsError extends Error {}
 export const PROXY_USAGE = [
   'usage: switchyard proxy --config routes.yml [--port 8080] [--admin-port 8081] [--host 0.0.0.0] [--log-level info]',
   '       switchyard proxy --server URL --token T [--environment production] [--report-interval-ms 10000] [--port 8080] [--admin-port 8081] …',
+  '       either mode: [--max-event-loop-utilization 0.9]  shed shadow copies while the event loop is busier than this (1: never)',
 ].join('\n');
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -41,7 +44,7 @@ export function parseProxyArgs(argv: readonly string[]): ProxyArgs | { help: tru
     }
     values.set(name, value);
   }
-  const known = ['config', 'port', 'admin-port', 'host', 'log-level', 'server', 'token', 'environment', 'report-interval-ms'];
+  const known = ['config', 'port', 'admin-port', 'host', 'log-level', 'server', 'token', 'environment', 'report-interval-ms', 'max-event-loop-utilization'];
   for (const name of values.keys()) {
     if (!known.includes(name)) throw new ProxyArgsError(`unknown option --${name}`);
   }
@@ -54,7 +57,11 @@ export function parseProxyArgs(argv: readonly string[]): ProxyArgs | { help: tru
   const port = portOf('port', values.get('port') ?? '8080');
   const adminPort = portOf('admin-port', values.get('admin-port') ?? '8081');
   if (port === adminPort && port !== 0) throw new ProxyArgsError('--port and --admin-port must differ');
-  const common = { port, adminPort, host: values.get('host') ?? '0.0.0.0', logLevel };
+  const utilization = values.get('max-event-loop-utilization');
+  if (utilization !== undefined && !(/^(0(\.\d+)?|1(\.0+)?)$/.test(utilization) && Number(utilization) > 0)) {
+    throw new ProxyArgsError(`--max-event-loop-utilization must be a number above 0 and at most 1, got "${utilization}"`);
+  }
+  const common = { port, adminPort, host: values.get('host') ?? '0.0.0.0', logLevel, ...(utilization !== undefined ? { maxEventLoopUtilization: Number(utilization) } : {}) };
   if (config) {
     for (const name of ['token', 'environment', 'report-interval-ms']) if (values.has(name)) throw new ProxyArgsError(`--${name} only applies with --server`);
     return { config, ...common };

@@ -15,6 +15,7 @@ export class ProxyMetrics {
   readonly primaryErrors: Counter<'route'>;
   readonly breakerOpen: Gauge<'route'>;
   readonly inFlight: Gauge<'route'>;
+  readonly mirroredShare: Gauge;
   readonly reportBatches: Counter<'result'>;
 
   constructor() {
@@ -47,7 +48,7 @@ export class ProxyMetrics {
     });
     this.dropped = new Counter({
       name: 'switchyard_mirror_dropped_total',
-      help: 'Shadow copies dropped because the route was at maxInFlight (never queued)',
+      help: 'Shadow copies dropped, never queued: the route was at maxInFlight, or the load shedder held them back',
       labelNames: ['route'],
       registers,
     });
@@ -63,6 +64,11 @@ export class ProxyMetrics {
       labelNames: ['route'],
       registers,
     });
+    this.mirroredShare = new Gauge({
+      name: 'switchyard_mirror_admitted_share',
+      help: 'Share of sampled requests the load shedder lets through to be mirrored (1 = all; lower while the live path needs the event loop)',
+      registers,
+    });
     this.inFlight = new Gauge({ name: 'switchyard_mirror_in_flight', help: 'Shadow exchanges in flight', labelNames: ['route'], registers });
     this.reportBatches = new Counter({
       name: 'switchyard_mirror_report_batches_total',
@@ -74,7 +80,8 @@ export class ProxyMetrics {
 
   skip(route: string, reason: SkipReason): void {
     this.skipped.labels(route, reason).inc();
-    if (reason === 'budget') {
+    // Shed without being sent: over the in-flight budget, or while the live path needs the loop.
+    if (reason === 'budget' || reason === 'overload') {
       this.dropped.labels(route).inc();
       this.requests.labels(route, 'dropped').inc();
     } else {

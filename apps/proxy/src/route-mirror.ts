@@ -3,6 +3,7 @@ import https from 'node:https';
 import type { Logger } from '@switchyard/observability';
 import { buildRouteReport, MirrorAnalysis, type MirrorRoute, type RouteAggregate, type RouteReport, type SkipReason } from '@switchyard/mirror';
 import { CircuitBreaker } from './circuit-breaker';
+import type { LoadShedder } from './load-shedder';
 import type { ProxyMetrics, ShadowTarget } from './proxy-metrics';
 import { ReportHistory } from './report-history';
 import type { SampleDecider } from './sample-decider';
@@ -16,6 +17,8 @@ export const SHADOW_HEADER = 'x-switchyard-shadow';
 
 export interface RouteMirrorDeps {
   decider: SampleDecider;
+  /** Proxy-wide: admits sampled requests while the event loop has room for their shadow copies. */
+  shedder: LoadShedder;
   metrics: ProxyMetrics;
   logger: Logger;
   /** Shared by the mirrors that a route's edits replace one another with, so its report spans them. */
@@ -95,6 +98,10 @@ export class RouteMirror {
       return undefined;
     }
     this.analysis.recordSampled(endpoint);
+    if (!this.deps.shedder.admit()) {
+      this.skip(endpoint, 'overload');
+      return undefined;
+    }
     // Budget before breaker, so a half-open probe is only spent on a call that really goes out.
     if (this.inFlight >= this.route.maxInFlight) {
       this.skip(endpoint, 'budget');

@@ -1,5 +1,6 @@
 import { mirrorRouteSchema } from '@switchyard/mirror';
 import { createLogger } from '@switchyard/observability';
+import { LoadShedder } from './load-shedder';
 import { ProxyMetrics } from './proxy-metrics';
 import { RouteMirror } from './route-mirror';
 import { RouteTable } from './route-table';
@@ -9,6 +10,7 @@ describe('RouteTable', () => {
   const mirror = (name: string, match: { host?: string; pathPrefix?: string }) =>
     new RouteMirror(mirrorRouteSchema.parse({ name, match, primary: 'http://p', candidate: 'http://c', sample: { percent: 0 } }), {
       decider: { sampled: () => false },
+      shedder: new LoadShedder(1),
       metrics,
       logger: createLogger('silent'),
     });

@@ -4,9 +4,9 @@ import type { LatencySummary } from './latency-sample';
 export type Verdict = 'pass' | 'fail' | 'insufficient-data';
 
 /** Why a request that matched a route was not compared. */
-export type SkipReason = 'method' | 'bodyTooLarge' | 'budget' | 'breaker' | 'candidateTimeout' | 'candidateError' | 'primaryIncomplete';
+export type SkipReason = 'method' | 'bodyTooLarge' | 'budget' | 'overload' | 'breaker' | 'candidateTimeout' | 'candidateError' | 'primaryIncomplete';
 
-export const SKIP_REASONS: readonly SkipReason[] = ['method', 'bodyTooLarge', 'budget', 'breaker', 'candidateTimeout', 'candidateError', 'primaryIncomplete'];
+export const SKIP_REASONS: readonly SkipReason[] = ['method', 'bodyTooLarge', 'budget', 'overload', 'breaker', 'candidateTimeout', 'candidateError', 'primaryIncomplete'];
 
 export interface ExampleResponse {
   status: number;
@@ -112,5 +112,5 @@ export function decideVerdict(compared: number, mismatchedAfterNoise: number, th
 }
 
 export function emptySkips(): Record<SkipReason, number> {
-  return { method: 0, bodyTooLarge: 0, budget: 0, breaker: 0, candidateTimeout: 0, candidateError: 0, primaryIncomplete: 0 };
+  return { method: 0, bodyTooLarge: 0, budget: 0, overload: 0, breaker: 0, candidateTimeout: 0, candidateError: 0, primaryIncomplete: 0 };
 }

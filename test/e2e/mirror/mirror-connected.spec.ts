@@ -65,6 +65,8 @@ describe('mirror: routes API, connected proxy and server reports', () => {
     // One token for everything a proxy does: read routes and flags, write reports.
     const token = await admin.token_('proxy', ['flags:read', 'flags:write']);
     proxy = await startConnectedProxy({
+      // In process the event loop is the test's own too: no load shedding.
+      maxEventLoopUtilization: 1,
       server: server.url,
       token,
       environment: 'staging',

@@ -20,6 +20,8 @@ describe('mirror routes across server replicas', () => {
       env: { REDIS_PREFIX: a.config.redis.prefix, SWITCHYARD_ADMIN_TOKEN: a.adminToken },
     });
     proxy = await startConnectedProxy({
+      // In process the event loop is the test's own too: no load shedding.
+      maxEventLoopUtilization: 1,
       server: b.url,
       token: b.adminToken,
       environment: 'staging',

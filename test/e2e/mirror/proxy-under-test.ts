@@ -3,13 +3,17 @@ import { createLogger } from '@switchyard/observability';
 import { startProxy, type RunningProxy } from '../../../apps/proxy/src/proxy-app';
 import { waitFor } from '../../support/test-server';
 
-/** Starts an in-process proxy on free loopback ports with the given routes. */
-export async function startTestProxy(routes: MirrorRouteInput[]): Promise<RunningProxy> {
+/**
+ * Starts an in-process proxy on free loopback ports with the given routes. Load shedding is off
+ * unless asked for: in process, the event loop it watches is also the test's own.
+ */
+export async function startTestProxy(routes: MirrorRouteInput[], options: { maxEventLoopUtilization?: number } = {}): Promise<RunningProxy> {
   return startProxy({
     routes: routes.map((route) => mirrorRouteSchema.parse(route)),
     port: 0,
     adminPort: 0,
     host: '127.0.0.1',
+    maxEventLoopUtilization: options.maxEventLoopUtilization ?? 1,
     logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', 'switchyard-proxy'),
   });
 }

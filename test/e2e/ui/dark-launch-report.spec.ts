@@ -47,6 +47,8 @@ const USERS = 24;
     });
     expect(created.status).toBe(201);
     proxy = await startConnectedProxy({
+      // In process the event loop is the test's own too: no load shedding.
+      maxEventLoopUtilization: 1,
       server: server.url,
       token: await api.token_('proxy', ['flags:read', 'flags:write']),
       environment: 'staging',

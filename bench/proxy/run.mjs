@@ -262,6 +262,7 @@ function medianRow(runs) {
   return {
     ...last,
     rps: median(runs.map((run) => run.rps)),
+    rpsRange: [Math.min(...runs.map((run) => run.rps)), Math.max(...runs.map((run) => run.rps))],
     p50: median(runs.map((run) => run.p50)),
     p99: median(runs.map((run) => run.p99)),
     errors: runs.reduce((sum, run) => sum + run.errors, 0),
@@ -372,11 +373,11 @@ async function main() {
       'so the flat-out overheads include CPU contention that separate machines would not have; the fixed-rate columns compare latency at equal load. ' +
       "Percentiles are from every response's own timing.",
     '',
-    `| run | flat out req/s | p50 ms | p99 ms | at ${options.rate} req/s: p50 ms | p99 ms | errors | proxy RSS after |`,
+    `| run | flat out req/s${options.rounds > 1 ? ' (range over rounds)' : ''} | p50 ms | p99 ms | at ${options.rate} req/s: p50 ms | p99 ms | errors | proxy RSS after |`,
     '|---|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map(
       (row) =>
-        `| ${row.label} | ${fmt(row.rps, 0)} | ${fmt(row.p50)} | ${fmt(row.p99)} | ${fmt(row.fixed.p50)} | ${fmt(row.fixed.p99)} | ${row.errors + row.fixed.errors} | ${row.rss ? `${fmt(row.rss, 0)} MB` : '–'} |`,
+        `| ${row.label} | ${fmt(row.rps, 0)}${options.rounds > 1 ? ` (${fmt(row.rpsRange[0], 0)}–${fmt(row.rpsRange[1], 0)})` : ''} | ${fmt(row.p50)} | ${fmt(row.p99)} | ${fmt(row.fixed.p50)} | ${fmt(row.fixed.p99)} | ${row.errors + row.fixed.errors} | ${row.rss ? `${fmt(row.rss, 0)} MB` : '–'} |`,
     ),
     '',
   ];

@@ -78,14 +78,15 @@ export class ProxyMetrics {
     });
   }
 
-  skip(route: string, reason: SkipReason): void {
-    this.skipped.labels(route, reason).inc();
+  /**
+   * The counters one skip increments, looked up once per route and reason: on a saturated proxy
+   * nearly every request is a skip (overload), and prom-client's label lookup is not free.
+   */
+  skipCounters(route: string, reason: SkipReason): { inc(): void } {
+    const counters = [this.skipped.labels(route, reason)];
     // Shed without being sent: over the in-flight budget, or while the live path needs the loop.
-    if (reason === 'budget' || reason === 'overload') {
-      this.dropped.labels(route).inc();
-      this.requests.labels(route, 'dropped').inc();
-    } else {
-      this.requests.labels(route, 'skipped').inc();
-    }
+    if (reason === 'budget' || reason === 'overload') counters.push(this.dropped.labels(route), this.requests.labels(route, 'dropped'));
+    else counters.push(this.requests.labels(route, 'skipped'));
+    return { inc: () => counters.forEach((counter) => counter.inc()) };
   }
 }

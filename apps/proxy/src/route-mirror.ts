@@ -43,6 +43,7 @@ export class RouteMirror {
   private readonly scrub: ReadonlySet<string>;
   private inFlight = 0;
   private readonly shadowDurations = new Map<string, { observe(seconds: number): void }>();
+  private readonly skipCounters = new Map<SkipReason, { inc(): void }>();
   /** Drained periods in time buckets: the local report covers the whole run, or from `since`. */
   readonly history: ReportHistory;
   private readonly counters;
@@ -123,12 +124,19 @@ export class RouteMirror {
 
   skip(endpoint: string, reason: SkipReason): void {
     this.analysis.recordSkipped(endpoint, reason);
-    this.deps.metrics.skip(this.route.name, reason);
+    this.countSkip(reason);
   }
 
   compared(endpoint: string, mismatch: boolean): void {
     this.counters.compared.inc();
     if (mismatch) this.deps.metrics.mismatches.labels(this.route.name, endpoint).inc();
+  }
+
+  /** Counts a skip that the analysis already knows of (the comparison itself skipped the exchange). */
+  countSkip(reason: SkipReason): void {
+    let counter = this.skipCounters.get(reason);
+    if (!counter) this.skipCounters.set(reason, (counter = this.deps.metrics.skipCounters(this.route.name, reason)));
+    counter.inc();
   }
 
   /** Times a finished shadow call; the histogram's children are looked up once, not per call. */

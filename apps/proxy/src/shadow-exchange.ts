@@ -182,7 +182,7 @@ export class ShadowExchange {
       .then(
         (outcome) => {
           if (outcome.compared) this.mirror.compared(this.endpoint, outcome.mismatch);
-          else this.mirror.deps.metrics.skip(this.mirror.name, outcome.skipped);
+          else this.mirror.countSkip(outcome.skipped);
         },
         (error: unknown) => this.mirror.deps.logger.error({ err: error, route: this.mirror.name }, 'comparing a mirrored exchange failed'),
       )

@@ -1,6 +1,8 @@
 import http from 'node:http';
 import type { Browser, Page } from 'playwright-core';
+import type { MirrorReport } from '@switchyard/mirror';
 import { createLogger } from '@switchyard/observability';
+import type { MirrorReport as PageReport } from '../../../apps/admin-ui/src/api/deploy-types';
 import { startConnectedProxy, type ConnectedProxy } from '../../../apps/proxy/src/connected-proxy';
 import { ApiClient } from '../../support/api-client';
 import { requireTool } from '../../support/system-tool';
@@ -27,6 +29,7 @@ const USERS = 24;
   let browser: Browser;
   let page: Page;
   let problems: string[];
+  let routeReport: MirrorReport['routes'][number];
   const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
 
   beforeAll(async () => {
@@ -69,7 +72,11 @@ const USERS = 24;
     await waitFor(() => proxy.report('quotes').routes[0].totals.compared === QUOTES + USERS, 15_000, 'every mirrored exchange to be compared');
     await proxy.shipper.flush();
     expect(proxy.shipper.stats).toEqual({ queued: 0, dropped: 0 });
-    expect((await api.get('/api/v1/mirror/reports?route=quotes')).body.routes[0].totals.compared).toBe(QUOTES + USERS);
+    const report: MirrorReport = (await api.get('/api/v1/mirror/reports?route=quotes')).body;
+    // The page keeps its own copy of the report type (the browser bundle cannot import libs/mirror): typecheck fails here when they drift.
+    const forThePage: PageReport = report;
+    expect(forThePage.routes[0].totals.compared).toBe(QUOTES + USERS);
+    routeReport = report.routes[0];
 
     browser = await launchChromium();
     page = await (await browser.newContext({ viewport: { width: 1360, height: 900 } })).newPage();
@@ -94,7 +101,7 @@ const USERS = 24;
     expect(problems.filter((p) => p.startsWith('pageerror'))).toEqual([]);
   });
 
-  it('shows the route, its endpoints worst first, the differing field side by side, the verdict and latency', async () => {
+  it('shows the route, its noise baseline, endpoints worst first with statuses and skips, the differing field side by side, latency and suggested ignore rules', async () => {
     const routeRow = page.getByRole('row', { name: /^quotes/ });
     await routeRow.waitFor();
     expect(await routeRow.getByRole('cell').allTextContents()).toEqual([
@@ -111,15 +118,31 @@ const USERS = 24;
     await report.getByText(`${QUOTES + USERS} compared, mismatch 33.3% after noise (100.0% raw); fails above 1% with at least 10 compared.`).waitFor();
     expect(await report.getByRole('heading', { level: 2 }).textContent()).toBe('Report for quotes fail');
 
+    // The second primary answers every mirrored request too, so noise is measured against it.
+    expect(await report.locator('p.noise-source').textContent()).toBe(
+      'Noise baseline: a secondary — a second copy of the primary answers the same requests, and fields that differ between the two are not held against the candidate.',
+    );
+
     // The candidate's one real difference outranks the busier endpoint whose differences are all noise.
     const endpoints = report.locator('details.endpoint');
     expect(await endpoints.locator('summary').allTextContents()).toEqual([
       `GET /quotes/:symbol fail 100.0% after noise, 100.0% raw — ${QUOTES} compared`,
       `GET /users/:id pass 0% after noise, 100.0% raw — ${USERS} compared`,
     ]);
-
+    // The failing endpoint is open to begin with; the passing one waits to be asked.
     const quotes = endpoints.nth(0);
-    if ((await quotes.getAttribute('open')) === null) await quotes.locator('summary').click();
+    expect(await quotes.getAttribute('open')).not.toBeNull();
+    expect(await endpoints.nth(1).getAttribute('open')).toBeNull();
+
+    // Every exchange was mirrored and compared (no load shedding, no budget, no candidate failure), and answered 200 on both sides.
+    expect(Object.values(routeReport.totals.skipped).every((count) => count === 0)).toBe(true);
+    expect(await quotes.locator('p.endpoint-counts').textContent()).toBe(
+      `Seen ${QUOTES} · sampled ${QUOTES} · compared ${QUOTES} (${QUOTES} with a noise baseline) · nothing skipped`,
+    );
+    expect(await quotes.locator('.skip-reason').count()).toBe(0);
+    await quotes.getByText('Status: all 200 → 200', { exact: true }).waitFor();
+    expect(await quotes.locator('table.status-matrix').count()).toBe(0);
+
     const fieldRows = quotes.locator('table.fields-table tbody tr');
     const price = fieldRows.filter({ hasText: '$.price' });
     expect(await price.getByRole('cell').allTextContents()).toEqual(['$.price significant', String(QUOTES), '0', `value ${QUOTES}`, 'Examples']);
@@ -157,7 +180,28 @@ const USERS = 24;
     expect(labels[1]).toBe(String(Math.round(stored.primary.p50 * 10) / 10));
     expect(labels[3]).toBe(String(Math.round(stored.candidate.p50 * 10) / 10));
 
-    // The whole report, down to the endpoint whose differences are all noise.
+    // The clock and request-id fields differ between the primary and its second copy on every request of both endpoints.
+    const ignores = report.getByRole('region', { name: 'Suggested ignore rules' });
+    await ignores.getByText('These fields differ between two responses of the primary itself').waitFor();
+    expect(await ignores.locator('p').textContent()).toBe(
+      'These fields differ between two responses of the primary itself, so they say nothing about the candidate; consider adding them to compare.ignore.',
+    );
+    expect(await ignores.locator('thead th').allTextContents()).toEqual(['Rule', 'Endpoints', 'Evidence', 'Examples: primary ↔ secondary']);
+    const ignoreRows = ignores.locator('tbody tr');
+    expect(await ignoreRows.locator('td:first-child').allTextContents()).toEqual(['$.requestId', '$.timestamp']);
+    const uuid = '"[0-9a-f-]{36}"';
+    for (const [row, value] of [
+      [ignoreRows.nth(0), uuid],
+      [ignoreRows.nth(1), '\\d+(\\.\\d+)?'],
+    ] as const) {
+      const cells = await row.getByRole('cell').allTextContents();
+      expect(cells.slice(1, 3)).toEqual(['GET /quotes/:symbol, GET /users/:id', `${QUOTES + USERS} of ${QUOTES + USERS} baseline pairs (100.0%)`]);
+      const pairs = await row.locator('ul.value-pairs li').allTextContents();
+      expect(pairs).toHaveLength(3);
+      for (const pair of pairs) expect(pair).toMatch(new RegExp(`^${value} ↔ ${value}$`));
+    }
+
+    // The whole report, down to the endpoint whose differences are all noise, and the suggested ignore rules.
     await screenshot(page, 'dark-launch-report', await page.locator('html').evaluate((html) => html.scrollHeight));
   }, 60_000);
 });

@@ -254,11 +254,18 @@ export interface LatencySummary {
   p99: number | null;
 }
 
+/** Why a request that matched a route was not compared (libs/mirror `SkipReason`). */
+export const SKIP_REASONS = ['method', 'bodyTooLarge', 'budget', 'overload', 'breaker', 'candidateTimeout', 'candidateError', 'primaryIncomplete'] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
+
 export interface EndpointReport {
   endpoint: string;
   seen: number;
   sampled: number;
   compared: number;
+  /** Exchanges that also produced a baseline pair (secondary or calibration). */
+  noiseCompared: number;
+  skipped: Record<SkipReason, number>;
   mismatched: { raw: number; afterNoise: number };
   mismatchRate: { raw: number; afterNoise: number };
   fields: FieldReport[];
@@ -267,18 +274,38 @@ export interface EndpointReport {
   verdict: MirrorVerdict;
 }
 
+/** A compare rule the live version itself suggests: two primary responses differ in this field. */
+export interface SuggestedIgnore {
+  rule: string;
+  endpoints: string[];
+  evidence: { differing: number; baselinePairs: number; rate: number; examples: { primary?: unknown; other?: unknown }[] };
+}
+
+export interface BreakerReport {
+  state: 'closed' | 'open' | 'half-open';
+  opens: number;
+  lastOpenedAt?: string;
+  reason?: string;
+}
+
+export type NoiseSource = 'secondary' | 'calibration';
+
 export interface RouteReport {
   route: string;
   since: string;
+  noiseSource: NoiseSource;
   verdict: MirrorVerdict;
-  thresholds: { minCompared: number; maxMismatchPercent: number };
+  thresholds: { minCompared: number; maxMismatchPercent: number; noise: { relativePercent: number; absolutePercent: number } };
+  breaker?: BreakerReport;
   totals: {
     seen: number;
     sampled: number;
     compared: number;
+    skipped: Record<SkipReason, number>;
     mismatched: { raw: number; afterNoise: number };
     mismatchRate: { raw: number; afterNoise: number };
   };
+  suggestedIgnores: SuggestedIgnore[];
   endpoints: EndpointReport[];
 }
 

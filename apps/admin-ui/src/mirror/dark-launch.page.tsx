@@ -1,13 +1,30 @@
 import { useState } from 'react';
-import type { EndpointReport, FieldReport, MirrorReport, MirrorRouteList } from '../api/deploy-types';
+import type { EndpointReport, FieldReport, MirrorReport, MirrorRouteList, NoiseSource, SuggestedIgnore } from '../api/deploy-types';
 import { ErrorBanner } from '../forms/error-banner';
 import { TimeText } from '../forms/time-text';
 import { useLoad } from '../forms/use-load';
 import { useSession } from '../session/session-context';
 import { Link } from '../shell/link';
-import { exampleTitle, formatRate, latencyBars, prettyBody, showValue, sortEndpoints } from './mirror-report.model';
+import {
+  baselineName,
+  endpointOpenByDefault,
+  exampleTitle,
+  formatRate,
+  ignoreEvidence,
+  ignoreExamples,
+  latencyBars,
+  noiseSourceText,
+  prettyBody,
+  showValue,
+  skippedByReason,
+  sortEndpoints,
+  summarizeStatuses,
+} from './mirror-report.model';
 
-/** Dark-launch routes, and for the chosen one: endpoints by mismatch rate, differing fields, latency. */
+/**
+ * Dark-launch routes, and for the chosen one: endpoints by mismatch rate (with statuses, skips,
+ * differing fields and latency), how noise is measured, and the ignore rules the primary suggests.
+ */
 export function DarkLaunchPage({ routeName }: { routeName?: string }) {
   const { api } = useSession();
   const routes = useLoad(() => api.get<MirrorRouteList>('/api/v1/mirror/routes'), [api]);
@@ -16,6 +33,8 @@ export function DarkLaunchPage({ routeName }: { routeName?: string }) {
     [api, routeName],
   );
   const routeReport = report.data?.routes.find((r) => r.route === routeName);
+  const endpoints = routeReport ? sortEndpoints(routeReport.endpoints) : [];
+  const openEndpoint = endpointOpenByDefault(endpoints);
   return (
     <section aria-labelledby="dark-launch-title">
       <h1 id="dark-launch-title">Dark launch</h1>
@@ -72,9 +91,13 @@ export function DarkLaunchPage({ routeName }: { routeName?: string }) {
                 {formatRate(routeReport.totals.mismatchRate.afterNoise)} after noise ({formatRate(routeReport.totals.mismatchRate.raw)} raw); fails above{' '}
                 {routeReport.thresholds.maxMismatchPercent}% with at least {routeReport.thresholds.minCompared} compared.
               </p>
-              {sortEndpoints(routeReport.endpoints).map((endpoint) => (
-                <EndpointCard key={endpoint.endpoint} endpoint={endpoint} />
+              <p className="small noise-source">Noise baseline: {noiseSourceText(routeReport.noiseSource)}</p>
+              {endpoints.map((endpoint) => (
+                <EndpointCard key={endpoint.endpoint} endpoint={endpoint} open={endpoint.endpoint === openEndpoint} />
               ))}
+              {routeReport.suggestedIgnores.length > 0 ? (
+                <SuggestedIgnores suggestions={routeReport.suggestedIgnores} noiseSource={routeReport.noiseSource} />
+              ) : null}
             </>
           ) : null}
         </section>
@@ -89,16 +112,29 @@ function VerdictBadge({ verdict }: { verdict: string }) {
   return <span className={`badge verdict-${verdict}`}>{verdict}</span>;
 }
 
-function EndpointCard({ endpoint }: { endpoint: EndpointReport }) {
+function EndpointCard({ endpoint, open }: { endpoint: EndpointReport; open: boolean }) {
   const [field, setField] = useState<string>();
   const chosen = endpoint.fields.find((f) => f.field === field);
+  const skips = skippedByReason(endpoint.skipped);
   return (
-    <details className="endpoint">
+    <details className="endpoint" open={open}>
       <summary>
         <code>{endpoint.endpoint}</code> <VerdictBadge verdict={endpoint.verdict} /> {formatRate(endpoint.mismatchRate.afterNoise)} after noise,{' '}
         {formatRate(endpoint.mismatchRate.raw)} raw — {endpoint.compared} compared
       </summary>
       <div className="endpoint-body">
+        <p className="small endpoint-counts">
+          Seen {endpoint.seen} · sampled {endpoint.sampled} · compared {endpoint.compared} ({endpoint.noiseCompared} with a noise baseline) ·{' '}
+          {skips.length === 0
+            ? 'nothing skipped'
+            : skips.map((skip, i) => (
+                <span key={skip.reason} className="skip-reason" title={skip.hint}>
+                  {i === 0 ? 'skipped: ' : ', '}
+                  {skip.label} {skip.count}
+                </span>
+              ))}
+        </p>
+        <StatusMatrix matrix={endpoint.statusMatrix} />
         <LatencyChart latency={endpoint.latencyMs} />
         {endpoint.fields.length > 0 ? (
           <table className="fields-table">
@@ -141,6 +177,88 @@ function EndpointCard({ endpoint }: { endpoint: EndpointReport }) {
         {chosen ? <FieldExamples field={chosen} /> : null}
       </div>
     </details>
+  );
+}
+
+function StatusMatrix({ matrix }: { matrix: EndpointReport['statusMatrix'] }) {
+  const summary = summarizeStatuses(matrix);
+  if (summary.kind === 'none') return <p className="small">Status: nothing compared yet</p>;
+  if (summary.kind === 'uniform') return <p className="small">Status: {summary.text}</p>;
+  return (
+    <table className="status-matrix">
+      <caption className="small">Status: primary (rows) → candidate (columns)</caption>
+      <thead>
+        <tr>
+          <td />
+          {summary.candidate.map((status) => (
+            <th key={status} scope="col">
+              {status}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {summary.primary.map((primary, i) => (
+          <tr key={primary}>
+            <th scope="row">{primary}</th>
+            {summary.candidate.map((candidate, j) => (
+              <td key={candidate} className={summary.counts[i][j] === 0 ? 'muted' : primary === candidate ? undefined : 'status-changed'}>
+                {summary.counts[i][j]}
+              </td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function SuggestedIgnores({ suggestions, noiseSource }: { suggestions: SuggestedIgnore[]; noiseSource: NoiseSource }) {
+  return (
+    <section className="suggested-ignores" aria-labelledby="suggested-ignores-title">
+      <h3 id="suggested-ignores-title">Suggested ignore rules</h3>
+      <p className="small">
+        These fields differ between two responses of the primary itself, so they say nothing about the candidate; consider adding them to{' '}
+        <code>compare.ignore</code>.
+      </p>
+      <table className="ignores-table">
+        <thead>
+          <tr>
+            <th scope="col">Rule</th>
+            <th scope="col">Endpoints</th>
+            <th scope="col">Evidence</th>
+            <th scope="col">Examples: primary ↔ {baselineName(noiseSource)}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {suggestions.map((suggestion) => (
+            <tr key={suggestion.rule}>
+              <td>
+                <code>{suggestion.rule}</code>
+              </td>
+              <td className="small">
+                {[...suggestion.endpoints].sort().map((endpoint, i) => (
+                  <span key={endpoint}>
+                    {i > 0 ? ', ' : null}
+                    <code>{endpoint}</code>
+                  </span>
+                ))}
+              </td>
+              <td className="small">{ignoreEvidence(suggestion)}</td>
+              <td className="small">
+                <ul className="value-pairs">
+                  {ignoreExamples(suggestion).map((pair, i) => (
+                    <li key={i}>
+                      <code>{pair.primary}</code> ↔ <code>{pair.other}</code>
+                    </li>
+                  ))}
+                </ul>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
   );
 }
 

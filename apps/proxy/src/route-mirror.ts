@@ -27,8 +27,9 @@ export interface RouteMirrorDeps {
 
 /**
  * One route at run time: the primary target and its keep-alive agent for the live path, and
- * everything the mirror needs — sampling, the in-flight budget, the circuit breaker, separate
- * agents for shadow calls (so a hanging candidate never holds a live socket) and the analysis.
+ * everything the mirror needs — sampling, load shedding, the in-flight budget, the circuit breaker,
+ * separate connection pools for shadow calls (so a hanging candidate never holds a live socket)
+ * and the analysis.
  */
 export class RouteMirror {
   readonly analysis: MirrorAnalysis;

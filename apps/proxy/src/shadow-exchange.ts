@@ -82,7 +82,8 @@ export class ShadowExchange {
 
   /** Tees the primary's response as it streams to the client. */
   teePrimary(response: IncomingMessage): void {
-    const capture: PrimaryCapture = { status: response.statusCode ?? 0, headers: response.headers, chunks: [], size: 0, ended: false, ms: 0 };
+    // A copy: http-proxy's outgoing passes edit these headers (connection) right after this event.
+    const capture: PrimaryCapture = { status: response.statusCode ?? 0, headers: { ...response.headers }, chunks: [], size: 0, ended: false, ms: 0 };
     this.primary = capture;
     const limit = this.mirror.route.maxBodyBytes;
     response.on('data', (chunk: Buffer) => {

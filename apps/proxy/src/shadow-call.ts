@@ -47,8 +47,6 @@ export class ShadowUpstream {
       pipelining: 1,
       keepAliveTimeout: 30_000,
     });
-    // A pool-level error (all connections refused) is also delivered to every request's handler.
-    this.pool.on('connectionError', () => undefined);
   }
 
   dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): void {

@@ -32,11 +32,17 @@ export class BodyTooLargeError extends Error {}
 
 const PREVIEW_CHARS = 512;
 
+/** One header as compared: repeated values joined as HTTP would fold them. */
+export function headerText(value: HeaderValues[string]): string | undefined {
+  if (value === undefined) return undefined;
+  return Array.isArray(value) ? value.join(', ') : String(value);
+}
+
 function flattenHeaders(headers: HeaderValues): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue;
-    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+    const text = headerText(value);
+    if (text !== undefined) out[name.toLowerCase()] = text;
   }
   return out;
 }

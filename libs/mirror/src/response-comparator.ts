@@ -1,6 +1,6 @@
 import { diffJson, type Difference } from './json-diff';
 import { PathPatternSet } from './json-path';
-import type { CapturedResponse, HeaderValues, PreparedBody, PreparedResponse } from './prepared-response';
+import { headerText, type CapturedResponse, type PreparedBody, type PreparedResponse } from './prepared-response';
 
 /** What a route compares beyond status and body, and what it deliberately does not. */
 export interface CompareRules {
@@ -85,10 +85,4 @@ function describeBody(body: PreparedBody): Record<string, unknown> {
     case 'undecodable':
       return { type: 'undecodable', length: body.length, sha256: body.sha256, reason: body.reason };
   }
-}
-
-/** A header as {@link prepareResponse} flattens it, so both comparisons agree on what is equal. */
-function headerText(value: HeaderValues[string]): string | undefined {
-  if (value === undefined) return undefined;
-  return Array.isArray(value) ? value.join(', ') : String(value);
 }

@@ -1,5 +1,5 @@
 // Jest runs TypeScript through SWC (decorator metadata on, so Nest DI works) as CommonJS.
-// @nestjs/* 12 ship as pure ESM; Node 20 can require() them at run time, but Jest's own
+// @nestjs/* 12 ship as pure ESM; Node (20.19+) can require() them at run time, but Jest's own
 // module loader cannot, so they are transformed like our sources.
 const swc = [
   '@swc/jest',

@@ -10,8 +10,8 @@ export function serverError(error: unknown, client: DeployApiClient, what: strin
     const hint =
       error.status === 401
         ? ' (set SWITCHYARD_TOKEN or pass --token)'
-        : error.status === 403
-          ? ' (a release needs a token with scope "deploy"; approving and aborting need "approve"; reading needs "deploy:read")'
+        : error.status === 403 && error.code === 'FORBIDDEN'
+          ? ' (a release needs a token with scope "deploy"; approving and aborting need "approve"; reading needs "deploy:read"; setting a release policy needs "admin")'
           : '';
     return new CommandError(`${what}: ${client.serverUrl} answered ${error.status} ${error.code}: ${error.message}${hint}${details}`);
   }

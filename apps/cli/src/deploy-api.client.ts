@@ -1,4 +1,4 @@
-import type { EnvironmentView, NewRelease, Release, ReleasePage, Rollout, StageName, StageReport } from '@switchyard/deploy';
+import type { EnvironmentView, NewRelease, Release, ReleasePage, Rollout, StageName, StageReport, StoredPolicy } from '@switchyard/deploy';
 
 export interface RetryPolicy {
   /** Attempts per request, the first included. */
@@ -96,6 +96,21 @@ export class DeployApiClient {
     return this.request('GET', `/api/v1/services/${encodeURIComponent(service)}/environments/${encodeURIComponent(environment)}`, undefined, true);
   }
 
+  getPolicy(service: string): Promise<StoredPolicy> {
+    return this.request('GET', `/api/v1/services/${encodeURIComponent(service)}/policy`, undefined, true);
+  }
+
+  /** With `ifMatch` (a version read before), a newer policy answers 409 instead of being overwritten. */
+  putPolicy(service: string, policy: unknown, ifMatch?: number): Promise<StoredPolicy> {
+    const headers: Record<string, string> = ifMatch === undefined ? {} : { 'if-match': `"${ifMatch}"` };
+    // PUT of the same document is idempotent: safe to retry.
+    return this.request('PUT', `/api/v1/services/${encodeURIComponent(service)}/policy`, policy, true, headers);
+  }
+
+  acceptPolicy(service: string, releaseId: string): Promise<StoredPolicy> {
+    return this.request('POST', `/api/v1/services/${encodeURIComponent(service)}/policy/accept`, { releaseId }, false);
+  }
+
   listReleases(query: { service?: string; status?: string; branch?: string; limit?: number; cursor?: string }): Promise<ReleasePage> {
     const params = new URLSearchParams();
     for (const [key, value] of Object.entries(query)) if (value !== undefined && value !== '') params.set(key, String(value));
@@ -105,7 +120,7 @@ export class DeployApiClient {
     return this.request('GET', `${path}${search ? `?${search}` : ''}`, undefined, true);
   }
 
-  private async request<T>(method: string, path: string, body: unknown, idempotent: boolean): Promise<T> {
+  private async request<T>(method: string, path: string, body: unknown, idempotent: boolean, extraHeaders: Record<string, string> = {}): Promise<T> {
     let lastReason = 'no attempt made';
     for (let attempt = 1; attempt <= this.retry.attempts; attempt++) {
       if (attempt > 1) await sleep(this.retry.delaysMs[Math.min(attempt - 2, this.retry.delaysMs.length - 1)] ?? 1000);
@@ -117,6 +132,7 @@ export class DeployApiClient {
             accept: 'application/json',
             ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
             ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+            ...extraHeaders,
           },
           body: body === undefined ? undefined : JSON.stringify(body),
           signal: AbortSignal.timeout(this.retry.timeoutMs),

@@ -3,6 +3,7 @@ import { ABORT_USAGE, abortCommand, APPROVE_USAGE, approveCommand } from './comm
 import { ROLLBACK_USAGE, rollbackCommand } from './commands/rollback.command';
 import { ROLLOUT_USAGE, rolloutCommand } from './commands/rollout.command';
 import { LOGS_USAGE, logsCommand } from './commands/logs.command';
+import { POLICY_USAGE, policyCommand } from './commands/policy.command';
 import { PROXY_USAGE, proxyCommand } from './commands/proxy.command';
 import { RELEASE_USAGE, releaseCommand } from './commands/release.command';
 import { RELEASES_USAGE, releasesCommand } from './commands/releases.command';
@@ -19,6 +20,7 @@ const COMMANDS: Record<string, { run: (args: string[], io: CliIo) => Promise<num
   approve: { run: approveCommand, usage: APPROVE_USAGE },
   abort: { run: abortCommand, usage: ABORT_USAGE },
   rollback: { run: rollbackCommand, usage: ROLLBACK_USAGE },
+  policy: { run: policyCommand, usage: POLICY_USAGE },
   proxy: { run: proxyCommand, usage: PROXY_USAGE },
 };
 

@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import http, { type ServerResponse } from 'node:http';
-import { AppError, NotFoundError, toErrorBody } from '@switchyard/errors';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { AppError, NotFoundError, UnauthenticatedError, toErrorBody } from '@switchyard/errors';
 import { parseReportSince, type MirrorReport } from '@switchyard/mirror';
 import type { ProxyMetrics } from './proxy-metrics';
 import type { RouteFileStatus } from './route-file-watcher';
@@ -12,18 +12,30 @@ export interface AdminServerOptions {
   ready: () => boolean;
   /** Standalone: the route file and its last reload, shown by `GET /routes`. */
   routeFile?: () => RouteFileStatus;
+  /** When set, every endpoint but /healthz and /readyz needs `Authorization: Bearer <token>`. */
+  token?: string;
 }
+
+/** Liveness and readiness stay open for probes; they tell nothing about the traffic. */
+const OPEN_PATHS = ['/healthz', '/readyz'];
 
 /**
  * The admin port: health, readiness, Prometheus metrics, the routes in effect (with the route
  * file's last reload) and the reports from the proxy's own memory (`GET /reports?route=&since=`),
- * the same JSON as the server's report API.
+ * the same JSON as the server's report API. Reports carry redacted response examples and routes
+ * name internal targets, hence the optional token (and loopback as the default address).
  */
 export function createAdminServer(options: AdminServerOptions): http.Server {
   const { metrics } = options;
+  const expected = options.token === undefined ? undefined : digest(options.token);
   return http.createServer((request, response) => {
     const routes = options.routes();
     const url = new URL(request.url ?? '/', 'http://admin');
+    if (expected && !OPEN_PATHS.includes(url.pathname) && !bearerMatches(request, expected)) {
+      response.setHeader('www-authenticate', 'Bearer');
+      sendError(response, new UnauthenticatedError('the admin port needs Authorization: Bearer <admin token>'));
+      return;
+    }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       sendError(response, new AppError('METHOD_NOT_ALLOWED', `${request.method} is not allowed here`, 405));
       return;
@@ -73,6 +85,16 @@ export function createAdminServer(options: AdminServerOptions): http.Server {
         sendError(response, new AppError('NOT_FOUND', `no admin endpoint at ${url.pathname}`, 404));
     }
   });
+}
+
+function digest(secret: string): Buffer {
+  return createHash('sha256').update(secret).digest();
+}
+
+/** Compares digests, so neither the token's length nor its bytes leak through timing. */
+function bearerMatches(request: IncomingMessage, expected: Buffer): boolean {
+  const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
+  return match !== null && timingSafeEqual(digest(match[1]), expected);
 }
 
 function sendJson(response: ServerResponse, status: number, body: unknown): void {

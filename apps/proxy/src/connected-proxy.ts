@@ -7,13 +7,15 @@ import { RouteStream } from './route-stream';
 
 export interface ConnectedProxyOptions {
   server: string;
-  /** Needs flags:read (routes, flags) and flags:write (reports); an admin token has both. */
+  /** Needs `sdk:<environment>` (flags) and `mirror:report:<route>` for each route it serves (routes, reports). */
   token: string;
   /** Environment whose flags decide `sample: { flag }`. */
   environment: string;
   port: number;
   adminPort: number;
   host?: string;
+  adminHost?: string;
+  adminToken?: string;
   maxEventLoopUtilization?: number;
   logger: Logger;
   reportIntervalMs?: number;
@@ -29,7 +31,7 @@ export interface ConnectedProxy extends RunningProxy {
 }
 
 /**
- * `switchyard proxy --server URL --token T`: routes come from the server's route stream and are
+ * `switchyard proxy --server URL` (token from SWITCHYARD_TOKEN or --token-file): routes come from the server's route stream and are
  * swapped in without a restart; `sample: { flag }` is evaluated locally by the Node SDK, so a flag
  * change in the server changes the sample within milliseconds; reports go back in batches.
  */
@@ -50,6 +52,8 @@ export async function startConnectedProxy(options: ConnectedProxyOptions): Promi
     port: options.port,
     adminPort: options.adminPort,
     host: options.host,
+    adminHost: options.adminHost,
+    adminToken: options.adminToken,
     maxEventLoopUtilization: options.maxEventLoopUtilization,
     logger,
     flags,

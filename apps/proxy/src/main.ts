@@ -8,7 +8,9 @@ import { RouteFileWatcher } from './route-file-watcher';
 async function main(): Promise<void> {
   let args: ProxyArgs;
   try {
-    const parsed = parseProxyArgs(process.argv.slice(2));
+    // The proxy's one configuration read: its arguments and two secrets, validated in proxy-args.ts.
+    // eslint-disable-next-line no-restricted-properties
+    const parsed = parseProxyArgs(process.argv.slice(2), process.env);
     if ('help' in parsed) {
       process.stdout.write(`${PROXY_USAGE}\n`);
       return;
@@ -31,6 +33,8 @@ async function main(): Promise<void> {
       port: args.port,
       adminPort: args.adminPort,
       host: args.host,
+      adminHost: args.adminHost,
+      adminToken: args.adminToken,
       maxEventLoopUtilization: args.maxEventLoopUtilization,
       logger,
     });
@@ -53,6 +57,8 @@ async function main(): Promise<void> {
       port: args.port,
       adminPort: args.adminPort,
       host: args.host,
+      adminHost: args.adminHost,
+      adminToken: args.adminToken,
       maxEventLoopUtilization: args.maxEventLoopUtilization,
       logger,
       routeFile,

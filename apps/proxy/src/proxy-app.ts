@@ -18,6 +18,10 @@ export interface ProxyOptions {
   port: number;
   adminPort: number;
   host?: string;
+  /** The admin port's address; default loopback. */
+  adminHost?: string;
+  /** When set, the admin port needs it as a bearer token (health and readiness excepted). */
+  adminToken?: string;
   logger: Logger;
   /**
    * Evaluates `sample: { flag }` routes. Standalone there is none and such routes mirror nothing;
@@ -90,15 +94,16 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     routes: () => table,
     metrics,
     ready: () => listening,
+    token: options.adminToken,
     ...(options.routeFile ? { routeFile: () => options.routeFile!.status() } : {}),
   });
   const port = await listen(live.server, options.port, host);
-  const adminPort = await listen(admin, options.adminPort, host);
+  const adminHost = options.adminHost ?? '127.0.0.1';
+  const adminPort = await listen(admin, options.adminPort, adminHost);
   listening = true;
-  const local = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   const running: RunningProxy = {
-    url: `http://${local}:${port}`,
-    adminUrl: `http://${local}:${adminPort}`,
+    url: `http://${reachable(host)}:${port}`,
+    adminUrl: `http://${reachable(adminHost)}:${adminPort}`,
     port,
     adminPort,
     metrics,
@@ -162,6 +167,11 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   };
   await options.routeFile?.watch((routes) => running.setRoutes(routes), metrics.registry);
   return running;
+}
+
+function reachable(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 function listen(server: http.Server, port: number, host: string): Promise<number> {

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseProxyArgs, ProxyArgsError } from './proxy-args';
 
 describe('parseProxyArgs', () => {
@@ -7,6 +10,7 @@ describe('parseProxyArgs', () => {
       port: 9090,
       adminPort: 8081,
       host: '0.0.0.0',
+      adminHost: '127.0.0.1',
       logLevel: 'info',
     });
     expect(parseProxyArgs(['--help'])).toEqual({ help: true });
@@ -20,13 +24,17 @@ describe('parseProxyArgs', () => {
       port: 8080,
       adminPort: 8081,
       host: '0.0.0.0',
+      adminHost: '127.0.0.1',
       logLevel: 'info',
     });
   });
 
   it.each([
     [[], /--config <routes.yml> is required/],
-    [['--server', 'http://s'], /--server needs --token/],
+    [['--server', 'http://s'], /--server needs a token: --token-file F or SWITCHYARD_TOKEN/],
+    [['--server', 'http://s', '--token', 't', '--token-file', 'f'], /either --token or --token-file/],
+    [['--server', 'http://s', '--token-file', '/nonexistent/token'], /--token-file: cannot read \/nonexistent\/token \(ENOENT\)/],
+    [['--config', 'r.yml', '--token-file', 'f'], /--token-file only applies with --server/],
     [['--server', 'ftp://s', '--token', 't'], /--server must be an http/],
     [['--server', 'http://s', '--config', 'r.yml', '--token', 't'], /either --config .* or --server/],
     [['--config', 'r.yml', '--token', 't'], /--token only applies with --server/],
@@ -42,5 +50,33 @@ describe('parseProxyArgs', () => {
   ])('rejects %j', (argv, message) => {
     expect(() => parseProxyArgs(argv)).toThrow(ProxyArgsError);
     expect(() => parseProxyArgs(argv)).toThrow(message);
+  });
+});
+
+describe('parseProxyArgs: secrets off the command line', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'proxy-args-'));
+  const file = (name: string, text: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+
+  it('takes the server token from SWITCHYARD_TOKEN or --token-file (first line), the file winning', () => {
+    const connected = ['--server', 'http://127.0.0.1:3000'];
+    expect(parseProxyArgs(connected, { SWITCHYARD_TOKEN: 'sy_from_env' })).toMatchObject({ token: 'sy_from_env' });
+    const tokenFile = file('token', 'sy_from_file\n');
+    expect(parseProxyArgs([...connected, '--token-file', tokenFile], { SWITCHYARD_TOKEN: 'sy_from_env' })).toMatchObject({ token: 'sy_from_file' });
+    expect(() => parseProxyArgs([...connected, '--token-file', file('empty', '\n')])).toThrow(/is empty/);
+  });
+
+  it('binds the admin port to loopback unless asked, with an optional bearer token from the environment or a file', () => {
+    expect(parseProxyArgs(['--config', 'r.yml'])).not.toHaveProperty('adminToken');
+    expect(parseProxyArgs(['--config', 'r.yml', '--admin-host', '0.0.0.0'])).toMatchObject({ adminHost: '0.0.0.0' });
+    expect(parseProxyArgs(['--config', 'r.yml'], { SWITCHYARD_PROXY_ADMIN_TOKEN: 'admin-0123456789abcdef' })).toMatchObject({
+      adminToken: 'admin-0123456789abcdef',
+    });
+    const adminFile = file('admin', 'admin-from-file-0123456789\n');
+    expect(parseProxyArgs(['--config', 'r.yml', '--admin-token-file', adminFile])).toMatchObject({ adminToken: 'admin-from-file-0123456789' });
+    expect(() => parseProxyArgs(['--config', 'r.yml'], { SWITCHYARD_PROXY_ADMIN_TOKEN: 'short' })).toThrow(/at least 16 characters/);
   });
 });

@@ -1,9 +1,12 @@
-/** Command-line options of `switchyard proxy` / `npm run start:proxy`. */
+import { readFileSync } from 'node:fs';
+
+/** Command-line options of `switchyard proxy` / `npm run start:proxy`, and the secrets it takes from its environment. */
 export interface ProxyArgs {
   /** Standalone: the route file. */
   config?: string;
   /** Connected: the Switchyard server to take routes and flags from and send reports to. */
   server?: string;
+  /** Connected: from --token-file, else SWITCHYARD_TOKEN, else --token (visible in `ps`). */
   token?: string;
   /** Connected: the environment whose flags decide sampling (default production). */
   environment?: string;
@@ -12,6 +15,10 @@ export interface ProxyArgs {
   port: number;
   adminPort: number;
   host: string;
+  /** The admin port's address: loopback unless asked (its reports hold response examples). */
+  adminHost: string;
+  /** When set, the admin port answers only `Authorization: Bearer <adminToken>` (health and readiness stay open). */
+  adminToken?: string;
   logLevel: string;
   /** Shadow copies are shed while the event loop is busier than this (0–1; 1 = never). */
   maxEventLoopUtilization?: number;
@@ -19,16 +26,25 @@ export interface ProxyArgs {
 
 export class ProxyArgsError extends Error {}
 
+/** Secrets the proxy takes from its environment (never needed on the command line, where `ps` shows them). */
+export interface ProxyEnvironment {
+  /** Connected: the server token. */
+  SWITCHYARD_TOKEN?: string;
+  /** The admin port's bearer token. */
+  SWITCHYARD_PROXY_ADMIN_TOKEN?: string;
+}
+
 export const PROXY_USAGE = [
-  'usage: switchyard proxy --config routes.yml [--port 8080] [--admin-port 8081] [--host 0.0.0.0] [--log-level info]',
-  '       switchyard proxy --server URL --token T [--environment production] [--report-interval-ms 10000] [--port 8080] [--admin-port 8081] …',
+  'usage: switchyard proxy --config routes.yml [--port 8080] [--admin-port 8081] [--host 0.0.0.0] [--admin-host 127.0.0.1] [--log-level info]',
+  '       switchyard proxy --server URL (--token-file F | SWITCHYARD_TOKEN=T) [--environment production] [--report-interval-ms 10000] …',
   '       either mode: [--max-event-loop-utilization 0.9]  shed shadow copies while the event loop is busier than this (1: never)',
+  '                    [--admin-token-file F | SWITCHYARD_PROXY_ADMIN_TOKEN=T]  the admin port needs this bearer token (health stays open)',
 ].join('\n');
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** Parses `--name value` and `--name=value`; `help: true` when --help was asked for. */
-export function parseProxyArgs(argv: readonly string[]): ProxyArgs | { help: true } {
+export function parseProxyArgs(argv: readonly string[], env: ProxyEnvironment = {}): ProxyArgs | { help: true } {
   const values = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -44,14 +60,28 @@ export function parseProxyArgs(argv: readonly string[]): ProxyArgs | { help: tru
     }
     values.set(name, value);
   }
-  const known = ['config', 'port', 'admin-port', 'host', 'log-level', 'server', 'token', 'environment', 'report-interval-ms', 'max-event-loop-utilization'];
+  const known = [
+    'config',
+    'port',
+    'admin-port',
+    'host',
+    'admin-host',
+    'admin-token-file',
+    'log-level',
+    'server',
+    'token',
+    'token-file',
+    'environment',
+    'report-interval-ms',
+    'max-event-loop-utilization',
+  ];
   for (const name of values.keys()) {
     if (!known.includes(name)) throw new ProxyArgsError(`unknown option --${name}`);
   }
   const config = values.get('config');
   const server = values.get('server');
   if (config && server) throw new ProxyArgsError('use either --config (standalone) or --server (connected), not both');
-  if (!config && !server) throw new ProxyArgsError('--config <routes.yml> is required (or --server URL --token T to run connected)');
+  if (!config && !server) throw new ProxyArgsError('--config <routes.yml> is required (or --server URL to run connected)');
   const logLevel = values.get('log-level') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) throw new ProxyArgsError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
   const port = portOf('port', values.get('port') ?? '8080');
@@ -61,17 +91,46 @@ export function parseProxyArgs(argv: readonly string[]): ProxyArgs | { help: tru
   if (utilization !== undefined && !(/^(0(\.\d+)?|1(\.0+)?)$/.test(utilization) && Number(utilization) > 0)) {
     throw new ProxyArgsError(`--max-event-loop-utilization must be a number above 0 and at most 1, got "${utilization}"`);
   }
-  const common = { port, adminPort, host: values.get('host') ?? '0.0.0.0', logLevel, ...(utilization !== undefined ? { maxEventLoopUtilization: Number(utilization) } : {}) };
+  const adminTokenFile = values.get('admin-token-file');
+  const adminToken = adminTokenFile !== undefined ? secretFile('admin-token-file', adminTokenFile) : env.SWITCHYARD_PROXY_ADMIN_TOKEN || undefined;
+  if (adminToken !== undefined && adminToken.length < 16) throw new ProxyArgsError('the admin token must be at least 16 characters');
+  const common = {
+    port,
+    adminPort,
+    host: values.get('host') ?? '0.0.0.0',
+    adminHost: values.get('admin-host') ?? '127.0.0.1',
+    ...(adminToken !== undefined ? { adminToken } : {}),
+    logLevel,
+    ...(utilization !== undefined ? { maxEventLoopUtilization: Number(utilization) } : {}),
+  };
   if (config) {
-    for (const name of ['token', 'environment', 'report-interval-ms']) if (values.has(name)) throw new ProxyArgsError(`--${name} only applies with --server`);
+    for (const name of ['token', 'token-file', 'environment', 'report-interval-ms'])
+      if (values.has(name)) throw new ProxyArgsError(`--${name} only applies with --server`);
     return { config, ...common };
   }
   if (!/^https?:\/\/[^/]/.test(server!)) throw new ProxyArgsError(`--server must be an http:// or https:// URL, got "${server}"`);
-  const token = values.get('token');
-  if (!token) throw new ProxyArgsError('--server needs --token (a token with flags:read and flags:write)');
+  if (values.has('token') && values.has('token-file')) throw new ProxyArgsError('use either --token or --token-file, not both');
+  const tokenFile = values.get('token-file');
+  const token = tokenFile !== undefined ? secretFile('token-file', tokenFile) : (values.get('token') ?? (env.SWITCHYARD_TOKEN || undefined));
+  if (!token) {
+    throw new ProxyArgsError('--server needs a token: --token-file F or SWITCHYARD_TOKEN (scopes sdk:<environment> and mirror:report:<route>)');
+  }
   const interval = values.get('report-interval-ms') ?? '10000';
   if (!/^\d+$/.test(interval) || Number(interval) < 100) throw new ProxyArgsError(`--report-interval-ms must be a number ≥ 100, got "${interval}"`);
   return { server: server!, token, environment: values.get('environment') ?? 'production', reportIntervalMs: Number(interval), ...common };
+}
+
+/** A secret from a file (a mounted Kubernetes Secret, say): its first line, never echoed. */
+function secretFile(option: string, path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ProxyArgsError(`--${option}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  const secret = text.split(/\r?\n/)[0].trim();
+  if (secret === '') throw new ProxyArgsError(`--${option}: ${path} is empty`);
+  return secret;
 }
 
 function portOf(name: string, value: string): number {

@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppErrorFilter, ValidationFailedError, validationDetails } from '@switchyard/errors';
 import { MetricsService } from '@switchyard/observability';
+import { MAX_JSON_DEPTH, jsonDepthExceeds, nulCharacterPath } from './hostile-input';
 import { SERVER_VERSION } from './installation/installation.controller';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -33,6 +34,22 @@ export function configureApp(app: NestFastifyApplication): void {
     }),
   );
   app.useGlobalFilters(new AppErrorFilter());
+
+  // Depth is checked on the raw bytes before JSON.parse, so no DTO transform, schema or evaluator
+  // ever recurses into a body deep enough to overflow the stack.
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  app.useBodyParser('application/json', {}, (request, body, done) => {
+    if (jsonDepthExceeds(body)) {
+      done(new ValidationFailedError([{ path: '(body)', problem: `must not nest deeper than ${MAX_JSON_DEPTH} levels` }]), undefined);
+      return;
+    }
+    void parseJson(request as FastifyRequest, body.toString('utf8'), done);
+  });
+  // NUL cannot be stored by PostgreSQL: refuse it in any path parameter, query field or body field.
+  fastify.addHook('preValidation', (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) => {
+    const path = nulCharacterPath(request.params) ?? nulCharacterPath(request.query) ?? nulCharacterPath(request.body);
+    done(path === undefined ? undefined : new ValidationFailedError([{ path, problem: 'must not contain NUL characters' }]));
+  });
 
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     void reply.header('x-request-id', request.id);

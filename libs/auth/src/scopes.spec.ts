@@ -1,4 +1,4 @@
-import { grants, isScope, sdkEnvironments } from './scopes';
+import { grants, isScope, readableMirrorRoutes, reportableMirrorRoutes, sdkEnvironments } from './scopes';
 
 describe('scopes', () => {
   it.each([
@@ -11,6 +11,13 @@ describe('scopes', () => {
     [['flags:read'], 'sdk:*', true],
     [['deploy'], 'sdk:*', false],
     [['approve'], 'flags:read', false],
+    [['mirror:write'], 'mirror:read', true],
+    [['mirror:read'], 'mirror:write', false],
+    [['flags:write'], 'mirror:read', false],
+    [['admin'], 'mirror:write', true],
+    [['mirror:report:quotes'], 'mirror:report:*', true],
+    [['mirror:report:quotes'], 'mirror:read', false],
+    [['mirror:write'], 'mirror:report:*', false],
   ])('%j grants %s → %s', (held, required, expected) => {
     expect(grants(held, required)).toBe(expected);
   });
@@ -25,5 +32,19 @@ describe('scopes', () => {
     expect(isScope('sdk:production')).toBe(true);
     expect(isScope('sdk:')).toBe(false);
     expect(isScope('root')).toBe(false);
+    expect(isScope('mirror:report:quotes')).toBe(true);
+    expect(isScope('mirror:report:*')).toBe(true);
+    expect(isScope('mirror:report:')).toBe(false);
+    expect(isScope('mirror:report:Quotes')).toBe(false);
+  });
+
+  it('binds a proxy token to the routes it reports for; mirror:write reports for none', () => {
+    expect(reportableMirrorRoutes(['mirror:report:quotes', 'mirror:report:orders', 'sdk:production'])).toEqual(['quotes', 'orders']);
+    expect(reportableMirrorRoutes(['mirror:report:*'])).toBe('all');
+    expect(reportableMirrorRoutes(['admin'])).toBe('all');
+    expect(reportableMirrorRoutes(['mirror:write'])).toEqual([]);
+    expect(readableMirrorRoutes(['mirror:write'])).toBe('all');
+    expect(readableMirrorRoutes(['mirror:report:quotes'])).toEqual(['quotes']);
+    expect(readableMirrorRoutes(['flags:write'])).toEqual([]);
   });
 });

@@ -17,9 +17,18 @@ export function cookieValue(header: string | string[] | undefined, name: string)
   if (!raw) return undefined;
   for (const part of raw.split(';')) {
     const index = part.indexOf('=');
-    if (index > 0 && part.slice(0, index).trim() === name) return decodeURIComponent(part.slice(index + 1).trim());
+    if (index > 0 && part.slice(0, index).trim() === name) return decodeCookie(part.slice(index + 1).trim());
   }
   return undefined;
+}
+
+// A malformed cookie (bad percent-encoding) is no cookie: the request is simply not signed in.
+function decodeCookie(value: string): string | undefined {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Signs in browser requests by the session cookie; unsafe methods must also carry the CSRF token. */

@@ -1,7 +1,9 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from 'pino';
 import { AuditService } from '@switchyard/audit';
 import { AppError, ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError } from '@switchyard/errors';
+import { LOGGER } from '@switchyard/observability';
 import { Database } from '@switchyard/persistence';
 import { LoginThrottle } from './login-throttle';
 import { hashPassword, verifyPassword } from './password';
@@ -12,11 +14,12 @@ export const ROLES = ['admin', 'editor', 'viewer', 'approver'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** What each role may do, expressed in the same scopes API tokens carry. */
+// Mirror routes steer live traffic (a route's primary), so only admins change them; every role may read them.
 export const ROLE_SCOPES: Record<Role, string[]> = {
   admin: ['admin'],
-  editor: ['flags:write', 'deploy:read'],
-  viewer: ['flags:read', 'deploy:read'],
-  approver: ['flags:read', 'deploy:read', 'approve'],
+  editor: ['flags:write', 'deploy:read', 'mirror:read'],
+  viewer: ['flags:read', 'deploy:read', 'mirror:read'],
+  approver: ['flags:read', 'deploy:read', 'approve', 'mirror:read'],
 };
 
 export interface UserView {
@@ -65,6 +68,7 @@ export class UsersService {
     private readonly db: Database,
     private readonly audit: AuditService,
     private readonly tokens: TokensService,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async setupNeeded(): Promise<boolean> {
@@ -92,21 +96,36 @@ export class UsersService {
     return this.openSession(user);
   }
 
+  /** Audited and logged with the email tried and the client address, never the password. */
   async signIn(email: string, password: string, address: string): Promise<{ session: SessionView; secret: string }> {
-    const key = `${email.toLowerCase()}|${address}`;
+    const tried = email.toLowerCase();
+    const key = `${tried}|${address}`;
     const wait = this.throttle.retryAfter(key);
-    if (wait > 0) throw new TooManyAttemptsError(wait);
-    const rows = await this.db.query<UserRow>('SELECT * FROM users WHERE email = $1', [email.toLowerCase()]);
+    if (wait > 0) {
+      // Not audited: a throttled attempt checks no password, and auditing it would let anyone fill the log.
+      this.logger.warn({ email: tried, address }, 'sign-in throttled');
+      throw new TooManyAttemptsError(wait);
+    }
+    const rows = await this.db.query<UserRow>('SELECT * FROM users WHERE email = $1', [tried]);
     const row = rows[0];
     // Verify even for unknown users so timing does not reveal which emails exist.
     const ok = await verifyPassword(password, row?.password_hash ?? 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAA');
+    const event = { actor: `user:${tried}`, target: `user:${tried}` };
     if (!row || !ok || row.disabled) {
       this.throttle.fail(key);
+      const reason = !row ? 'unknown-user' : row.disabled ? 'disabled' : 'wrong-password';
+      await this.db.transaction((m) => this.audit.record(m, { ...event, action: 'session.sign-in-failed', meta: { address, reason } }));
+      this.logger.warn({ email: tried, address, reason }, 'sign-in failed');
       throw new UnauthenticatedError('wrong email or password');
     }
     this.throttle.succeed(key);
-    await this.db.query('UPDATE users SET last_login_at = now() WHERE id = $1', [row.id]);
-    return this.openSession(toView({ ...row, last_login_at: new Date() }));
+    const opened = await this.db.transaction(async (m) => {
+      await m.query('UPDATE users SET last_login_at = now() WHERE id = $1', [row.id]);
+      await this.audit.record(m, { ...event, action: 'session.sign-in', meta: { address } });
+      return this.openSession(toView({ ...row, last_login_at: new Date() }), m);
+    });
+    this.logger.info({ email: tried, address }, 'signed in');
+    return opened;
   }
 
   async signOut(secret: string): Promise<void> {
@@ -199,13 +218,20 @@ export class UsersService {
   }
 
   checkCsrf(expected: string, sent: string | undefined): boolean {
-    return sent !== undefined && sent.length === expected.length && timingSafeEqual(Buffer.from(sent), Buffer.from(expected));
+    if (sent === undefined) return false;
+    // Compare byte lengths: a non-ASCII header of the right character count would make timingSafeEqual throw.
+    const a = Buffer.from(sent);
+    const b = Buffer.from(expected);
+    return a.length === b.length && timingSafeEqual(a, b);
   }
 
-  private async openSession(user: UserView): Promise<{ session: SessionView; secret: string }> {
+  private async openSession(
+    user: UserView,
+    m: { query: (sql: string, params: unknown[]) => Promise<unknown> } = this.db,
+  ): Promise<{ session: SessionView; secret: string }> {
     const secret = randomBytes(32).toString('base64url');
     const csrfToken = randomBytes(24).toString('base64url');
-    await this.db.query('INSERT INTO sessions (secret_hash, user_id, csrf_token, expires_at) VALUES ($1, $2, $3, $4)', [
+    await m.query('INSERT INTO sessions (secret_hash, user_id, csrf_token, expires_at) VALUES ($1, $2, $3, $4)', [
       sha256(secret),
       user.id,
       csrfToken,

@@ -25,6 +25,59 @@ describe('loadConfig', () => {
     expect((error as ConfigError).message).toContain('PORT must be an integer from 0 to 65535 (got "abc")');
   });
 
+  it('never echoes the value of a URL or secret variable', () => {
+    const secret = 'hunter2-very-secret';
+    let error: unknown;
+    try {
+      loadConfig({
+        DATABASE_URL: `mysql://admin:${secret}@db:3306/x`,
+        REDIS_URL: `http://:${secret}@cache`,
+        PROMETHEUS_URL: `ftp://u:${secret}@prom`,
+        WEBHOOK_URLS: `https://ok.example/hook,slack://u:${secret}@x`,
+        SWITCHYARD_ADMIN_TOKEN: secret,
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems.map((p) => p.variable).sort()).toEqual(['DATABASE_URL', 'PROMETHEUS_URL', 'REDIS_URL', 'SWITCHYARD_ADMIN_TOKEN', 'WEBHOOK_URLS']);
+    expect((error as ConfigError).message).not.toContain(secret);
+  });
+
+  it('trusts no proxy by default, and a list of addresses and CIDRs when set', () => {
+    expect(loadConfig({}).trustProxy).toEqual([]);
+    expect(loadConfig({ TRUST_PROXY: '127.0.0.1, 10.0.0.0/8,::1,fd00::/8,loopback' }).trustProxy).toEqual([
+      '127.0.0.1',
+      '10.0.0.0/8',
+      '::1',
+      'fd00::/8',
+      'loopback',
+    ]);
+    for (const bad of ['true', '*', '10.0.0.0/33', '10.0.0.1/8/8', 'proxy.example.com']) {
+      expect(() => loadConfig({ TRUST_PROXY: bad })).toThrow(/TRUST_PROXY must be comma-separated proxy addresses or CIDRs/);
+    }
+  });
+
+  it('leaves /metrics open unless METRICS_TOKEN is set, and caps flag series', () => {
+    expect(loadConfig({}).metrics).toEqual({ token: undefined, maxFlagSeries: 10_000 });
+    expect(loadConfig({ METRICS_TOKEN: 'scrape-0123456789abcdef', METRICS_MAX_FLAG_SERIES: '50' }).metrics).toEqual({
+      token: 'scrape-0123456789abcdef',
+      maxFlagSeries: 50,
+    });
+    expect(() => loadConfig({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN must be at least 16 characters/);
+    expect(() => loadConfig({ METRICS_MAX_FLAG_SERIES: '0' })).toThrow(/METRICS_MAX_FLAG_SERIES must be an integer from 1/);
+  });
+
+  it('reads the mirror egress policy: unset guards loopback and metadata, a list allows only what it names', () => {
+    expect(loadConfig({}).mirrorTargets.refusal('http://169.254.169.254/')).toMatch(/metadata/);
+    expect(loadConfig({}).mirrorTargets.refusal('http://10.0.0.1/')).toBeUndefined();
+    const listed = loadConfig({ MIRROR_ALLOWED_TARGETS: '127.0.0.1, 10.0.0.0/8' }).mirrorTargets;
+    expect(listed.refusal('http://127.0.0.1:9/')).toBeUndefined();
+    expect(listed.refusal('http://192.168.0.1/')).toMatch(/not in MIRROR_ALLOWED_TARGETS/);
+    expect(() => loadConfig({ MIRROR_ALLOWED_TARGETS: '10.0.0.0/99' })).toThrow(/MIRROR_ALLOWED_TARGETS must be comma-separated hosts/);
+  });
+
   it('treats empty strings as unset', () => {
     expect(loadConfig({ REDIS_URL: '', DATABASE_URL: '' }).redis.url).toBeUndefined();
   });

@@ -1,4 +1,6 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
+import { EgressPolicy, EgressRuleError } from '@switchyard/mirror';
 
 /** Parses "10s", "500ms", "5m", "30d" or a bare number of milliseconds. */
 export function parseDurationMs(text: string): number | undefined {
@@ -32,7 +34,8 @@ const urlWithProtocols = (protocols: string[]) =>
         if (!protocols.includes(url.protocol)) throw new Error('protocol');
         return value;
       } catch {
-        ctx.addIssue({ code: 'custom', message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')} (got "${value}")` });
+        // Never echo the value: a URL may carry credentials.
+        ctx.addIssue({ code: 'custom', message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` });
         return z.NEVER;
       }
     });
@@ -64,11 +67,37 @@ const urlList = z
         const parsed = new URL(url);
         if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('protocol');
       } catch {
-        ctx.addIssue({ code: 'custom', message: `must be comma-separated http:// or https:// URLs (got "${url}")` });
+        ctx.addIssue({ code: 'custom', message: `must be comma-separated http:// or https:// URLs (item ${urls.indexOf(url) + 1} is not)` });
         return z.NEVER;
       }
     }
     return urls;
+  });
+
+const PROXY_PRESETS = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** Comma-separated addresses or CIDRs of the reverse proxies whose X-Forwarded-* headers are believed; empty means none. */
+const proxyList = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    const items = (value ?? '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean);
+    for (const item of items) {
+      const [address, bits, extra] = item.split('/');
+      const version = isIP(address);
+      const prefixOk = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (version === 6 ? 128 : 32));
+      if (!PROXY_PRESETS.includes(item) && (version === 0 || !prefixOk || extra !== undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be comma-separated proxy addresses or CIDRs (e.g. 10.0.0.0/8), or ${PROXY_PRESETS.join(', ')}; "${item}" is neither`,
+        });
+        return z.NEVER;
+      }
+    }
+    return items;
   });
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -77,6 +106,7 @@ export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: integer(4000, 0, 65535),
   HOST: z.string().min(1).default('0.0.0.0'),
+  TRUST_PROXY: proxyList,
   DATABASE_URL: urlWithProtocols(['postgres:', 'postgresql:']),
   DATABASE_SCHEMA: z
     .string()
@@ -109,6 +139,21 @@ export const configSchema = z.object({
   WEBHOOK_URLS: urlList,
   ROLLOUT_POLL_INTERVAL: duration('2s'),
   ROLLOUT_LEASE: duration('30s'),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  METRICS_MAX_FLAG_SERIES: integer(10_000, 1, 1_000_000),
+  MIRROR_ALLOWED_TARGETS: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return EgressPolicy.OPEN;
+      try {
+        return EgressPolicy.allowing(value);
+      } catch (error) {
+        if (!(error instanceof EgressRuleError)) throw error;
+        ctx.addIssue({ code: 'custom', message: `must be comma-separated hosts, host:port, addresses or CIDRs: ${error.message}` });
+        return z.NEVER;
+      }
+    }),
 });
 
 type ConfigShape = z.output<typeof configSchema>;
@@ -118,6 +163,11 @@ export interface AppConfig {
   nodeEnv: ConfigShape['NODE_ENV'];
   port: number;
   host: string;
+  /**
+   * Reverse proxies (addresses, CIDRs) whose X-Forwarded-For/-Proto are believed. Empty: the socket's
+   * address is the client's, so a client cannot pick the address the sign-in throttle keys on.
+   */
+  trustProxy: string[];
   database: { url?: string; schema: string; dataDir: string };
   redis: { url?: string; prefix: string };
   logLevel: ConfigShape['LOG_LEVEL'];
@@ -142,6 +192,10 @@ export interface AppConfig {
   rolloutPollIntervalMs: number;
   /** A replica driving a rollout renews its claim within this; a stopped replica's rollouts move on after it. */
   rolloutLeaseMs: number;
+  /** `token`: when set, GET /metrics needs `Authorization: Bearer <token>`. `maxFlagSeries`: distinct flag usage label sets exported. */
+  metrics: { token?: string; maxFlagSeries: number };
+  /** Where mirror routes may send traffic (MIRROR_ALLOWED_TARGETS); unset: anywhere but loopback, link-local and metadata addresses. */
+  mirrorTargets: EgressPolicy;
 }
 
 export class ConfigError extends Error {
@@ -163,6 +217,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     nodeEnv: c.NODE_ENV,
     port: c.PORT,
     host: c.HOST,
+    trustProxy: c.TRUST_PROXY,
     database: { url: c.DATABASE_URL, schema: c.DATABASE_SCHEMA, dataDir: c.DATA_DIR },
     redis: { url: c.REDIS_URL, prefix: c.REDIS_PREFIX },
     logLevel: c.LOG_LEVEL,
@@ -184,6 +239,8 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     webhookUrls: c.WEBHOOK_URLS,
     rolloutPollIntervalMs: c.ROLLOUT_POLL_INTERVAL,
     rolloutLeaseMs: c.ROLLOUT_LEASE,
+    metrics: { token: c.METRICS_TOKEN, maxFlagSeries: c.METRICS_MAX_FLAG_SERIES },
+    mirrorTargets: c.MIRROR_ALLOWED_TARGETS,
   };
 }
 

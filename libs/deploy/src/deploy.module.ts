@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ClusterAccess } from './kubernetes/cluster-access';
+import { ReleasePoliciesService } from './policy/release-policies.service';
+import { ManifestResolver } from './registry/manifest-resolver';
 import { ReleaseMetrics } from './releases/release.metrics';
 import { ReleasesRepository } from './releases/releases.repository';
 import { ReleasesService } from './releases/releases.service';
@@ -28,7 +30,9 @@ import { WebhookNotifier } from './webhooks/webhook.notifier';
     RolloutSignals,
     RolloutMetrics,
     WebhookNotifier,
+    ReleasePoliciesService,
+    ManifestResolver,
   ],
-  exports: [ReleasesService, RolloutsService, RolloutEngine, RolloutsRepository, RolloutSignals, ClusterAccess, WebhookNotifier],
+  exports: [ReleasePoliciesService, ReleasesService, RolloutsService, RolloutEngine, RolloutsRepository, RolloutSignals, ClusterAccess, WebhookNotifier],
 })
 export class DeployModule {}

@@ -117,5 +117,21 @@ export {
   type Measurement,
   type AnalysisVerdict,
 } from './analysis/canary-analysis';
+// Release policy (server)
+export { ReleasePoliciesService } from './policy/release-policies.service';
+export {
+  parsePolicy,
+  policyFromPipeline,
+  pipelineShortfalls,
+  imageShortfalls,
+  PolicyViolationError,
+  PolicyRequiredError,
+  ImageRefusedError,
+  FourEyesError,
+  type ReleasePolicy,
+  type EnvironmentPolicy,
+  type StoredPolicy,
+} from './policy/release-policy';
+export { ManifestResolver, type ManifestLookup } from './registry/manifest-resolver';
 // Notifications
 export { WebhookNotifier, ROLLOUT_EVENTS, type RolloutEvent, type RolloutNotification } from './webhooks/webhook.notifier';

@@ -16,6 +16,7 @@ const CODE_BY_STATUS: Record<number, string> = {
   409: 'CONFLICT',
   412: 'PRECONDITION_FAILED',
   413: 'PAYLOAD_TOO_LARGE',
+  414: 'URI_TOO_LONG',
   415: 'UNSUPPORTED_MEDIA_TYPE',
   428: 'PRECONDITION_REQUIRED',
   429: 'TOO_MANY_REQUESTS',
@@ -27,6 +28,14 @@ interface FastifyLikeError {
   code?: string;
   message?: string;
 }
+
+/** Fastify's own messages echo the raw path; these say what is wrong instead. */
+const FRAMEWORK_MESSAGES: Record<string, string> = {
+  FST_ERR_BAD_URL: 'the request path is not a valid URL (malformed percent-encoding)',
+  FST_ERR_MAX_PARAM_LENGTH: 'a path segment is longer than the limit',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'the request body has an unsupported content type; send application/json',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'the request body does not match its Content-Length',
+};
 
 /** Maps anything thrown to the one error shape; internals of a 5xx never reach the client. */
 export function toErrorBody(exception: unknown, requestId: string): { status: number; body: ErrorBody; internal: boolean } {
@@ -67,7 +76,7 @@ export function toErrorBody(exception: unknown, requestId: string): { status: nu
         ? 'the request body is larger than the limit'
         : code === 'MALFORMED_JSON'
           ? 'the request body is not valid JSON'
-          : (fastifyError.message ?? 'bad request');
+          : (FRAMEWORK_MESSAGES[fastifyError.code ?? ''] ?? fastifyError.message ?? 'bad request');
     return { status, body: { error: { code, message, details: [], requestId } }, internal: false };
   }
   return {

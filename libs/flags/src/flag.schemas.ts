@@ -13,6 +13,11 @@ export const ENVIRONMENT_KEY = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 const text = (max: number) => z.string().max(max, `must be at most ${max} characters`);
 
+/** Names are shown raw (UI, CLI, audit): no control characters, line separators or bidi overrides. */
+const name = (max: number) => text(max).regex(/^[^\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]*$/u, 'must contain printable characters only');
+/** Free text may span lines (tab, newline) but holds no other control characters. */
+const prose = (max: number) => text(max).regex(/^(?:[\t\n\r]|[^\p{Cc}\u202a-\u202e\u2066-\u2069])*$/u, 'must not contain control characters');
+
 export const conditionSchema = z.strictObject({
   attribute: text(256),
   operator: z.enum(OPERATORS as [string, ...string[]], { error: () => `must be one of ${OPERATORS.join(', ')}` }),
@@ -61,7 +66,7 @@ export const ruleSchema = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 _ -')
     .optional(),
-  description: text(500).optional(),
+  description: prose(500).optional(),
   conditions: z.array(conditionSchema).max(100, 'must have at most 100 conditions'),
   serve: serveSchema,
 });
@@ -77,26 +82,26 @@ const variants = z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, 'variant n
 
 export const createFlagSchema = z.strictObject({
   key: z.string().regex(FLAG_KEY, 'must match ^[a-z0-9][a-z0-9._-]{0,127}$'),
-  name: text(200).min(1, 'must not be empty').optional(),
-  description: text(2000).optional(),
+  name: name(200).min(1, 'must not be empty').optional(),
+  description: prose(2000).optional(),
   tags: z
     .array(z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'tags are 1-64 characters of A-Z a-z 0-9 _ . : -'))
     .max(50)
     .optional(),
-  owner: text(200).optional(),
+  owner: name(200).optional(),
   type: z.enum(FLAG_TYPES as [string, ...string[]], { error: () => `must be one of ${FLAG_TYPES.join(', ')}` }),
   variants: variants.optional(),
   environments: z.record(z.string(), environmentConfigPatchSchema).optional(),
 });
 
 export const updateFlagSchema = z.strictObject({
-  name: text(200).min(1, 'must not be empty').optional(),
-  description: text(2000).optional(),
+  name: name(200).min(1, 'must not be empty').optional(),
+  description: prose(2000).optional(),
   tags: z
     .array(z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'tags are 1-64 characters of A-Z a-z 0-9 _ . : -'))
     .max(50)
     .optional(),
-  owner: text(200).nullable().optional(),
+  owner: name(200).nullable().optional(),
   variants: variants.optional(),
   archived: z.boolean().optional(),
 });
@@ -105,25 +110,25 @@ export const toggleSchema = z.strictObject({ enabled: z.boolean().optional() });
 
 export const createSegmentSchema = z.strictObject({
   key: z.string().regex(SEGMENT_KEY, 'must match ^[a-z0-9][a-z0-9._-]{0,127}$'),
-  name: text(200).min(1, 'must not be empty').optional(),
-  description: text(2000).optional(),
+  name: name(200).min(1, 'must not be empty').optional(),
+  description: prose(2000).optional(),
   conditions: z.array(conditionSchema).max(100, 'must have at most 100 conditions'),
 });
 
 export const updateSegmentSchema = z.strictObject({
-  name: text(200).min(1, 'must not be empty').optional(),
-  description: text(2000).optional(),
+  name: name(200).min(1, 'must not be empty').optional(),
+  description: prose(2000).optional(),
   conditions: z.array(conditionSchema).max(100, 'must have at most 100 conditions').optional(),
 });
 
 export const createEnvironmentSchema = z.strictObject({
   key: z.string().regex(ENVIRONMENT_KEY, 'must match ^[a-z0-9][a-z0-9_-]{0,63}$'),
-  name: text(100).min(1, 'must not be empty').optional(),
+  name: name(100).min(1, 'must not be empty').optional(),
   requiresConfirmation: z.boolean().optional(),
 });
 
 export const updateEnvironmentSchema = z.strictObject({
-  name: text(100).min(1, 'must not be empty').optional(),
+  name: name(100).min(1, 'must not be empty').optional(),
   requiresConfirmation: z.boolean().optional(),
 });
 

@@ -143,6 +143,9 @@ export class FlagsService {
       const known = new Set(environments.map((env) => env.key));
       const unknown = Object.keys(input.environments ?? {}).filter((env) => !known.has(env));
       if (unknown.length) throw new ValidationFailedError(unknown.map((env) => ({ path: `environments.${env}`, problem: 'is not an environment' })));
+      // Targeting set at creation is a change to that environment like any other; a flag created off
+      // everywhere (no targeting given) changes nothing that evaluates, so it needs no confirmation.
+      this.requireConfirmation(environments, Object.keys(input.environments ?? {}), ctx);
       const segments = await this.repo.segmentKeys(m);
       const configs = new Map<string, StoredConfig>();
       const problems: ErrorDetail[] = [];

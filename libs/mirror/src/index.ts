@@ -48,3 +48,4 @@ export {
   type ReportBatch,
   type RouteAggregate,
 } from './mirror-aggregate';
+export { EgressPolicy, EgressRuleError } from './egress-policy';

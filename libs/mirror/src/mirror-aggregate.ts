@@ -320,7 +320,8 @@ export const reportBatchSchema = z.strictObject({
   routes: z
     .array(
       z.strictObject({
-        route: z.string().min(1).max(63),
+        // Spelled like route names, so a refusal that names it echoes nothing else.
+        route: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'must be a mirror route name'),
         since: z.iso.datetime({ offset: true }),
         breaker: z.custom<BreakerReport>((value) => value === undefined || (typeof value === 'object' && value !== null)).optional(),
         endpoints: z

@@ -25,7 +25,7 @@ import {
   OP_NOT_IN,
   typeMismatch,
 } from './runtime';
-import { checkRegex } from './safe-regex';
+import { compileRegex, type FlagRegex } from './safe-regex';
 import { parseSemver, type ParsedSemver } from './semver';
 import {
   FLAG_TYPES,
@@ -178,7 +178,7 @@ function compileCondition(raw: unknown, path: string, segments: SegmentSource, p
   const ci = caseInsensitive === true;
   let set: Set<string> | null = null;
   const texts: string[] = [];
-  const regexes: RegExp[] = [];
+  const regexes: FlagRegex[] = [];
   let number = NaN;
   let semver: ParsedSemver | null = null;
   const resolved: CompiledSegment[] = [];
@@ -193,12 +193,12 @@ function compileCondition(raw: unknown, path: string, segments: SegmentSource, p
           problems.push({ path: valuePath(i), problem: 'must be a string (a regular expression)' });
           continue;
         }
-        const problem = checkRegex(v);
-        if (problem !== undefined) {
-          problems.push({ path: valuePath(i), problem: `regex is not allowed: ${problem}` });
+        const regex = compileRegex(v, ci);
+        if (typeof regex === 'string') {
+          problems.push({ path: valuePath(i), problem: `regex is not allowed: ${regex}` });
           continue;
         }
-        regexes.push(new RegExp(v, ci ? 'i' : ''));
+        regexes.push(regex);
         continue;
       }
       if (typeof v !== 'string' && !(typeof v === 'number' && Number.isFinite(v))) {

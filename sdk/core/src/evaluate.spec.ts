@@ -236,10 +236,19 @@ describe('conditions', () => {
     expect(holds(c, { s: `${'a'.repeat(1024)}x` })).toBe(false);
   });
 
-  it('evaluates a rejected-shape regex quickly because it never compiles into the flag', () => {
-    const f = flag({ rules: [{ id: 'r', conditions: [cond('s', 'matches', ['^(a+)+$'])], serve: { variant: 'b' } }] });
+  it('refuses a regex RE2 cannot run: the flag evaluates to PARSE_ERROR', () => {
+    const f = flag({ rules: [{ id: 'r', conditions: [cond('s', 'matches', ['^(a)\\1$'])], serve: { variant: 'b' } }] });
     const s = compileSnapshot(snapshotOf(f));
-    expect(s.evaluate('f', { s: `${'a'.repeat(40)}!` }).errorCode).toBe('PARSE_ERROR');
+    expect(s.evaluate('f', { s: 'aa' }).errorCode).toBe('PARSE_ERROR');
+  });
+
+  it('evaluates catastrophic-backtracking shapes in linear time', () => {
+    const f = flag({ rules: [{ id: 'r', conditions: [cond('s', 'matches', ['^a*a*a*a*$', '^(a+)+$'])], serve: { variant: 'b' } }] });
+    const s = compileSnapshot(snapshotOf(f));
+    const started = performance.now();
+    expect(s.evaluate('f', { s: `${'a'.repeat(1023)}b` }).reason).toBe('DEFAULT');
+    expect(s.evaluate('f', { s: 'a'.repeat(1023) }).reason).toBe('TARGETING_MATCH');
+    expect(performance.now() - started).toBeLessThan(1000);
   });
 
   it('compares numbers given as numeric strings, but not other strings', () => {

@@ -9,7 +9,7 @@
 
 import { bucketWithPrefix } from './bucket';
 import { parseIsoDate } from './iso-date';
-import { MAX_MATCH_INPUT_LENGTH } from './safe-regex';
+import { MAX_MATCH_INPUT_LENGTH, type FlagRegex } from './safe-regex';
 import { compareParsedSemver, parseSemver, type ParsedSemver } from './semver';
 import type { ConfigProblem, ErrorCode, EvaluationContext, EvaluationResult, FlagType, Reason } from './types';
 
@@ -51,7 +51,7 @@ export class CompiledCondition {
     readonly set: ReadonlySet<string> | null,
     /** contains / starts_with / ends_with, already lower-cased when caseInsensitive */
     readonly texts: readonly string[],
-    readonly regexes: readonly RegExp[],
+    readonly regexes: readonly FlagRegex[],
     /** eq..gte: the operand; before/after: epoch milliseconds */
     readonly number: number,
     readonly semver: ParsedSemver | null,

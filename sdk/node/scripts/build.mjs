@@ -4,8 +4,8 @@
 //   node sdk/node/scripts/build.mjs [--out <dir>]      (default: dist/packages/node-sdk)
 //
 // 1. tsc compiles sdk/node/src (and the sdk/core sources it imports) to CommonJS with .d.ts
-//    files under <out>/lib; the evaluation engine is vendored this way, so the package has no
-//    runtime dependency at all.
+//    files under <out>/lib; the evaluation engine is vendored this way, so the package's only
+//    runtime dependency is the engine's own: re2js (linear-time regexes), a bare import.
 // 2. The `@switchyard/core` imports in the output (JS and .d.ts) are rewritten to the relative
 //    path of the vendored copy.
 // 3. package.json, README.md and the ESM entry (index.mjs, a thin wrapper that re-exports the

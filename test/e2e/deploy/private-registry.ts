@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,31 @@ export const MANIFEST_ACCEPT = [
   'application/vnd.docker.distribution.manifest.v2+json',
   'application/vnd.docker.distribution.manifest.list.v2+json',
 ].join(', ');
+
+/** An image with no layers (a config and its manifest), built in memory: `digest` is its manifest's. */
+export interface ScratchImage {
+  config: Buffer;
+  manifest: Buffer;
+  digest: string;
+}
+
+const sha256 = (data: Buffer) => `sha256:${createHash('sha256').update(data).digest('hex')}`;
+
+/** The same label always gives the same image, so its digest is known before any push. */
+export function scratchImage(label: string): ScratchImage {
+  const config = Buffer.from(
+    JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Labels: { 'switchyard.test': label } }, rootfs: { type: 'layers', diff_ids: [] } }),
+  );
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length },
+      layers: [],
+    }),
+  );
+  return { config, manifest, digest: sha256(manifest) };
+}
 
 /**
  * `ci` / `s3cret-registry-pass`, bcrypt-hashed once (htpasswd -B) so no hashing tool is needed
@@ -60,6 +86,23 @@ export class PrivateRegistry {
   async manifest(name: string, tag: string): Promise<{ status: number; digest: string | null; contentType: string | null }> {
     const res = await fetch(`http://${this.host}/v2/${name}/manifests/${tag}`, { method: 'HEAD', headers: { accept: MANIFEST_ACCEPT, ...this.authHeader() } });
     return { status: res.status, digest: res.headers.get('docker-content-digest'), contentType: res.headers.get('content-type') };
+  }
+
+  /** Pushes an image as a client would (blob upload, then the manifest under `tag`); returns the registry's digest. */
+  async push(name: string, tag: string, image: ScratchImage): Promise<string> {
+    const started = await fetch(`http://${this.host}/v2/${name}/blobs/uploads/`, { method: 'POST', headers: this.authHeader() });
+    if (started.status !== 202) throw new Error(`blob upload to ${name} answered ${started.status}`);
+    const upload = new URL(started.headers.get('location') as string, `http://${this.host}`);
+    upload.searchParams.set('digest', sha256(image.config));
+    const blob = await fetch(upload, { method: 'PUT', body: image.config, headers: { 'content-type': 'application/octet-stream', ...this.authHeader() } });
+    if (blob.status !== 201) throw new Error(`blob upload to ${name} answered ${blob.status}`);
+    const manifest = await fetch(`http://${this.host}/v2/${name}/manifests/${tag}`, {
+      method: 'PUT',
+      body: image.manifest,
+      headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json', ...this.authHeader() },
+    });
+    if (manifest.status !== 201) throw new Error(`manifest push to ${name}:${tag} answered ${manifest.status}: ${await manifest.text()}`);
+    return manifest.headers.get('docker-content-digest') as string;
   }
 
   /** Tags of a repository; [] when the repository does not exist. */

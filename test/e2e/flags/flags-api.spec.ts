@@ -94,6 +94,21 @@ describe('flags admin API', () => {
     expect(done.body.environments.production.enabled).toBe(true);
   });
 
+  it('asks for confirmation when a new flag sets production targeting, not when it starts off everywhere', async () => {
+    const body = { key: 'born-live', type: 'boolean', environments: { production: { enabled: true } } };
+    const refused = await api.post('/api/v1/flags', body);
+    expect(refused.status).toBe(428);
+    expect(refused.body.error).toMatchObject({
+      code: 'CONFIRMATION_REQUIRED',
+      details: [{ path: 'environment', problem: 'production requires confirmation' }],
+    });
+    expect((await api.get('/api/v1/flags/born-live')).status).toBe(404);
+    const created = await api.post('/api/v1/flags', body, { 'x-switchyard-confirm': 'production' });
+    expect(created.status).toBe(201);
+    expect(created.body.environments.production.enabled).toBe(true);
+    expect((await api.post('/api/v1/flags', { key: 'born-off', type: 'boolean', environments: { staging: { enabled: true } } })).status).toBe(201);
+  });
+
   it('refuses a stale If-Match with 409 and the current version', async () => {
     await api.post('/api/v1/flags', { key: 'stale-edit', type: 'boolean' });
     await api.post('/api/v1/flags/stale-edit/environments/staging/toggle', {});

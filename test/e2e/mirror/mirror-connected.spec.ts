@@ -53,7 +53,8 @@ describe('mirror: routes API, connected proxy and server reports', () => {
   const candidateCalls = async () => (await fixtures.requests('changed')).filter((request) => request.headers['x-switchyard-shadow'] === '1');
 
   beforeAll(async () => {
-    server = await startTestServer();
+    // The fixtures listen on loopback, which mirror routes may target only when listed.
+    server = await startTestServer({ env: { MIRROR_ALLOWED_TARGETS: '127.0.0.1' } });
     admin = new ApiClient(server.url, server.adminToken);
     fixtures = await startFixtures({ primary: 'primary', secondary: 'primary', changed: 'changed' });
     const flag = await admin.post('/api/v1/flags', {
@@ -62,8 +63,8 @@ describe('mirror: routes API, connected proxy and server reports', () => {
       environments: { staging: { enabled: true, defaultServe: { variant: 'off' } } },
     });
     expect(flag.status).toBe(201);
-    // One token for everything a proxy does: read routes and flags, write reports.
-    const token = await admin.token_('proxy', ['flags:read', 'flags:write']);
+    // One token for everything this proxy does: read its routes and the staging flags, report for its routes.
+    const token = await admin.token_('proxy', ['sdk:staging', 'mirror:report:quotes', 'mirror:report:few']);
     proxy = await startConnectedProxy({
       // In process the event loop is the test's own too: no load shedding.
       maxEventLoopUtilization: 1,
@@ -100,7 +101,7 @@ describe('mirror: routes API, connected proxy and server reports', () => {
       expect(bad.status).toBe(400);
       const paths = (bad.body.error.details as { path: string }[]).map((detail) => detail.path).sort();
       expect(paths).toEqual(expect.arrayContaining(['extra', 'name', 'primary', 'sample.percent']));
-      const reader = admin.withToken(await admin.token_('mirror-reader', ['flags:read']));
+      const reader = admin.withToken(await admin.token_('mirror-reader', ['mirror:read']));
       expect((await reader.post('/api/v1/mirror/routes', quotesRoute())).status).toBe(403);
       expect((await reader.get('/api/v1/mirror/routes')).status).toBe(200);
     });

@@ -13,11 +13,11 @@ describe('mirror routes across server replicas', () => {
   let proxy: ConnectedProxy;
 
   beforeAll(async () => {
-    a = await startTestServer({ redis: 'auto' });
+    a = await startTestServer({ redis: 'auto', env: { MIRROR_ALLOWED_TARGETS: '127.0.0.1' } });
     b = await startTestServer({
       redis: { url: a.redisUrl! },
       database: a.database,
-      env: { REDIS_PREFIX: a.config.redis.prefix, SWITCHYARD_ADMIN_TOKEN: a.adminToken },
+      env: { REDIS_PREFIX: a.config.redis.prefix, SWITCHYARD_ADMIN_TOKEN: a.adminToken, MIRROR_ALLOWED_TARGETS: '127.0.0.1' },
     });
     proxy = await startConnectedProxy({
       // In process the event loop is the test's own too: no load shedding.

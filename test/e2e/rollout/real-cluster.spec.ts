@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { KubeClient, resolveKubeTarget } from '@switchyard/deploy';
+import { imageRepository, KubeClient, resolveKubeTarget } from '@switchyard/deploy';
 import { ApiClient } from '../../support/api-client';
 import { startTestServer, waitFor, type TestServer } from '../../support/test-server';
 import { atGate, ended, manifestsFor, pipelineFor, rolloutOf } from './rollout-fixture';
@@ -8,7 +8,8 @@ import { atGate, ended, manifestsFor, pipelineFor, rolloutOf } from './rollout-f
  * The rollout scenarios that need no Prometheus, against a real cluster — only when KUBECONFIG is
  * set (the tests create and delete namespaces `sy-e2e-<random>-*`). Images (pulled by the cluster):
  * ROLLOUT_TEST_IMAGE (default registry.k8s.io/pause:3.10, a container that just runs) and
- * ROLLOUT_TEST_CRASH_IMAGE (default busybox:1.36, run with `exit 1`, so it crash-loops).
+ * ROLLOUT_TEST_CRASH_IMAGE (default busybox:1.36, run with `exit 1`, so it crash-loops). A rollout
+ * resolves the image's digest in its registry first, so give both as `repository:tag@sha256:…`.
  */
 const kubeconfig = process.env.KUBECONFIG;
 if (!kubeconfig) process.stdout.write('skipping the real-cluster rollout suite: KUBECONFIG is not set (it runs the rollout scenarios against that cluster)\n');
@@ -20,6 +21,7 @@ if (!kubeconfig) process.stdout.write('skipping the real-cluster rollout suite: 
   const crashImage = process.env.ROLLOUT_TEST_CRASH_IMAGE ?? 'busybox:1.36';
   let server: TestServer;
   let admin: ApiClient;
+  let approver: ApiClient;
   let kube: KubeClient;
 
   const split = (image: string) => {
@@ -59,6 +61,13 @@ if (!kubeconfig) process.stdout.write('skipping the real-cluster rollout suite: 
   beforeAll(async () => {
     server = await startTestServer({ redis: 'none', env: { KUBECONFIG: kubeconfig as string, ROLLOUT_POLL_INTERVAL: '500ms' } });
     admin = new ApiClient(server.url, server.adminToken);
+    // Four-eyes: the admin starts the releases, another token approves them.
+    approver = admin.withToken(await admin.token_('release-manager', ['approve']));
+    const policy = {
+      environments: { staging: { namespace: `${service}-staging` }, production: { namespace: `${service}-prod`, approval: 'required' } },
+      repositories: [...new Set([goodImage, crashImage].map(imageRepository))],
+    };
+    expect((await admin.request('PUT', `/api/v1/services/${service}/policy`, policy)).status).toBe(200);
     const target = resolveKubeTarget({ kubeconfig });
     if (!target) throw new Error('KUBECONFIG did not resolve to a cluster');
     kube = new KubeClient(target);
@@ -73,7 +82,7 @@ if (!kubeconfig) process.stdout.write('skipping the real-cluster rollout suite: 
   it('a release reaches production with one approval; a second waits at the gate, blocks a third (409) and is aborted; a crash-looping release fails staging fast; a manual rollback restores the previous image', async () => {
     const first = await release('e2e.1', goodImage);
     await rolloutOf(admin, first, atGate('production'), 'the gate', 300_000);
-    expect((await admin.post(`/api/v1/releases/${first}/approve`, { comment: 'real cluster e2e' })).status).toBe(200);
+    expect((await approver.post(`/api/v1/releases/${first}/approve`, { comment: 'real cluster e2e' })).status).toBe(200);
     expect((await rolloutOf(admin, first, ended, 'production', 300_000)).status).toBe('succeeded');
 
     const second = await release('e2e.2', goodImage);

@@ -11,12 +11,15 @@ import {
   manifestsFor,
   pipelineFor,
   publishRelease,
+  registerPolicy,
   repositoryOf,
   requestSummary,
   rolloutOf,
   startCluster,
+  startRegistry,
   WebhookReceiver,
 } from './rollout-fixture';
+import type { PrivateRegistry } from '../deploy/private-registry';
 
 const ready = requireTool('prometheus', 'prometheus');
 
@@ -34,6 +37,7 @@ const ready = requireTool('prometheus', 'prometheus');
   let admin: ApiClient;
   let ci: ApiClient;
   let approver: ApiClient;
+  let registry: PrivateRegistry;
 
   const canary = { interval: '1s', iterations: 2, minSamples: 20, failureLimit: 0 };
   const image = (service: string, n: number) => `${repositoryOf(service)}@${digest(n)}`;
@@ -67,7 +71,7 @@ const ready = requireTool('prometheus', 'prometheus');
     `sum(rate(http_requests_total{service="${service}",track="${track}",code=~"5.."}[1m])) / sum(rate(http_requests_total{service="${service}",track="${track}"}[1m]))`;
 
   beforeAll(async () => {
-    [cluster, hooks, exporter] = await Promise.all([startCluster(), WebhookReceiver.start(), FixtureExporter.start()]);
+    [cluster, hooks, exporter, registry] = await Promise.all([startCluster(), WebhookReceiver.start(), FixtureExporter.start(), startRegistry()]);
     sim = cluster.sim;
     prometheus = await PrivatePrometheus.start([exporter.target]);
     server = await startTestServer({
@@ -77,10 +81,11 @@ const ready = requireTool('prometheus', 'prometheus');
     admin = new ApiClient(server.url, server.adminToken);
     ci = admin.withToken(await admin.token_('ci-jenkins', ['deploy']));
     approver = admin.withToken(await admin.token_('release-manager', ['approve']));
+    for (const service of ['quotes', 'orders', 'alerts']) await registerPolicy(admin, service);
   }, 60_000);
   afterAll(async () => {
     await server?.close();
-    await Promise.all([cluster?.dispose(), hooks?.stop(), prometheus?.stop(), exporter?.stop()]);
+    await Promise.all([cluster?.dispose(), hooks?.stop(), prometheus?.stop(), exporter?.stop(), registry?.stop()]);
   });
 
   it('promotes a good canary: canary deployed, measured every interval, verdict Successful, stable updated, canary removed', async () => {

@@ -4,10 +4,26 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ApiClient } from '../../support/api-client';
+import { PrivateRegistry, scratchImage, type ScratchImage } from '../deploy/private-registry';
 import { KubeSimulator } from '../../support/kube-simulator/kube-simulator';
 import { waitFor } from '../../support/test-server';
 
-export const digest = (n: number): string => `sha256:${n.toString(16).padStart(2, '0').repeat(32)}`;
+const images = new Map<string, ScratchImage>();
+
+/** The digest of release n's image: a real one, pushed by publishRelease, since a rollout resolves it in the registry. */
+export const digest = (n: number): string => {
+  const image = scratchImage(`release-${n}`);
+  images.set(image.digest, image);
+  return image.digest;
+};
+
+let registry: PrivateRegistry | undefined;
+
+/** A real docker-registry for this test file's images (call in beforeAll; stop it in afterAll). */
+export async function startRegistry(): Promise<PrivateRegistry> {
+  registry = await PrivateRegistry.start();
+  return registry;
+}
 
 export const ERROR_RATE_QUERY =
   'sum(rate(http_requests_total{service="{{service}}",track="{{track}}",code=~"5.."}[1m])) / sum(rate(http_requests_total{service="{{service}}",track="{{track}}"}[1m]))';
@@ -73,7 +89,20 @@ export interface AnalysisOptions {
   failureLimit?: number;
 }
 
-export const repositoryOf = (service: string): string => `127.0.0.1:5000/team/${service}`;
+export const repositoryOf = (service: string): string => `${registry?.host ?? '127.0.0.1:5000'}/team/${service}`;
+
+/** The release policy pipelineFor asks for (staging, then production behind approval), registered by an admin. */
+export async function registerPolicy(admin: ApiClient, service: string, overrides: { fourEyes?: boolean } = {}): Promise<any> {
+  const res = await admin.request('PUT', `/api/v1/services/${service}/policy`, {
+    environments: {
+      staging: { namespace: `${service}-staging` },
+      production: { namespace: `${service}-prod`, approval: 'required', ...overrides },
+    },
+    repositories: [repositoryOf(service)],
+  });
+  if (res.status !== 200) throw new Error(`policy registration failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
 
 /** A pipeline with staging, then production behind an approval gate (with a canary when `canary` is given). */
 export function pipelineFor(service: string, options: { canary?: AnalysisOptions; stagingTimeout?: string } = {}): Record<string, unknown> {
@@ -158,6 +187,8 @@ export async function publishRelease(
   const id = created.body.id as string;
   for (const stage of ['build', 'test', 'publish']) {
     await ci.patch(`/api/v1/releases/${id}/stages/${stage}`, { status: 'running' });
+    const image = images.get(imageDigest);
+    if (stage === 'publish' && registry && image) await registry.push(`team/${service}`, version, image);
     const artifacts = stage === 'publish' ? { imageReference: `${repositoryOf(service)}:${version}`, imageDigest } : undefined;
     const done = await ci.patch(`/api/v1/releases/${id}/stages/${stage}`, { status: 'succeeded', ...(artifacts ? { artifacts } : {}) });
     if (done.status !== 200) throw new Error(`stage ${stage} report failed: ${done.status} ${JSON.stringify(done.body)}`);

@@ -10,12 +10,15 @@ import {
   manifestsFor,
   pipelineFor,
   publishRelease,
+  registerPolicy,
   repositoryOf,
   requestSummary,
   rolloutOf,
   startCluster,
+  startRegistry,
   WebhookReceiver,
 } from './rollout-fixture';
+import type { PrivateRegistry } from '../deploy/private-registry';
 
 /**
  * Rollouts without canary analysis, against the Kubernetes simulator: staging, the approval gate,
@@ -30,6 +33,7 @@ describe('rollouts through staging and an approval gate', () => {
   let ci: ApiClient;
   let approver: ApiClient;
   let approverToken: string;
+  let registry: PrivateRegistry;
 
   const image = (service: string, n: number) => `${repositoryOf(service)}@${digest(n)}`;
   const release = (service: string, n: number) => publishRelease(ci, service, `main.${n}`, digest(n), pipelineFor(service), manifestsFor(service));
@@ -50,7 +54,7 @@ describe('rollouts through staging and an approval gate', () => {
   };
 
   beforeAll(async () => {
-    [cluster, hooks] = await Promise.all([startCluster(), WebhookReceiver.start()]);
+    [cluster, hooks, registry] = await Promise.all([startCluster(), WebhookReceiver.start(), startRegistry()]);
     sim = cluster.sim;
     server = await startTestServer({
       redis: 'none',
@@ -60,10 +64,11 @@ describe('rollouts through staging and an approval gate', () => {
     ci = admin.withToken(await admin.token_('ci-jenkins', ['deploy']));
     approverToken = await admin.token_('release-manager', ['approve']);
     approver = admin.withToken(approverToken);
+    for (const service of ['checkout', 'payments', 'inventory', 'ledger']) await registerPolicy(admin, service);
   });
   afterAll(async () => {
     await server?.close();
-    await Promise.all([cluster?.dispose(), hooks?.stop()]);
+    await Promise.all([cluster?.dispose(), hooks?.stop(), registry?.stop()]);
   });
 
   it('takes a release through staging to the gate, shows the plan, and reaches production with one approval', async () => {

@@ -5,7 +5,21 @@ import { ApiClient } from '../../support/api-client';
 import { FixtureExporter, PrivatePrometheus } from '../../support/prometheus';
 import { requireTool } from '../../support/system-tool';
 import { newTestDatabase, startTestServer, waitFor, type TestServer } from '../../support/test-server';
-import { atGate, digest, ended, imageIn, manifestsFor, pipelineFor, publishRelease, repositoryOf, rolloutOf, startCluster } from './rollout-fixture';
+import type { PrivateRegistry } from '../deploy/private-registry';
+import {
+  atGate,
+  digest,
+  ended,
+  imageIn,
+  manifestsFor,
+  pipelineFor,
+  publishRelease,
+  registerPolicy,
+  repositoryOf,
+  rolloutOf,
+  startCluster,
+  startRegistry,
+} from './rollout-fixture';
 
 const ready = requireTool('prometheus', 'prometheus');
 
@@ -13,13 +27,14 @@ const ready = requireTool('prometheus', 'prometheus');
   let cluster: Awaited<ReturnType<typeof startCluster>>;
   let exporter: FixtureExporter;
   let prometheus: PrivatePrometheus;
+  let registry: PrivateRegistry;
 
   beforeAll(async () => {
-    [cluster, exporter] = await Promise.all([startCluster(), FixtureExporter.start()]);
+    [cluster, exporter, registry] = await Promise.all([startCluster(), FixtureExporter.start(), startRegistry()]);
     prometheus = await PrivatePrometheus.start([exporter.target]);
   }, 60_000);
   afterAll(async () => {
-    await Promise.all([cluster?.dispose(), prometheus?.stop(), exporter?.stop()]);
+    await Promise.all([cluster?.dispose(), prometheus?.stop(), exporter?.stop(), registry?.stop()]);
   });
 
   it('resumes the analysis from its recorded iteration on the restarted server, without redeploying the canary', async () => {
@@ -43,10 +58,13 @@ const ready = requireTool('prometheus', 'prometheus');
       let admin = new ApiClient(first.url, adminToken);
       const ciToken = await admin.token_('ci-jenkins', ['deploy']);
       const ci = admin.withToken(ciToken);
+      // Four-eyes: not the admin token that created the CI token, but another approver.
+      const approver = admin.withToken(await admin.token_('release-manager', ['approve']));
+      await registerPolicy(admin, service);
       const go = async (id: string) => {
         expect((await ci.post(`/api/v1/releases/${id}/rollout`, {})).status).toBe(201);
         await rolloutOf(admin, id, atGate('production'), 'the gate');
-        expect((await admin.post(`/api/v1/releases/${id}/approve`, { comment: 'go' })).status).toBe(200);
+        expect((await approver.post(`/api/v1/releases/${id}/approve`, { comment: 'go' })).status).toBe(200);
       };
       const base = await publishRelease(ci, service, 'main.1', digest(1), pipeline, manifestsFor(service));
       await go(base);

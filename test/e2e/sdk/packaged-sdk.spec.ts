@@ -52,6 +52,8 @@ describe('the published packages', () => {
     execFileSync(process.execPath, [join(root, 'sdk/openfeature-provider/scripts/build.mjs'), '--out', join(scope, 'openfeature-provider')], { stdio: 'pipe' });
     symlinkSync(join(root, 'node_modules/@openfeature'), join(consumer, 'node_modules/@openfeature'));
     symlinkSync(join(root, 'node_modules/ioredis'), join(consumer, 'node_modules/ioredis'));
+    // The one runtime dependency of the vendored engine (linear-time regexes), as npm would install it.
+    symlinkSync(join(root, 'node_modules/re2js'), join(consumer, 'node_modules/re2js'));
     writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
 
     server = await startTestServer();

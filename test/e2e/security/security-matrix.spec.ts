@@ -120,7 +120,8 @@ describe('security matrix: every route × every token kind, role and no credenti
     routes = declaredRoutes(server);
 
     callers.push({ name: 'none', refusal: 401, headers: () => ({}) });
-    const tokenScopes = [...FIXED_SCOPES, 'sdk:production'];
+    // Fixed scopes, an SDK token, and proxy tokens bound to the probe route and to another route.
+    const tokenScopes = [...FIXED_SCOPES, 'sdk:production', `mirror:report:${PROBE}`, 'mirror:report:elsewhere'];
     for (const scope of tokenScopes) {
       const secret = scope === 'admin' ? server.adminToken : await admin.token_(`matrix-${scope.replace(/[^a-z0-9-]/g, '-')}`, [scope]);
       callers.push({ name: `token ${scope}`, scopes: [scope], refusal: 403, headers: () => ({ authorization: `Bearer ${secret}` }) });
@@ -184,7 +185,10 @@ describe('security matrix: every route × every token kind, role and no credenti
         }
         const csrfRequired = caller.name === 'admin session without CSRF' && UNSAFE.has(route.method);
         const allowed = caller.scopes !== undefined && route.scopes.some((required) => grants(caller.scopes!, required));
-        if (allowed && refusedByGuard) failures.push(`${label}: refused with ${answer.status} ${answer.message ?? ''}`);
+        // A proxy token passes the guard on mirror routes; the handler then refuses routes it is not bound to.
+        const boundElsewhere = caller.name === 'token mirror:report:elsewhere' && route.path.includes('{name}');
+        if (allowed && boundElsewhere && answer.status !== 403) failures.push(`${label}: answered ${answer.status} (expected 403: not its route)`);
+        if (allowed && !boundElsewhere && refusedByGuard) failures.push(`${label}: refused with ${answer.status} ${answer.message ?? ''}`);
         if (!allowed && caller.scopes !== undefined && answer.status !== caller.refusal) {
           failures.push(`${label}: answered ${answer.status} (expected ${caller.refusal})`);
         }
@@ -200,6 +204,6 @@ describe('security matrix: every route × every token kind, role and no credenti
     expect(failures).toEqual([]);
     // The walk covered the API: every area, and at least the routes there were when this was written.
     expect(routes.length).toBeGreaterThanOrEqual(60);
-    expect(callers.length).toBe(1 + FIXED_SCOPES.length + 1 + 1 + ROLES.length + 1);
+    expect(callers.length).toBe(1 + FIXED_SCOPES.length + 3 + 1 + ROLES.length + 1);
   }, 300_000);
 });

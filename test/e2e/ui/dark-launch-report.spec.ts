@@ -34,7 +34,8 @@ const USERS = 24;
 
   beforeAll(async () => {
     await ensureUiBuilt();
-    server = await startTestServer();
+    // The fixtures listen on loopback, which mirror routes may target only when listed.
+    server = await startTestServer({ env: { MIRROR_ALLOWED_TARGETS: '127.0.0.1' } });
     api = new ApiClient(server.url, server.adminToken);
     expect((await api.post('/api/v1/setup', { adminToken: server.adminToken, ...ADMIN })).status).toBe(201);
     fixtures = await startFixtures({ primary: 'primary', secondary: 'primary', candidate: 'changed' });
@@ -53,7 +54,7 @@ const USERS = 24;
       // In process the event loop is the test's own too: no load shedding.
       maxEventLoopUtilization: 1,
       server: server.url,
-      token: await api.token_('proxy', ['flags:read', 'flags:write']),
+      token: await api.token_('proxy', ['sdk:staging', 'mirror:report:quotes']),
       environment: 'staging',
       port: 0,
       adminPort: 0,

@@ -19,7 +19,7 @@ const DIGEST = `sha256:${'4f2a9c1e'.repeat(8)}`;
 
   beforeAll(async () => {
     await ensureUiBuilt();
-    server = await startTestServer();
+    server = await startTestServer({ env: { MIRROR_ALLOWED_TARGETS: '127.0.0.1' } });
     api = new ApiClient(server.url, server.adminToken);
     expect((await api.post('/api/v1/setup', { adminToken: server.adminToken, ...ADMIN })).status).toBe(201);
 

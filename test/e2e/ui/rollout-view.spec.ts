@@ -4,7 +4,21 @@ import type { KubeSimulator } from '../../support/kube-simulator/kube-simulator'
 import { FixtureExporter, PrivatePrometheus } from '../../support/prometheus';
 import { requireTool } from '../../support/system-tool';
 import { startTestServer, waitFor, type TestServer } from '../../support/test-server';
-import { atGate, digest, ended, imageIn, manifestsFor, pipelineFor, publishRelease, repositoryOf, rolloutOf, startCluster } from '../rollout/rollout-fixture';
+import type { PrivateRegistry } from '../deploy/private-registry';
+import {
+  atGate,
+  digest,
+  ended,
+  imageIn,
+  manifestsFor,
+  pipelineFor,
+  publishRelease,
+  registerPolicy,
+  repositoryOf,
+  rolloutOf,
+  startCluster,
+  startRegistry,
+} from '../rollout/rollout-fixture';
 import { collectProblems, launchChromium, screenshot } from './browser';
 import { ensureUiBuilt } from './ensure-ui-built';
 
@@ -28,13 +42,14 @@ const ready = requireTool('chromium', 'chromium') && requireTool('prometheus', '
   let page: Page;
   let problems: string[];
   let releaseId: string;
+  let registry: PrivateRegistry;
 
   const canary = { interval: '1s', iterations: 2, minSamples: 20, failureLimit: 0 };
   const image = (n: number) => `${repositoryOf(SERVICE)}@${digest(n)}`;
 
   beforeAll(async () => {
     await ensureUiBuilt();
-    [cluster, exporter] = await Promise.all([startCluster(), FixtureExporter.start()]);
+    [cluster, exporter, registry] = await Promise.all([startCluster(), FixtureExporter.start(), startRegistry()]);
     sim = cluster.sim;
     // A healthy canary: errors a little above stable's, within both max 0.01 and 1.5 × stable.
     exporter.setTraffic(SERVICE, 'stable', { rps: 200, errorRate: 0.004 });
@@ -47,13 +62,16 @@ const ready = requireTool('chromium', 'chromium') && requireTool('prometheus', '
     api = new ApiClient(server.url, server.adminToken);
     expect((await api.post('/api/v1/setup', { adminToken: server.adminToken, ...ADMIN })).status).toBe(201);
     const ci = api.withToken(await api.token_('ci-jenkins', ['deploy']));
+    // Four-eyes: the admin token created the CI token, so another token approves main.1.
+    const approver = api.withToken(await api.token_('release-manager', ['approve']));
+    await registerPolicy(api, SERVICE);
     const release = (n: number) => publishRelease(ci, SERVICE, `main.${n}`, digest(n), pipelineFor(SERVICE, { canary }), manifestsFor(SERVICE));
 
     // main.1 is production's stable track (a first deploy has no canary), approved over the API.
     const first = await release(1);
     expect((await ci.post(`/api/v1/releases/${first}/rollout`, {})).status).toBe(201);
     await rolloutOf(api, first, atGate('production'), 'main.1 at the production gate');
-    expect((await api.post(`/api/v1/releases/${first}/approve`, { comment: 'first deploy' })).status).toBe(200);
+    expect((await approver.post(`/api/v1/releases/${first}/approve`, { comment: 'first deploy' })).status).toBe(200);
     expect((await rolloutOf(api, first, ended, 'main.1 in production')).status).toBe('succeeded');
 
     // main.2 goes through staging and waits at the gate for a person in the browser.
@@ -77,7 +95,7 @@ const ready = requireTool('chromium', 'chromium') && requireTool('prometheus', '
   afterAll(async () => {
     await browser?.close();
     await server?.close();
-    await Promise.all([cluster?.dispose(), prometheus?.stop(), exporter?.stop()]);
+    await Promise.all([cluster?.dispose(), prometheus?.stop(), exporter?.stop(), registry?.stop()]);
   });
 
   afterEach(() => {

@@ -14,10 +14,10 @@ export const ROLES: readonly Role[] = ['admin', 'editor', 'viewer', 'approver'];
 
 export const ROLE_HINTS: Record<Role, string> = {
   admin: 'everything, including users, tokens and environments',
-  editor: 'change flags and segments; read deploys',
-  viewer: 'read flags, segments, audit and deploys',
+  editor: 'change flags and segments; read deploys and mirror routes',
+  viewer: 'read flags, segments, audit, deploys and mirror routes',
   approver: 'read, and approve deploys',
 };
 
-/** Token scopes offered when creating an API token (sdk:<env> are added per environment). */
-export const TOKEN_SCOPES = ['admin', 'flags:write', 'flags:read', 'deploy', 'deploy:read', 'approve'] as const;
+/** Token scopes offered when creating an API token (sdk:<env> are added per environment; mirror:report:<route> through the API). */
+export const TOKEN_SCOPES = ['admin', 'flags:write', 'flags:read', 'deploy', 'deploy:read', 'approve', 'mirror:write', 'mirror:read'] as const;

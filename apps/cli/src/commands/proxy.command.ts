@@ -3,9 +3,11 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CommandError, type CliIo } from '../cli-io';
 
-export const PROXY_USAGE = `switchyard proxy (--config routes.yml | --server URL --token T) [--port 8080] [--admin-port 8081] [--host H]
+export const PROXY_USAGE = `switchyard proxy (--config routes.yml | --server URL [--token-file F]) [--port 8080] [--admin-port 8081] [--host H] [--admin-host 127.0.0.1]
   Runs the dark-launch proxy: standalone from a route file, or connected to the server for its routes,
-  flags and reports. See apps/proxy/README.md for every option.`;
+  flags and reports. Its server token comes from --token-file or SWITCHYARD_TOKEN (scopes sdk:<environment>
+  and mirror:report:<route>); the admin port's optional bearer token from --admin-token-file or
+  SWITCHYARD_PROXY_ADMIN_TOKEN. See apps/proxy/README.md for every option.`;
 
 /**
  * The proxy is its own process (its event loop must serve only live traffic), so the CLI starts

@@ -171,7 +171,7 @@ async function startRollout(client: DeployApiClient, release: Release, supersede
     }
     const failure = serverError(error, client, 'the release was published, but its rollout did not start');
     io.stderr.write(
-      `switchyard: ${failure.message}${error instanceof ServerRejectedError && error.status === 409 ? ' (pass --supersede to abort the other rollout)' : ''}\n`,
+      `switchyard: ${failure.message}${error instanceof ServerRejectedError && error.status === 409 && error.code === 'CONFLICT' ? ' (pass --supersede to abort the other rollout)' : ''}\n`,
     );
     return EXIT_FAILED;
   }

@@ -2,6 +2,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { AuditService, type AuditEvent } from '@switchyard/audit';
 import { Scopes } from '@switchyard/auth';
+import { parseStrictDate } from '../request-fields';
 import { AuditQueryDto } from './audit-query.dto';
 
 @ApiTags('audit')
@@ -15,8 +16,8 @@ export class AuditLogController {
   list(@Query() query: AuditQueryDto): Promise<{ items: AuditEvent[]; nextCursor: string | null }> {
     return this.audit.list({
       ...query,
-      since: query.since ? new Date(query.since) : undefined,
-      until: query.until ? new Date(query.until) : undefined,
+      since: query.since ? parseStrictDate(query.since) : undefined,
+      until: query.until ? parseStrictDate(query.until) : undefined,
       limit: query.limit ?? 50,
     });
   }

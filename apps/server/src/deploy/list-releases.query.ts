@@ -2,6 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { RELEASE_STATUSES, type ReleaseStatus } from '@switchyard/deploy';
+import { IsPageCursor } from '../request-fields';
 import { SERVICE_NAME } from './service-name.pipe';
 
 export class ListReleasesQuery {
@@ -13,7 +14,7 @@ export class ListReleasesQuery {
   gitSha?: string;
   @ApiPropertyOptional({ description: 'nextCursor from the previous page' })
   @IsOptional()
-  @Matches(/^\d{1,19}$/, { message: 'must be a cursor returned by a previous page' })
+  @IsPageCursor()
   cursor?: string;
   @ApiPropertyOptional({ default: 20, maximum: 100 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100) limit?: number;
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, ParseIntPipe, Patch, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, Scopes, type Principal } from '@switchyard/auth';
@@ -15,7 +15,7 @@ import {
   type FlagVersionView,
   type FlagView,
 } from '@switchyard/flags';
-import { etagOf, writeContext } from './write-context';
+import { ParseVersionPipe, etagOf, writeContext } from './write-context';
 
 type RequestHeaders = Record<string, string | string[] | undefined>;
 
@@ -158,7 +158,7 @@ export class FlagsController {
 
   @Get(':key/versions/:version')
   @Scopes('flags:read')
-  version(@Param('key') key: string, @Param('version', ParseIntPipe) version: number): Promise<FlagVersionView> {
+  version(@Param('key') key: string, @Param('version', ParseVersionPipe) version: number): Promise<FlagVersionView> {
     return this.flags.version(key, version);
   }
 
@@ -169,7 +169,7 @@ export class FlagsController {
   @ApiHeader(CONFIRM)
   async restore(
     @Param('key') key: string,
-    @Param('version', ParseIntPipe) version: number,
+    @Param('version', ParseVersionPipe) version: number,
     @CurrentPrincipal() principal: Principal,
     @Headers() headers: RequestHeaders,
     @Res({ passthrough: true }) reply: FastifyReply,

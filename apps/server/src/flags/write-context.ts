@@ -1,3 +1,4 @@
+import { Injectable, type PipeTransform } from '@nestjs/common';
 import { ValidationFailedError } from '@switchyard/errors';
 import { actorOf, type Principal } from '@switchyard/auth';
 import type { WriteContext } from '@switchyard/flags';
@@ -25,3 +26,15 @@ export function writeContext(principal: Principal, headers: Headers): WriteConte
 }
 
 export const etagOf = (version: number) => `"${version}"`;
+
+/** A `:version` path parameter: a positive integer that fits the version column (int4). */
+@Injectable()
+export class ParseVersionPipe implements PipeTransform<string, number> {
+  transform(value: string): number {
+    const version = Number(value);
+    if (!/^[1-9]\d{0,9}$/.test(value) || version > 2_147_483_647) {
+      throw new ValidationFailedError([{ path: 'version', problem: 'must be a flag version (a positive integer)' }]);
+    }
+    return version;
+  }
+}

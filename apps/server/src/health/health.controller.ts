@@ -1,4 +1,4 @@
-import { Controller, Get, Header, Res, type OnModuleInit } from '@nestjs/common';
+import { Controller, Get, Header, Res, UseGuards, type OnModuleInit } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Public } from '@switchyard/auth';
 import type { FastifyReply } from 'fastify';
@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import { MetricsService } from '@switchyard/observability';
 import { Database } from '@switchyard/persistence';
 import { RedisConnections } from '@switchyard/redis';
+import { MetricsTokenGuard } from './metrics-token.guard';
 
 type PartState = 'up' | 'down' | 'disabled';
 
@@ -41,7 +42,9 @@ export class HealthController implements OnModuleInit {
     return { status: ready ? 'ready' : 'not-ready', checks };
   }
 
+  /** Prometheus exposition; behind METRICS_TOKEN when that is set. */
   @Get('metrics')
+  @UseGuards(MetricsTokenGuard)
   @Header('cache-control', 'no-store')
   async metricsText(@Res() reply: FastifyReply): Promise<void> {
     const { contentType, body } = await this.metrics.render();

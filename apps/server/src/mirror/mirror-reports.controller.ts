@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { Scopes } from '@switchyard/auth';
+import { CurrentPrincipal, Scopes, reportableMirrorRoutes, type Principal } from '@switchyard/auth';
 import { parseBody } from '@switchyard/flags';
 import { reportBatchSchema, type MirrorReport } from '@switchyard/mirror';
 import { MirrorReportsService } from './mirror-reports.service';
@@ -13,14 +13,14 @@ export class MirrorReportsController {
 
   @Post()
   @HttpCode(202)
-  @Scopes('flags:write')
-  @ApiOperation({ summary: 'A batch of per-route, per-endpoint aggregates from a connected proxy' })
-  ingest(@Body() body: unknown): Promise<{ accepted: number }> {
-    return this.reports.ingest(parseBody(reportBatchSchema, body));
+  @Scopes('mirror:report:*')
+  @ApiOperation({ summary: 'A batch of per-route, per-endpoint aggregates from a connected proxy (its token names the routes: mirror:report:<route>)' })
+  ingest(@Body() body: unknown, @CurrentPrincipal() principal: Principal): Promise<{ accepted: number }> {
+    return this.reports.ingest(parseBody(reportBatchSchema, body), reportableMirrorRoutes(principal.scopes));
   }
 
   @Get()
-  @Scopes('flags:read')
+  @Scopes('mirror:read')
   @ApiOperation({
     summary: 'Per endpoint: counts, mismatch rates before and after noise, top fields with examples, status matrix, latency, and a verdict to gate on',
   })

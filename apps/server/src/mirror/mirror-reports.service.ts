@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { ForbiddenError } from '@switchyard/errors';
 import {
   buildRouteReport,
   emptyEndpointAggregate,
@@ -34,7 +35,14 @@ export class MirrorReportsService {
     private readonly routes: MirrorRoutesService,
   ) {}
 
-  async ingest(batch: ReportBatch): Promise<{ accepted: number }> {
+  /** `reportable`: the routes the sender's token is bound to; a batch naming any other is refused whole. */
+  async ingest(batch: ReportBatch, reportable: 'all' | readonly string[]): Promise<{ accepted: number }> {
+    if (reportable !== 'all') {
+      const foreign = [...new Set(batch.routes.map((part) => part.route).filter((route) => !reportable.includes(route)))];
+      if (foreign.length > 0) {
+        throw new ForbiddenError(`this token reports for mirror routes ${reportable.join(', ') || '(none)'} only, not ${foreign.join(', ')}`);
+      }
+    }
     const bucket = new Date(Math.floor(Date.now() / HOUR_MS) * HOUR_MS).toISOString();
     let accepted = 0;
     await this.database.transaction(async (m) => {

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, Headers, Param, Post, Put, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CurrentPrincipal, Scopes, actorOf, type Principal } from '@switchyard/auth';
+import { CurrentPrincipal, Scopes, actorOf, readableMirrorRoutes, type Principal } from '@switchyard/auth';
 import { openEventStream } from '../sdk-delivery/event-stream';
 import { etagOf, ifMatchOf } from '../flags/write-context';
 import { MirrorRouteFeed } from './mirror-route-feed.service';
@@ -24,16 +24,21 @@ export class MirrorRoutesController {
     private readonly feed: MirrorRouteFeed,
   ) {}
 
+  // A proxy token (mirror:report:<route>) sees only its own routes.
   @Get()
-  @Scopes('flags:read')
-  list(): Promise<MirrorRouteList> {
-    return this.routes.list();
+  @Scopes('mirror:read', 'mirror:report:*')
+  list(@CurrentPrincipal() principal: Principal): Promise<MirrorRouteList> {
+    return this.routes.list(readableMirrorRoutes(principal.scopes));
   }
 
   @Get('stream')
-  @Scopes('flags:read')
-  @ApiOperation({ summary: 'Server-Sent Events for proxies: the full route list (`routes` event) on connect and after every change; `: ping` heartbeats' })
-  stream(@Req() request: FastifyRequest, @Res() reply: FastifyReply): void {
+  @Scopes('mirror:read', 'mirror:report:*')
+  @ApiOperation({
+    summary:
+      'Server-Sent Events for proxies: the route list (`routes` event; a proxy token gets its own routes) on connect and after every change; `: ping` heartbeats',
+  })
+  stream(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @CurrentPrincipal() principal: Principal): void {
+    const readable = readableMirrorRoutes(principal.scopes);
     const out = openEventStream(request, reply);
     let sent = -1;
     let queue = Promise.resolve();
@@ -41,7 +46,7 @@ export class MirrorRoutesController {
       queue = queue
         .then(async () => {
           if (out.destroyed) return;
-          const current = await this.routes.current();
+          const current = await this.routes.current(readable);
           // Every replica hears a change once from itself and once through Redis.
           if (current.revision <= sent) return;
           sent = current.revision;
@@ -62,20 +67,20 @@ export class MirrorRoutesController {
   }
 
   @Get(':name')
-  @Scopes('flags:read')
-  async get(@Param('name') name: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<MirrorRouteView> {
-    return withEtag(reply, await this.routes.get(name));
+  @Scopes('mirror:read', 'mirror:report:*')
+  async get(@Param('name') name: string, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply): Promise<MirrorRouteView> {
+    return withEtag(reply, await this.routes.get(name, readableMirrorRoutes(principal.scopes)));
   }
 
   @Post()
-  @Scopes('flags:write')
+  @Scopes('mirror:write')
   @ApiBody(ROUTE_BODY)
   async create(@Body() body: unknown, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply): Promise<MirrorRouteView> {
     return withEtag(reply, await this.routes.create(body, actorOf(principal)));
   }
 
   @Put(':name')
-  @Scopes('flags:write')
+  @Scopes('mirror:write')
   @ApiBody(ROUTE_BODY)
   @ApiHeader(IF_MATCH)
   async replace(
@@ -89,7 +94,7 @@ export class MirrorRoutesController {
   }
 
   @Delete(':name')
-  @Scopes('flags:write')
+  @Scopes('mirror:write')
   @ApiHeader(IF_MATCH)
   remove(@Param('name') name: string, @CurrentPrincipal() principal: Principal, @Headers() headers: RequestHeaders): Promise<MirrorRouteView> {
     return this.routes.remove(name, actorOf(principal), ifMatchOf(headers));

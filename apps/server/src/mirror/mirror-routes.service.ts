@@ -1,8 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AuditService } from '@switchyard/audit';
-import { ConflictError, NotFoundError, ValidationFailedError } from '@switchyard/errors';
-import { mirrorRouteSchema, validateRoutes, type MirrorRoute } from '@switchyard/mirror';
+import { APP_CONFIG, type AppConfig } from '@switchyard/config';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationFailedError } from '@switchyard/errors';
+import { mirrorRouteSchema, validateRoutes, type EgressPolicy, type MirrorRoute } from '@switchyard/mirror';
 import { Database } from '@switchyard/persistence';
 import { MirrorRouteFeed } from './mirror-route-feed.service';
 
@@ -33,29 +34,44 @@ interface RouteRow {
   updated_at: Date | string;
 }
 
+type Readable = 'all' | readonly string[];
+
 const COLUMNS = 'name, definition, version, created_by, updated_by, created_at, updated_at';
 
-/** Mirror routes in PostgreSQL: validated with the same schema as route files, versioned, audited, pushed to proxies. */
+/**
+ * Mirror routes in PostgreSQL: validated with the same schema as route files and against the
+ * egress policy (MIRROR_ALLOWED_TARGETS), versioned, audited, pushed to proxies.
+ */
 @Injectable()
 export class MirrorRoutesService {
+  private readonly targets: EgressPolicy;
+
   constructor(
     private readonly database: Database,
     private readonly audit: AuditService,
     private readonly feed: MirrorRouteFeed,
-  ) {}
-
-  async list(): Promise<MirrorRouteList> {
-    return this.database.transaction(async (m) => ({ revision: await this.revision(m), items: (await this.rows(m)).map(toView) }));
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.targets = config.mirrorTargets;
   }
 
-  async get(name: string): Promise<MirrorRouteView> {
+  /** `readable`: the routes a proxy token is bound to (see readableMirrorRoutes), or 'all'. */
+  async list(readable: Readable = 'all'): Promise<MirrorRouteList> {
+    return this.database.transaction(async (m) => ({
+      revision: await this.revision(m),
+      items: (await this.rows(m)).filter((row) => readable === 'all' || readable.includes(row.name)).map(toView),
+    }));
+  }
+
+  async get(name: string, readable: Readable = 'all'): Promise<MirrorRouteView> {
+    if (readable !== 'all' && !readable.includes(name)) throw new ForbiddenError(`this token may read mirror routes ${readable.join(', ')} only`);
     const [row] = await this.database.query<RouteRow>(`SELECT ${COLUMNS} FROM mirror_routes WHERE name = $1`, [name]);
     if (!row) throw new NotFoundError('mirror route', name);
     return toView(row);
   }
 
   async create(input: unknown, actor: string): Promise<MirrorRouteView> {
-    const route = parseRoute(input);
+    const route = parseRoute(input, this.targets);
     const view = await this.database.transaction(async (m) => {
       const [existing] = await m.query(`SELECT name FROM mirror_routes WHERE name = $1 FOR UPDATE`, [route.name]);
       if (existing) throw new ConflictError(`mirror route ${route.name} already exists`);
@@ -75,7 +91,7 @@ export class MirrorRoutesService {
 
   async replace(name: string, input: unknown, actor: string, ifMatch: number | undefined): Promise<MirrorRouteView> {
     const body = input !== null && typeof input === 'object' && !Array.isArray(input) && !('name' in input) ? { ...input, name } : input;
-    const route = parseRoute(body);
+    const route = parseRoute(body, this.targets);
     if (route.name !== name)
       throw new ValidationFailedError([{ path: 'name', problem: `must be ${name} (the route in the URL); renaming is delete + create` }]);
     const view = await this.database.transaction(async (m) => {
@@ -109,8 +125,8 @@ export class MirrorRoutesService {
   }
 
   /** Every route with defaults filled in, plus the revision (what the route stream sends). */
-  async current(): Promise<{ revision: number; routes: MirrorRoute[] }> {
-    const list = await this.list();
+  async current(readable: Readable = 'all'): Promise<{ revision: number; routes: MirrorRoute[] }> {
+    const list = await this.list(readable);
     return { revision: list.revision, routes: list.items.map((item) => item.route) };
   }
 
@@ -150,13 +166,23 @@ export class MirrorRoutesService {
   }
 }
 
-/** Validates one route with the route-file schema; problem paths are relative to the body (`sample.percent`). */
-export function parseRoute(input: unknown): MirrorRoute {
+/**
+ * Validates one route with the route-file schema, then its targets against the egress policy;
+ * problem paths are relative to the body (`sample.percent`, `primary`).
+ */
+export function parseRoute(input: unknown, targets: EgressPolicy): MirrorRoute {
   const { routes, problems } = validateRoutes([input]);
   if (problems.length > 0) {
     throw new ValidationFailedError(problems.map((problem) => ({ path: bodyPath(problem.path.slice(1)), problem: problem.problem })));
   }
-  return routes[0];
+  const route = routes[0];
+  const refused = (['primary', 'candidate', 'secondary'] as const).flatMap((field) => {
+    const target = route[field];
+    const problem = target === undefined ? undefined : targets.refusal(target);
+    return problem ? [{ path: field, problem }] : [];
+  });
+  if (refused.length > 0) throw new ValidationFailedError(refused);
+  return route;
 }
 
 function bodyPath(path: readonly (string | number)[]): string {

@@ -11,6 +11,7 @@ import { ReleaseMetrics } from './release.metrics';
 import { ReleasesRepository } from './releases.repository';
 import { planStageReport } from './stage-transition';
 import { checkManifests } from '../rollout/manifest-set';
+import { ReleasePoliciesService } from '../policy/release-policies.service';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -30,6 +31,7 @@ export class ReleasesService {
     private readonly releases: ReleasesRepository,
     private readonly audit: AuditService,
     private readonly metrics: ReleaseMetrics,
+    private readonly policies: ReleasePoliciesService,
   ) {}
 
   async create(actor: string, input: NewRelease): Promise<Release> {
@@ -53,6 +55,8 @@ export class ReleasesService {
     }
     const id = randomUUID();
     return this.db.transaction(async (manager) => {
+      // Refused before anything is written: the pipeline may ask for more than the policy, never less.
+      if (pipeline) await this.policies.checkNewRelease(manager, input.service, pipeline);
       await this.releases.insert(manager, { ...input, pipeline, id, createdBy: actor }, STAGE_NAMES);
       const release = await this.mustFind(manager, id);
       await this.audit.record(manager, {

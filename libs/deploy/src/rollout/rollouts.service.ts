@@ -16,6 +16,7 @@ import { newStep, stepsFor } from './rollout-steps';
 import { RolloutMetrics } from './rollout.metrics';
 import { RolloutsRepository } from './rollouts.repository';
 import { WebhookNotifier } from '../webhooks/webhook.notifier';
+import { ReleasePoliciesService } from '../policy/release-policies.service';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -55,6 +56,7 @@ export class RolloutsService {
     private readonly signals: RolloutSignals,
     private readonly metrics: RolloutMetrics,
     private readonly notifier: WebhookNotifier,
+    private readonly policies: ReleasePoliciesService,
   ) {}
 
   /**
@@ -67,6 +69,8 @@ export class RolloutsService {
       const release = await this.mustFindRelease(manager, releaseId);
       return this.prepare(manager, release);
     });
+    // The server's policy, not the uploaded pipeline, decides namespaces, gates and where images come from.
+    await this.policies.admit(prepared.release);
     const id = randomUUID();
     const superseded: Rollout[] = [];
     let rollout: Rollout;
@@ -164,6 +168,12 @@ export class RolloutsService {
       }
       const index = rollout.currentStep;
       const step = rollout.steps[index];
+      const release = await this.mustFindRelease(manager, rollout.releaseId);
+      await this.policies.checkApprover(manager, actor, {
+        service: rollout.service,
+        environment: step.environment,
+        starters: [release.createdBy, rollout.createdBy],
+      });
       const now = new Date().toISOString();
       const decision: RolloutDecision = { action: 'approve', actor, comment, environment: step.environment, step: step.kind, at: now };
       const steps = rollout.steps.map((s, i) =>

@@ -5,6 +5,8 @@ import { UsersAndSessions1764210000000 } from './1764210000000-users-and-session
 import { Releases1764216000000 } from './1764216000000-releases';
 import { Mirror1764230000000 } from './1764230000000-mirror';
 import { Rollouts1764240000000 } from './1764240000000-rollouts';
+import { ReleasePolicies1764250000000 } from './1764250000000-release-policies';
+import { MirrorScopes1764260000000 } from './1764260000000-mirror-scopes';
 
 /** Every migration, in order. Append new ones; never edit one that has landed. */
 export const MIGRATIONS = [
@@ -15,4 +17,6 @@ export const MIGRATIONS = [
   Releases1764216000000,
   Mirror1764230000000,
   Rollouts1764240000000,
+  ReleasePolicies1764250000000,
+  MirrorScopes1764260000000,
 ];

@@ -10,6 +10,10 @@ export interface AuditEventInput {
   before?: unknown;
   after?: unknown;
   meta?: Record<string, unknown>;
+  /** The change in plain sentences ("Production: turns OFF"), as the UI shows it. */
+  summary?: string[];
+  /** Why, in the writer's words (X-Switchyard-Comment). */
+  comment?: string;
 }
 
 export interface AuditEvent {
@@ -22,6 +26,8 @@ export interface AuditEvent {
   before: unknown;
   after: unknown;
   meta: Record<string, unknown>;
+  summary: string[];
+  comment: string | null;
 }
 
 export interface AuditQuery {
@@ -36,6 +42,16 @@ export interface AuditQuery {
   limit: number;
 }
 
+/**
+ * `flag:checkout*` (one trailing `*`) matches every value that starts with `flag:checkout`;
+ * anything else matches exactly. LIKE's own wildcards in the prefix are escaped, so `%` and `_` are literal.
+ */
+function textMatch(column: 'target' | 'actor', value: string): [string, string] {
+  if (!value.endsWith('*')) return [`${column} = ?`, value];
+  const prefix = value.slice(0, -1).replace(/[\\%_]/g, (c) => `\\${c}`);
+  return [`${column} LIKE ? ESCAPE '\\'`, `${prefix}%`];
+}
+
 interface AuditRow {
   id: string;
   at: Date;
@@ -46,6 +62,8 @@ interface AuditRow {
   before: unknown;
   after: unknown;
   meta: Record<string, unknown>;
+  summary: string[];
+  comment: string | null;
 }
 
 @Injectable()
@@ -54,15 +72,20 @@ export class AuditService {
 
   /** Writes inside the caller's transaction, so the change and its audit event commit together. */
   async record(manager: EntityManager, event: AuditEventInput): Promise<void> {
-    await manager.query(`INSERT INTO audit_events (actor, action, target, environment, before, after, meta) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
-      event.actor,
-      event.action,
-      event.target,
-      event.environment ?? null,
-      event.before === undefined ? null : JSON.stringify(event.before),
-      event.after === undefined ? null : JSON.stringify(event.after),
-      JSON.stringify(event.meta ?? {}),
-    ]);
+    await manager.query(
+      `INSERT INTO audit_events (actor, action, target, environment, before, after, meta, summary, comment) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [
+        event.actor,
+        event.action,
+        event.target,
+        event.environment ?? null,
+        event.before === undefined ? null : JSON.stringify(event.before),
+        event.after === undefined ? null : JSON.stringify(event.after),
+        JSON.stringify(event.meta ?? {}),
+        JSON.stringify(event.summary ?? []),
+        event.comment ?? null,
+      ],
+    );
   }
 
   /** Newest first, paginated by id cursor so pages stay stable while events keep arriving. */
@@ -73,8 +96,8 @@ export class AuditService {
       params.push(value);
       where.push(sql.replace('?', `$${params.length}`));
     };
-    if (query.target) add('target = ?', query.target);
-    if (query.actor) add('actor = ?', query.actor);
+    if (query.target) add(...textMatch('target', query.target));
+    if (query.actor) add(...textMatch('actor', query.actor));
     if (query.action) add('action = ?', query.action);
     if (query.environment) add('environment = ?', query.environment);
     if (query.since) add('at >= ?', query.since.toISOString());
@@ -82,7 +105,7 @@ export class AuditService {
     if (query.cursor) add('id < ?', query.cursor);
     params.push(query.limit + 1);
     const rows = await this.db.query<AuditRow>(
-      `SELECT id::text AS id, at, actor, action, target, environment, before, after, meta FROM audit_events
+      `SELECT id::text AS id, at, actor, action, target, environment, before, after, meta, summary, comment FROM audit_events
        ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY audit_events.id DESC LIMIT $${params.length}`,
       params,
     );

@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { AuditService } from '@switchyard/audit';
-import { AppError, ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError } from '@switchyard/errors';
+import { AppError, ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError, ValidationFailedError } from '@switchyard/errors';
 import { LOGGER } from '@switchyard/observability';
 import { Database } from '@switchyard/persistence';
 import { LoginThrottle } from './login-throttle';
@@ -157,6 +157,41 @@ export class UsersService {
     const session = await this.resolveSession(secret);
     if (!session) throw new UnauthenticatedError('not signed in');
     return { user: await this.get(session.principal.id), csrfToken: session.csrf };
+  }
+
+  /**
+   * A signed-in person changes their own password: the current one is checked (a wrong one counts
+   * toward the sign-in throttle, like a failed sign-in) and every other session of theirs ends.
+   */
+  async changePassword(userId: string, keepSession: string | undefined, currentPassword: string, newPassword: string, address: string): Promise<void> {
+    const rows = await this.db.query<UserRow>('SELECT * FROM users WHERE id::text = $1', [userId]);
+    const row = rows[0];
+    if (!row) throw new NotFoundError('user', userId);
+    const key = `${row.email}|${address}`;
+    const wait = this.throttle.retryAfter(key);
+    if (wait > 0) throw new TooManyAttemptsError(wait);
+    if (!(await verifyPassword(currentPassword, row.password_hash))) {
+      this.throttle.fail(key);
+      this.logger.warn({ email: row.email, address }, 'password change refused: wrong current password');
+      throw new ValidationFailedError([{ path: 'currentPassword', problem: 'is not your current password' }]);
+    }
+    this.throttle.succeed(key);
+    if (newPassword === currentPassword) throw new ValidationFailedError([{ path: 'newPassword', problem: 'must differ from the current password' }]);
+    await this.db.transaction(async (m) => {
+      await m.query('UPDATE users SET password_hash = $2 WHERE id = $1', [row.id, await hashPassword(newPassword)]);
+      await m.query('DELETE FROM sessions WHERE user_id = $1 AND secret_hash <> $2', [row.id, keepSession ? sha256(keepSession) : '']);
+      await this.audit.record(m, { actor: `user:${row.email}`, action: 'user.password-changed', target: `user:${row.email}`, meta: { address } });
+    });
+    this.sessionCache.clear();
+    this.logger.info({ email: row.email, address }, 'password changed');
+  }
+
+  /** Each `user:<email>` actor's display name, so the audit log can say "Ada" (tokens and unknown users stay null). */
+  async withActorNames<T extends { actor: string }>(items: T[]): Promise<Array<T & { actorName: string | null }>> {
+    const emails = [...new Set(items.filter((item) => item.actor.startsWith('user:')).map((item) => item.actor.slice(5)))];
+    const rows = emails.length ? await this.db.query<{ email: string; name: string }>('SELECT email, name FROM users WHERE email = ANY($1)', [emails]) : [];
+    const names = new Map(rows.map((row) => [`user:${row.email}`, row.name]));
+    return items.map((item) => ({ ...item, actorName: names.get(item.actor) ?? null }));
   }
 
   async list(): Promise<UserView[]> {

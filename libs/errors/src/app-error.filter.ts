@@ -37,8 +37,22 @@ const FRAMEWORK_MESSAGES: Record<string, string> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'the request body does not match its Content-Length',
 };
 
-/** Maps anything thrown to the one error shape; internals of a 5xx never reach the client. */
-export function toErrorBody(exception: unknown, requestId: string): { status: number; body: ErrorBody; internal: boolean } {
+/** 1048576 → "1 MiB", 1536 → "1.5 KiB", 100 → "100 bytes". */
+export function formatBytes(bytes: number): string {
+  for (const [unit, size] of [
+    ['MiB', 1024 * 1024],
+    ['KiB', 1024],
+  ] as const) {
+    if (bytes >= size) return `${Number((bytes / size).toFixed(1))} ${unit}`;
+  }
+  return `${bytes} bytes`;
+}
+
+/**
+ * Maps anything thrown to the one error shape; internals of a 5xx never reach the client.
+ * `bodyLimitBytes` (the route's body limit) lets a 413 say what the limit is.
+ */
+export function toErrorBody(exception: unknown, requestId: string, bodyLimitBytes?: number): { status: number; body: ErrorBody; internal: boolean } {
   if (exception instanceof AppError) {
     return {
       status: exception.status,
@@ -55,6 +69,7 @@ export function toErrorBody(exception: unknown, requestId: string): { status: nu
         : typeof response === 'object' && response && 'message' in response
           ? String((response as { message: unknown }).message)
           : exception.message;
+    if (status === 413) return tooLarge(requestId, bodyLimitBytes);
     if (status < 500) {
       // Nest wraps Fastify's body-parser failures and its own unmatched-route error as HttpExceptions.
       if (status === 400 && /JSON/.test(message)) {
@@ -71,12 +86,9 @@ export function toErrorBody(exception: unknown, requestId: string): { status: nu
       fastifyError.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || /JSON/i.test(fastifyError.message ?? '')
         ? 'MALFORMED_JSON'
         : (CODE_BY_STATUS[status] ?? 'BAD_REQUEST');
+    if (status === 413) return tooLarge(requestId, bodyLimitBytes);
     const message =
-      status === 413
-        ? 'the request body is larger than the limit'
-        : code === 'MALFORMED_JSON'
-          ? 'the request body is not valid JSON'
-          : (FRAMEWORK_MESSAGES[fastifyError.code ?? ''] ?? fastifyError.message ?? 'bad request');
+      code === 'MALFORMED_JSON' ? 'the request body is not valid JSON' : (FRAMEWORK_MESSAGES[fastifyError.code ?? ''] ?? fastifyError.message ?? 'bad request');
     return { status, body: { error: { code, message, details: [], requestId } }, internal: false };
   }
   return {
@@ -86,13 +98,20 @@ export function toErrorBody(exception: unknown, requestId: string): { status: nu
   };
 }
 
+function tooLarge(requestId: string, bodyLimitBytes: number | undefined): { status: number; body: ErrorBody; internal: boolean } {
+  const limit = bodyLimitBytes ? formatBytes(bodyLimitBytes) : undefined;
+  const message = limit ? `the request body is larger than ${limit}` : 'the request body is larger than the limit';
+  const details = limit ? [{ path: '(body)', problem: `must be at most ${limit} (${bodyLimitBytes} bytes)` }] : [];
+  return { status: 413, body: { error: { code: 'PAYLOAD_TOO_LARGE', message, details, requestId } }, internal: false };
+}
+
 @Catch()
 export class AppErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const { status, body, internal } = toErrorBody(exception, String(request.id));
+    const { status, body, internal } = toErrorBody(exception, String(request.id), request.routeOptions?.bodyLimit);
     if (internal) request.log.error({ err: exception }, 'unhandled error');
     if (reply.sent) return;
     const retryAfter = exception instanceof AppError ? exception.extra.retryAfter : undefined;

@@ -12,6 +12,10 @@ export const SEGMENT_KEY = /^[a-z0-9][a-z0-9._-]{0,127}$/;
 export const ENVIRONMENT_KEY = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 const text = (max: number) => z.string().max(max, `must be at most ${max} characters`);
+/** Text that must be there: an empty string is refused in plain words, not as zod's `>=1 characters`. */
+const filled = (max: number) => text(max).min(1, 'must not be empty');
+
+const keyRule = (max: number, extra: string) => `use 1–${max} lowercase letters, digits, ${extra} or '-', starting with a letter or digit`;
 
 /** Names are shown raw (UI, CLI, audit): no control characters, line separators or bidi overrides. */
 const name = (max: number) => text(max).regex(/^[^\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]*$/u, 'must contain printable characters only');
@@ -21,21 +25,25 @@ const prose = (max: number) => text(max).regex(/^(?:[\t\n\r]|[^\p{Cc}\u202a-\u20
 export const conditionSchema = z.strictObject({
   attribute: text(256),
   operator: z.enum(OPERATORS as [string, ...string[]], { error: () => `must be one of ${OPERATORS.join(', ')}` }),
-  values: z.array(z.union([z.string().max(1024), z.number()], { error: () => 'must be a string or a number' })).max(1000, 'must have at most 1000 values'),
+  values: z.array(z.union([text(1024), z.number()], { error: () => 'must be a string or a number' })).max(1000, 'at most 1000 values'),
   negate: z.boolean().optional(),
   caseInsensitive: z.boolean().optional(),
 });
 
 const weightedVariant = z.strictObject({
-  variant: text(128).min(1, 'must not be empty'),
-  weight: z.number().int('must be an integer (thousandths of a percent)').min(0, 'must be ≥ 0').max(100000, 'must be ≤ 100000'),
+  variant: filled(128),
+  weight: z
+    .number()
+    .int('must be a whole number of thousandths of a percent (100000 = 100 %)')
+    .min(0, 'must not be negative')
+    .max(100000, 'must be at most 100000 (100 %)'),
 });
 
-const variantServe = z.strictObject({ variant: text(128).min(1, 'must not be empty') });
+const variantServe = z.strictObject({ variant: filled(128) });
 const rolloutServe = z.strictObject({
-  rollout: z.array(weightedVariant).min(1, 'must list at least one variant').max(100),
-  bucketBy: text(256).min(1).optional(),
-  salt: text(64).min(1).optional(),
+  rollout: z.array(weightedVariant).min(1, 'must list at least one variant').max(100, 'at most 100 variants in a rollout'),
+  bucketBy: filled(256).optional(),
+  salt: filled(64).optional(),
 });
 
 /**
@@ -64,30 +72,29 @@ export const serveSchema = z
 export const ruleSchema = z.strictObject({
   id: z
     .string()
-    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 _ -')
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, "use 1–64 letters, digits, '_' or '-'")
     .optional(),
   description: prose(500).optional(),
-  conditions: z.array(conditionSchema).max(100, 'must have at most 100 conditions'),
+  conditions: z.array(conditionSchema).max(100, 'at most 100 conditions'),
   serve: serveSchema,
 });
 
 export const environmentConfigPatchSchema = z.strictObject({
   enabled: z.boolean().optional(),
-  offVariant: text(128).min(1).optional(),
-  rules: z.array(ruleSchema).max(500, 'must have at most 500 rules').optional(),
+  offVariant: filled(128).optional(),
+  rules: z.array(ruleSchema).max(500, 'at most 500 rules').optional(),
   defaultServe: serveSchema.optional(),
 });
 
-const variants = z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, 'variant names are 1-128 characters of A-Z a-z 0-9 _ . -'), z.unknown());
+const variants = z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, "use 1–128 letters, digits, '_', '.' or '-' in variant names"), z.unknown());
+
+const tags = z.array(z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, "use 1–64 letters, digits, '_', '.', ':' or '-' in a tag")).max(50, 'at most 50 tags');
 
 export const createFlagSchema = z.strictObject({
-  key: z.string().regex(FLAG_KEY, 'must match ^[a-z0-9][a-z0-9._-]{0,127}$'),
+  key: z.string().regex(FLAG_KEY, keyRule(128, "'.', '_'")),
   name: name(200).min(1, 'must not be empty').optional(),
   description: prose(2000).optional(),
-  tags: z
-    .array(z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'tags are 1-64 characters of A-Z a-z 0-9 _ . : -'))
-    .max(50)
-    .optional(),
+  tags: tags.optional(),
   owner: name(200).optional(),
   type: z.enum(FLAG_TYPES as [string, ...string[]], { error: () => `must be one of ${FLAG_TYPES.join(', ')}` }),
   variants: variants.optional(),
@@ -97,10 +104,7 @@ export const createFlagSchema = z.strictObject({
 export const updateFlagSchema = z.strictObject({
   name: name(200).min(1, 'must not be empty').optional(),
   description: prose(2000).optional(),
-  tags: z
-    .array(z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'tags are 1-64 characters of A-Z a-z 0-9 _ . : -'))
-    .max(50)
-    .optional(),
+  tags: tags.optional(),
   owner: name(200).nullable().optional(),
   variants: variants.optional(),
   archived: z.boolean().optional(),
@@ -109,27 +113,29 @@ export const updateFlagSchema = z.strictObject({
 export const toggleSchema = z.strictObject({ enabled: z.boolean().optional() });
 
 export const createSegmentSchema = z.strictObject({
-  key: z.string().regex(SEGMENT_KEY, 'must match ^[a-z0-9][a-z0-9._-]{0,127}$'),
+  key: z.string().regex(SEGMENT_KEY, keyRule(128, "'.', '_'")),
   name: name(200).min(1, 'must not be empty').optional(),
   description: prose(2000).optional(),
-  conditions: z.array(conditionSchema).max(100, 'must have at most 100 conditions'),
+  conditions: z.array(conditionSchema).max(100, 'at most 100 conditions'),
 });
 
 export const updateSegmentSchema = z.strictObject({
   name: name(200).min(1, 'must not be empty').optional(),
   description: prose(2000).optional(),
-  conditions: z.array(conditionSchema).max(100, 'must have at most 100 conditions').optional(),
+  conditions: z.array(conditionSchema).max(100, 'at most 100 conditions').optional(),
 });
 
 export const createEnvironmentSchema = z.strictObject({
-  key: z.string().regex(ENVIRONMENT_KEY, 'must match ^[a-z0-9][a-z0-9_-]{0,63}$'),
+  key: z.string().regex(ENVIRONMENT_KEY, keyRule(64, "'_'")),
   name: name(100).min(1, 'must not be empty').optional(),
   requiresConfirmation: z.boolean().optional(),
+  requiresComment: z.boolean().optional(),
 });
 
 export const updateEnvironmentSchema = z.strictObject({
   name: name(100).min(1, 'must not be empty').optional(),
   requiresConfirmation: z.boolean().optional(),
+  requiresComment: z.boolean().optional(),
 });
 
 export type CreateFlagInput = z.output<typeof createFlagSchema>;
@@ -156,9 +162,23 @@ function problemOf(issue: z.core.$ZodIssue): string {
       return / received undefined$/.test(issue.message)
         ? 'is required'
         : `must be ${issue.expected === 'array' ? 'an array' : issue.expected === 'object' ? 'an object' : `a ${issue.expected}`}`;
+    // zod's own wording ("Too big: expected array to have <=50 items") is replaced where a schema gave none.
+    case 'too_big':
+      return /^Too big/.test(issue.message) ? `must be at most ${String(issue.maximum)}${unitOf(issue.origin)}` : issue.message;
+    case 'too_small':
+      if (!/^Too small/.test(issue.message)) return issue.message;
+      return issue.origin === 'string' && Number(issue.minimum) === 1
+        ? 'must not be empty'
+        : `must be at least ${String(issue.minimum)}${unitOf(issue.origin)}`;
+    case 'invalid_format':
+      return /^Invalid/.test(issue.message) ? 'contains characters that are not allowed' : issue.message;
     default:
       return issue.message;
   }
+}
+
+function unitOf(origin: string): string {
+  return origin === 'string' ? ' characters' : origin === 'array' || origin === 'set' ? ' items' : '';
 }
 
 /** Parses with a zod schema, or throws a 400 whose details name every field at fault. */

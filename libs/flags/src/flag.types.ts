@@ -4,6 +4,8 @@ export interface EnvironmentView {
   key: string;
   name: string;
   requiresConfirmation: boolean;
+  /** Changes to this environment must carry a comment (X-Switchyard-Comment). */
+  requiresComment: boolean;
   version: number;
 }
 
@@ -45,6 +47,7 @@ export interface FlagVersionView {
   version: number;
   actor: string;
   createdAt: string;
+  comment: string | null;
   definition: FlagView;
 }
 

@@ -43,10 +43,16 @@ const iso = (value: Date | string) => new Date(value).toISOString();
 @Injectable()
 export class FlagsRepository {
   async environments(m: Queryable): Promise<EnvironmentView[]> {
-    const rows: Array<{ key: string; name: string; requires_confirmation: boolean; version: string }> = await m.query(
-      'SELECT key, name, requires_confirmation, version FROM environments ORDER BY position, key',
+    const rows: Array<{ key: string; name: string; requires_confirmation: boolean; requires_comment: boolean; version: string }> = await m.query(
+      'SELECT key, name, requires_confirmation, requires_comment, version FROM environments ORDER BY position, key',
     );
-    return rows.map((row) => ({ key: row.key, name: row.name, requiresConfirmation: row.requires_confirmation, version: Number(row.version) }));
+    return rows.map((row) => ({
+      key: row.key,
+      name: row.name,
+      requiresConfirmation: row.requires_confirmation,
+      requiresComment: row.requires_comment,
+      version: Number(row.version),
+    }));
   }
 
   /** Locks the environments (in key order, so concurrent writers never deadlock) and bumps each version by one. */
@@ -108,26 +114,30 @@ export class FlagsRepository {
     );
   }
 
-  async insertFlagVersion(m: Queryable, flag: FlagView, actor: string): Promise<void> {
-    await m.query('INSERT INTO flag_versions (flag_key, version, definition, actor) VALUES ($1, $2, $3, $4)', [
+  async insertFlagVersion(m: Queryable, flag: FlagView, actor: string, comment?: string): Promise<void> {
+    await m.query('INSERT INTO flag_versions (flag_key, version, definition, actor, comment) VALUES ($1, $2, $3, $4, $5)', [
       flag.key,
       flag.version,
       JSON.stringify(flag),
       actor,
+      comment ?? null,
     ]);
   }
 
-  async flagVersions(m: Queryable, key: string): Promise<Array<{ version: number; actor: string; created_at: Date; definition: FlagView }>> {
-    return m.query('SELECT version, actor, created_at, definition FROM flag_versions WHERE flag_key = $1 ORDER BY version DESC', [key]);
+  async flagVersions(
+    m: Queryable,
+    key: string,
+  ): Promise<Array<{ version: number; actor: string; created_at: Date; definition: FlagView; comment: string | null }>> {
+    return m.query('SELECT version, actor, created_at, definition, comment FROM flag_versions WHERE flag_key = $1 ORDER BY version DESC', [key]);
   }
 
   async flagVersion(
     m: Queryable,
     key: string,
     version: number,
-  ): Promise<{ version: number; actor: string; created_at: Date; definition: FlagView } | undefined> {
-    const rows: Array<{ version: number; actor: string; created_at: Date; definition: FlagView }> = await m.query(
-      'SELECT version, actor, created_at, definition FROM flag_versions WHERE flag_key = $1 AND version = $2',
+  ): Promise<{ version: number; actor: string; created_at: Date; definition: FlagView; comment: string | null } | undefined> {
+    const rows: Array<{ version: number; actor: string; created_at: Date; definition: FlagView; comment: string | null }> = await m.query(
+      'SELECT version, actor, created_at, definition, comment FROM flag_versions WHERE flag_key = $1 AND version = $2',
       [key, version],
     );
     return rows[0];

@@ -1,7 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { validateFlagConfig, validateSegment, type FlagType, type Rule, type Serve } from '@switchyard/core';
+import {
+  changeSentences,
+  changesEveryEnvironment,
+  describeEnvironmentChange,
+  describeFlagChange,
+  describeSegmentChange,
+  restoredFlag,
+  validateFlagConfig,
+  validateSegment,
+  type FlagType,
+  type Rule,
+  type Serve,
+} from '@switchyard/core';
 import { AuditService } from '@switchyard/audit';
 import { APP_CONFIG, type AppConfig } from '@switchyard/config';
 import { AppError, ConflictError, NotFoundError, ValidationFailedError, type ErrorDetail } from '@switchyard/errors';
@@ -25,6 +37,8 @@ export interface WriteContext {
   confirmed?: string[];
   /** The version the caller last saw (If-Match); a different current version is a 409. */
   ifMatch?: number;
+  /** Why (X-Switchyard-Comment); required by environments with requiresComment. */
+  comment?: string;
 }
 
 export interface FlagListFilter {
@@ -70,10 +84,11 @@ export class FlagsService {
     return this.write(ctx, async (m) => {
       const existing = await this.repo.environments(m);
       if (existing.some((env) => env.key === input.key)) throw new ConflictError(`environment "${input.key}" already exists`);
-      await m.query('INSERT INTO environments (key, name, requires_confirmation, position) VALUES ($1, $2, $3, $4)', [
+      await m.query('INSERT INTO environments (key, name, requires_confirmation, requires_comment, position) VALUES ($1, $2, $3, $4, $5)', [
         input.key,
         input.name ?? input.key,
         input.requiresConfirmation ?? false,
+        input.requiresComment ?? false,
         existing.length,
       ]);
       // Every existing flag gets a disabled configuration there, so snapshots are complete.
@@ -87,6 +102,7 @@ export class FlagsService {
         target: `environment:${input.key}`,
         environment: input.key,
         after: created,
+        comment: ctx.comment,
       });
       return { result: created, changes: [{ environment: input.key, version: versions.get(input.key)!, flagKeys: flags.map((f) => f.key), segmentKeys: [] }] };
     });
@@ -96,13 +112,22 @@ export class FlagsService {
     return this.write(ctx, async (m) => {
       const before = (await this.repo.environments(m)).find((env) => env.key === key);
       if (!before) throw new NotFoundError('environment', key);
-      await m.query('UPDATE environments SET name = $2, requires_confirmation = $3 WHERE key = $1', [
+      await m.query('UPDATE environments SET name = $2, requires_confirmation = $3, requires_comment = $4 WHERE key = $1', [
         key,
         input.name ?? before.name,
         input.requiresConfirmation ?? before.requiresConfirmation,
+        input.requiresComment ?? before.requiresComment,
       ]);
       const after = (await this.repo.environments(m)).find((env) => env.key === key)!;
-      await this.audit.record(m, { actor: ctx.actor, action: 'environment.updated', target: `environment:${key}`, environment: key, before, after });
+      await this.audit.record(m, {
+        actor: ctx.actor,
+        action: 'environment.updated',
+        target: `environment:${key}`,
+        environment: key,
+        before,
+        after,
+        comment: ctx.comment,
+      });
       return { result: after, changes: [] };
     });
   }
@@ -146,6 +171,7 @@ export class FlagsService {
       // Targeting set at creation is a change to that environment like any other; a flag created off
       // everywhere (no targeting given) changes nothing that evaluates, so it needs no confirmation.
       this.requireConfirmation(environments, Object.keys(input.environments ?? {}), ctx);
+      this.requireComment(environments, Object.keys(input.environments ?? {}), ctx);
       const segments = await this.repo.segmentKeys(m);
       const configs = new Map<string, StoredConfig>();
       const problems: ErrorDetail[] = [];
@@ -166,8 +192,16 @@ export class FlagsService {
       });
       for (const [env, config] of configs) await this.repo.upsertFlagEnvironment(m, input.key, env, config);
       const flag = (await this.repo.findFlag(m, input.key))!;
-      await this.repo.insertFlagVersion(m, flag, ctx.actor);
-      await this.audit.record(m, { actor: ctx.actor, action: 'flag.created', target: `flag:${flag.key}`, after: flag });
+      await this.repo.insertFlagVersion(m, flag, ctx.actor, ctx.comment);
+      await this.audit.record(m, {
+        actor: ctx.actor,
+        action: 'flag.created',
+        target: `flag:${flag.key}`,
+        after: flag,
+        meta: { version: flag.version },
+        summary: changeSentences(describeFlagChange(undefined, flag, environments)),
+        comment: ctx.comment,
+      });
       return {
         result: flag,
         changes: await this.bumpAll(
@@ -204,13 +238,26 @@ export class FlagsService {
           throw new ValidationFailedError(problems, `the new variants do not fit the current targeting: ${problems[0].path}: ${problems[0].problem}`);
       }
       const snapshotRelevant = input.variants !== undefined || (input.archived !== undefined && input.archived !== before.archived);
-      if (snapshotRelevant) this.requireConfirmation(await this.repo.environments(m), Object.keys(before.environments), ctx);
+      const envs = await this.repo.environments(m);
+      if (snapshotRelevant) {
+        this.requireConfirmation(envs, Object.keys(before.environments), ctx);
+        this.requireComment(envs, Object.keys(before.environments), ctx);
+      }
       await this.repo.updateFlagDefinition(m, next);
       const after = (await this.repo.findFlag(m, key))!;
-      await this.repo.insertFlagVersion(m, after, ctx.actor);
+      await this.repo.insertFlagVersion(m, after, ctx.actor, ctx.comment);
       const action =
         input.archived === true && !before.archived ? 'flag.archived' : input.archived === false && before.archived ? 'flag.unarchived' : 'flag.updated';
-      await this.audit.record(m, { actor: ctx.actor, action, target: `flag:${key}`, before: definitionOf(before), after: definitionOf(after) });
+      await this.audit.record(m, {
+        actor: ctx.actor,
+        action,
+        target: `flag:${key}`,
+        before: definitionOf(before),
+        after: definitionOf(after),
+        meta: { version: after.version },
+        summary: changeSentences(describeFlagChange(before, after, envs)),
+        comment: ctx.comment,
+      });
       const changes = snapshotRelevant ? await this.bumpAll(m, Object.keys(after.environments), [key], []) : [];
       return { result: after, changes };
     });
@@ -227,12 +274,13 @@ export class FlagsService {
       const current = before.environments[environment];
       if (!current || !envs.some((env) => env.key === environment)) throw new NotFoundError('environment', environment);
       this.requireConfirmation(envs, [environment], ctx);
+      this.requireComment(envs, [environment], ctx);
       const config = applyPatch(stored(current), patch, stored(current));
       const problems = this.problems(key, before.type, before.variants, config, await this.repo.segmentKeys(m), '');
       if (problems.length) throw new ValidationFailedError(problems);
       const action =
         patch.enabled !== undefined && patch.enabled !== current.enabled && Object.keys(patch).length === 1 ? 'flag.toggled' : 'flag.environment.updated';
-      return this.saveEnvironmentConfig(m, before, environment, config, ctx, action);
+      return this.saveEnvironmentConfig(m, before, environment, config, ctx, action, envs);
     });
   }
 
@@ -243,66 +291,72 @@ export class FlagsService {
       const current = before.environments[environment];
       if (!current || !envs.some((env) => env.key === environment)) throw new NotFoundError('environment', environment);
       this.requireConfirmation(envs, [environment], ctx);
+      this.requireComment(envs, [environment], ctx);
       const config = { ...stored(current), enabled: enabled ?? !current.enabled };
-      return this.saveEnvironmentConfig(m, before, environment, config, ctx, 'flag.toggled');
+      return this.saveEnvironmentConfig(m, before, environment, config, ctx, 'flag.toggled', envs);
     });
   }
 
   async versions(key: string): Promise<FlagVersionView[]> {
     await this.getFlag(key);
     const rows = await this.repo.flagVersions(this.db.manager, key);
-    return rows.map((row) => ({ version: row.version, actor: row.actor, createdAt: new Date(row.created_at).toISOString(), definition: row.definition }));
+    return rows.map((row) => ({
+      version: row.version,
+      actor: row.actor,
+      createdAt: new Date(row.created_at).toISOString(),
+      comment: row.comment,
+      definition: row.definition,
+    }));
   }
 
   async version(key: string, version: number): Promise<FlagVersionView> {
     const row = await this.repo.flagVersion(this.db.manager, key, version);
     if (!row) throw new NotFoundError('flag version', `${key}@${version}`);
-    return { version: row.version, actor: row.actor, createdAt: new Date(row.created_at).toISOString(), definition: row.definition };
+    return { version: row.version, actor: row.actor, createdAt: new Date(row.created_at).toISOString(), comment: row.comment, definition: row.definition };
   }
 
-  /** Writes an earlier version's definition and targeting as a new version (history is never rewritten). */
-  async restore(key: string, version: number, ctx: WriteContext): Promise<FlagView> {
+  /**
+   * Writes an earlier version's definition and targeting as a new version (history is never
+   * rewritten), or with `environment` only that environment's targeting. It changes exactly what
+   * `restoredFlag` and `describeFlagChange` say, so the restore dialog lists what happens: the
+   * environments whose targeting differs, and every environment when variants or archiving change.
+   */
+  async restore(key: string, version: number, ctx: WriteContext, environment?: string): Promise<FlagView> {
     return this.write(ctx, async (m) => {
       const before = await this.lockForWrite(m, key, ctx);
       const old = await this.repo.flagVersion(m, key, version);
       if (!old) throw new NotFoundError('flag version', `${key}@${version}`);
       const envs = await this.repo.environments(m);
-      const target = old.definition;
+      if (environment !== undefined && !before.environments[environment]) throw new NotFoundError('environment', environment);
+      const target = restoredFlag(before, old.definition, environment);
+      const changedEnvs = envs.map((env) => env.key).filter((env) => describeEnvironmentChange(before.environments[env], target.environments[env]).length > 0);
+      const touched = changesEveryEnvironment(before, target) ? envs.map((env) => env.key) : changedEnvs;
+      this.requireConfirmation(envs, touched, ctx);
+      this.requireComment(envs, touched, ctx);
       const segments = await this.repo.segmentKeys(m);
-      const changedEnvs = envs
-        .map((env) => env.key)
-        .filter(
-          (env) =>
-            target.environments[env] &&
-            JSON.stringify(stored(target.environments[env])) !== JSON.stringify(before.environments[env] && stored(before.environments[env])),
-        );
-      this.requireConfirmation(envs, changedEnvs, ctx);
+      // Restored variants must fit every environment's targeting, not only the restored ones.
       const problems = distinct(
-        changedEnvs.flatMap((env) => this.problems(key, before.type, target.variants, stored(target.environments[env]), segments, `environments.${env}.`)),
+        Object.entries(target.environments).flatMap(([env, config]) =>
+          this.problems(key, before.type, target.variants, stored(config), segments, `environments.${env}.`),
+        ),
       );
       if (problems.length) throw new ValidationFailedError(problems, `version ${version} cannot be restored: ${problems[0].path}: ${problems[0].problem}`);
-      await this.repo.updateFlagDefinition(m, {
-        ...before,
-        name: target.name,
-        description: target.description,
-        tags: target.tags,
-        owner: target.owner,
-        variants: target.variants,
-        archived: false,
-      });
+      await this.repo.updateFlagDefinition(m, target);
       for (const env of changedEnvs) await this.repo.upsertFlagEnvironment(m, key, env, stored(target.environments[env]));
       const after = (await this.repo.findFlag(m, key))!;
-      await this.repo.insertFlagVersion(m, after, ctx.actor);
-      await this.audit.record(m, { actor: ctx.actor, action: 'flag.restored', target: `flag:${key}`, before, after, meta: { restoredVersion: version } });
-      return {
-        result: after,
-        changes: await this.bumpAll(
-          m,
-          envs.map((e) => e.key),
-          [key],
-          [],
-        ),
-      };
+      await this.repo.insertFlagVersion(m, after, ctx.actor, ctx.comment);
+      await this.audit.record(m, {
+        actor: ctx.actor,
+        action: 'flag.restored',
+        target: `flag:${key}`,
+        environment,
+        before,
+        after,
+        meta: { restoredVersion: version, version: after.version, ...(environment ? { restoredEnvironment: environment } : {}) },
+        summary: changeSentences(describeFlagChange(before, after, envs)),
+        comment: ctx.comment,
+      });
+      return { result: after, changes: await this.bumpAll(m, touched, [key], []) };
     });
   }
 
@@ -327,7 +381,14 @@ export class FlagsService {
       await this.repo.insertSegment(m, { ...segment, name: input.name ?? input.key, description: input.description ?? '' });
       const created = (await this.repo.findSegment(m, input.key))!;
       await this.repo.insertSegmentVersion(m, created, ctx.actor);
-      await this.audit.record(m, { actor: ctx.actor, action: 'segment.created', target: `segment:${input.key}`, after: created });
+      await this.audit.record(m, {
+        actor: ctx.actor,
+        action: 'segment.created',
+        target: `segment:${input.key}`,
+        after: created,
+        summary: describeSegmentChange(undefined, created),
+        comment: ctx.comment,
+      });
       const envs = await this.repo.environments(m);
       return {
         result: created,
@@ -361,11 +422,24 @@ export class FlagsService {
           envs.map((e) => e.key),
           ctx,
         );
+        this.requireComment(
+          envs,
+          envs.map((e) => e.key),
+          ctx,
+        );
       }
       await this.repo.updateSegment(m, next);
       const after = (await this.repo.findSegment(m, key))!;
       await this.repo.insertSegmentVersion(m, after, ctx.actor);
-      await this.audit.record(m, { actor: ctx.actor, action: 'segment.updated', target: `segment:${key}`, before, after });
+      await this.audit.record(m, {
+        actor: ctx.actor,
+        action: 'segment.updated',
+        target: `segment:${key}`,
+        before,
+        after,
+        summary: describeSegmentChange(before, after),
+        comment: ctx.comment,
+      });
       const changes = input.conditions
         ? await this.bumpAll(
             m,
@@ -391,7 +465,14 @@ export class FlagsService {
         ]);
       }
       await this.repo.deleteSegment(m, key);
-      await this.audit.record(m, { actor: ctx.actor, action: 'segment.deleted', target: `segment:${key}`, before });
+      await this.audit.record(m, {
+        actor: ctx.actor,
+        action: 'segment.deleted',
+        target: `segment:${key}`,
+        before,
+        summary: ['Segment deleted'],
+        comment: ctx.comment,
+      });
       const envs = await this.repo.environments(m);
       return {
         result: undefined,
@@ -421,11 +502,19 @@ export class FlagsService {
     return flag;
   }
 
-  private async saveEnvironmentConfig(m: EntityManager, before: FlagView, environment: string, config: StoredConfig, ctx: WriteContext, action: string) {
+  private async saveEnvironmentConfig(
+    m: EntityManager,
+    before: FlagView,
+    environment: string,
+    config: StoredConfig,
+    ctx: WriteContext,
+    action: string,
+    envs: EnvironmentView[],
+  ) {
     await this.repo.upsertFlagEnvironment(m, before.key, environment, config);
     await this.repo.updateFlagDefinition(m, before);
     const after = (await this.repo.findFlag(m, before.key))!;
-    await this.repo.insertFlagVersion(m, after, ctx.actor);
+    await this.repo.insertFlagVersion(m, after, ctx.actor, ctx.comment);
     await this.audit.record(m, {
       actor: ctx.actor,
       action,
@@ -433,6 +522,9 @@ export class FlagsService {
       environment,
       before: before.environments[environment],
       after: after.environments[environment],
+      meta: { version: after.version },
+      summary: changeSentences(describeFlagChange(before, after, envs)),
+      comment: ctx.comment,
     });
     return { result: after, changes: await this.bumpAll(m, [environment], [before.key], []) };
   }
@@ -446,6 +538,16 @@ export class FlagsService {
     const confirmed = new Set(ctx.confirmed ?? []);
     const missing = envs.filter((env) => env.requiresConfirmation && touched.includes(env.key) && !confirmed.has(env.key)).map((env) => env.key);
     if (missing.length) throw new ConfirmationRequiredError(missing);
+  }
+
+  private requireComment(envs: EnvironmentView[], touched: string[], ctx: WriteContext): void {
+    if (ctx.comment) return;
+    const needing = envs.filter((env) => env.requiresComment && touched.includes(env.key)).map((env) => env.name);
+    if (needing.length)
+      throw new ValidationFailedError(
+        [{ path: 'comment', problem: `is required for changes to ${needing.join(', ')}` }],
+        `changes to ${needing.join(', ')} need a comment: send X-Switchyard-Comment`,
+      );
   }
 
   private problems(key: string, type: FlagType, variants: Record<string, unknown>, config: StoredConfig, segments: Set<string>, prefix: string): ErrorDetail[] {

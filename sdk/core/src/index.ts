@@ -25,3 +25,20 @@ export { checkRegex, MAX_MATCH_INPUT_LENGTH, MAX_REGEX_LENGTH } from './safe-reg
 export { parseIsoDate } from './iso-date';
 export { compileSnapshot, validateFlagConfig, validateSegment } from './compile';
 export { evaluate, type EvaluateOptions } from './evaluate';
+export {
+  describeFlagChange,
+  describeEnvironmentChange,
+  describeSegmentChange,
+  changeSentences,
+  changesEveryEnvironment,
+  restoredFlag,
+  formatWeight,
+  serveText,
+  conditionText,
+  type ChangeDescription,
+  type DescribableEnvironment,
+  type DescribableFlag,
+  type DescribableSegment,
+  type EnvironmentChanges,
+  type EnvironmentName,
+} from './describe-change';

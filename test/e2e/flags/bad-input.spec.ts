@@ -350,6 +350,25 @@ describe('bad input is refused with the right path, and nothing is written', () 
     expect(await fingerprint()).toEqual(before);
   });
 
+  it('says what is wrong in plain words, naming the limit', async () => {
+    const problems = async (method: BadInput['method'], path: string, body: unknown) =>
+      ((await api.request(method, path, body)).body.error.details as Array<{ path: string; problem: string }>).map((d) => `${d.path}: ${d.problem}`);
+    expect(await problems('POST', '/api/v1/flags', { key: 'Bad Key', type: 'boolean' })).toEqual([
+      "key: use 1–128 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit",
+    ]);
+    const tags = Array.from({ length: 51 }, (_, i) => `t${i}`);
+    expect(await problems('POST', '/api/v1/flags', { key: 'many-tags', type: 'boolean', tags })).toEqual(['tags: at most 50 tags']);
+    const rules = Array.from({ length: 501 }, () => ({ conditions: [], serve: { variant: 'b' } }));
+    expect(await problems('PATCH', ENV, { rules })).toEqual(['rules: at most 500 rules']);
+    expect(await problems('PATCH', ENV, { offVariant: '', ...rule({ attribute: 'a', operator: 'in', values: ['x'.repeat(1025)] }) })).toEqual([
+      'offVariant: must not be empty',
+      'rules[0].conditions[0].values[0]: must be at most 1024 characters',
+    ]);
+    // No regexes, no library phrasing.
+    for (const text of await problems('POST', '/api/v1/segments', { key: '-x', conditions: [], name: '' }))
+      expect(text).not.toMatch(/\^|Too (big|small)|<=|>=/);
+  });
+
   it('still accepts the corrected requests (the fixtures are writable)', async () => {
     const ok = await api.patch(ENV, rule({ attribute: 'email', operator: 'matches', values: ['^[a-z]+@example\\.com$'] }));
     expect(ok.status).toBe(200);

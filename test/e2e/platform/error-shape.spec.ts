@@ -74,7 +74,12 @@ describe('one error shape for every 4xx/5xx', () => {
   it('a body over the limit is a 413', async () => {
     const res = await post('/probe/validate', JSON.stringify({ count: 1, pad: 'x'.repeat(server.config.bodyLimitBytes + 10) }));
     expect(res.status).toBe(413);
-    expect((await json(res)).error.code).toBe('PAYLOAD_TOO_LARGE');
+    // The limit is named, so the UI can say what to do about it.
+    expect((await json(res)).error).toMatchObject({
+      code: 'PAYLOAD_TOO_LARGE',
+      message: 'the request body is larger than 1 MiB',
+      details: [{ path: '(body)', problem: `must be at most 1 MiB (${server.config.bodyLimitBytes} bytes)` }],
+    });
   });
 
   it('an unknown route is a 404 in the same shape, echoing X-Request-Id', async () => {

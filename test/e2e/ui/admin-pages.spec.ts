@@ -77,7 +77,7 @@ const FLAG = 'search.ranking';
     await form.getByRole('button', { name: 'Create flag' }).click();
     await form
       .locator('#new-flag-key-error')
-      .getByText(/must match/)
+      .getByText(/use 1–128 lowercase letters, digits/)
       .waitFor();
     await form.getByRole('button', { name: 'Cancel' }).click();
   }, 60_000);
@@ -105,7 +105,7 @@ const FLAG = 'search.ranking';
     await page.getByRole('button', { name: 'Move rule 2 up' }).click();
     expect(await page.getByLabel('Description of rule 1').inputValue()).toBe('Staff first');
     await save.click();
-    await page.getByText(/^Saved: version \d+\.$/).waitFor();
+    await page.getByText(/^Saved as v\d+\.$/).waitFor();
     const rules = (await api.get(`/api/v1/flags/${FLAG}`)).body.environments.development.rules;
     expect(rules.map((r: any) => r.conditions)).toEqual([
       [{ attribute: '', operator: 'in_segment', values: ['staff'] }],
@@ -131,17 +131,22 @@ const FLAG = 'search.ranking';
     await page.getByText(`staff is still used by flag ${FLAG}: remove it there first.`).waitFor();
   }, 60_000);
 
-  it('shows history as a readable diff and restores an earlier version', async () => {
+  it('shows history in plain sentences and restores an earlier version', async () => {
     await page.goto(`${server.url}/flags/${FLAG}/history`);
     await page.getByRole('list', { name: 'Versions' }).waitFor();
     const before = (await api.get(`/api/v1/flags/${FLAG}`)).body.version;
     await page.getByRole('button', { name: /^v1 / }).click();
-    await page.getByRole('heading', { name: 'Version 1' }).waitFor();
-    await page.getByRole('table', { name: 'Restoring version 1 would change' }).getByRole('cell', { name: 'environments.development.rules[0]' }).waitFor();
+    await page.getByRole('heading', { name: 'v1', exact: true }).waitFor();
+    await page
+      .getByRole('region', { name: /^Restoring v1/ })
+      .getByRole('region', { name: 'Changes in Development' })
+      .getByText(/^Rule .* removed$/)
+      .first()
+      .waitFor();
     await screenshot(page, 'history', 900);
-    await page.getByRole('button', { name: 'Restore version 1' }).click();
+    await page.getByRole('button', { name: 'Restore v1', exact: true }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Restore' }).click();
-    await page.getByRole('heading', { name: `Version ${before + 1} (current)` }).waitFor();
+    await page.getByRole('heading', { name: `v${before + 1} (current)` }).waitFor();
     const restored = (await api.get(`/api/v1/flags/${FLAG}`)).body;
     expect(restored.version).toBe(before + 1);
     expect(restored.environments.development.rules).toEqual([]);

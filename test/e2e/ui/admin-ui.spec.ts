@@ -8,6 +8,7 @@ import { ensureUiBuilt } from './ensure-ui-built';
 
 const ADMIN = { name: 'Ada Admin', email: 'ada@example.com', password: 'correct horse battery staple' };
 const VIEWER = { name: 'Vic Viewer', email: 'vic@example.com', password: 'viewer password 123' };
+const COLLEAGUE = { name: 'Cy Colleague', email: 'cy@example.com', password: 'colleague password 1' };
 const FLAG = 'checkout.new-flow';
 
 /**
@@ -65,7 +66,7 @@ const FLAG = 'checkout.new-flow';
     await page.locator('#setup-adminToken-error').waitFor();
     await page.getByLabel('Bootstrap admin token').fill(server.adminToken);
     await page.getByRole('button', { name: 'Create administrator' }).click();
-    await page.getByRole('heading', { name: 'Flags' }).waitFor();
+    await page.getByRole('heading', { name: 'Flags', exact: true }).waitFor();
     expect(new URL(page.url()).pathname).toBe('/flags');
     expect((await api.get('/api/v1/setup')).body).toEqual({ needed: false });
   }, 60_000);
@@ -112,7 +113,7 @@ const FLAG = 'checkout.new-flow';
     await save.click();
     const dialog = page.getByRole('dialog');
     await dialog.getByRole('button', { name: 'Save to Production' }).click();
-    await page.getByText(/^Saved: version \d+\.$/).waitFor();
+    await page.getByText(/^Saved as v\d+\.$/).waitFor();
 
     const production = (await api.get(`/api/v1/flags/${FLAG}`)).body.environments.production;
     expect(production.rules).toHaveLength(1);
@@ -127,14 +128,15 @@ const FLAG = 'checkout.new-flow';
   let second: Page;
 
   it('toggles the flag on in production only through the confirmation, and a second browser sees it live', async () => {
-    // A second browser (its own cookie jar) signs in and watches the list.
+    // A colleague's browser (its own cookie jar) signs in and watches the list; one's own changes raise no toast, theirs do.
+    expect((await api.post('/api/v1/users', { ...COLLEAGUE, role: 'editor' })).status).toBe(201);
     const otherContext = await browser.newContext({ viewport: { width: 1360, height: 900 } });
     second = await otherContext.newPage();
     second.setDefaultTimeout(15_000);
     await second.goto(`${server.url}/flags`);
     await second.getByRole('heading', { name: 'Sign in to Switchyard' }).waitFor();
-    await second.getByLabel('Email').fill(ADMIN.email);
-    await second.getByLabel('Password').fill(ADMIN.password);
+    await second.getByLabel('Email').fill(COLLEAGUE.email);
+    await second.getByLabel('Password').fill(COLLEAGUE.password);
     await second.getByRole('button', { name: 'Sign in' }).click();
     await switchFor(second, 'Production').waitFor();
     expect(await switchFor(second, 'Production').getAttribute('aria-checked')).toBe('false');
@@ -199,20 +201,24 @@ const FLAG = 'checkout.new-flow';
     await screenshot(page, 'flag-detail', 1240);
   }, 60_000);
 
-  it('shows the audit entry with who toggled what and a before/after diff', async () => {
+  it('shows the audit entry with who toggled what, in plain sentences', async () => {
     await nav(page, 'Audit log').click();
     await page.getByLabel('Action').fill('flag.toggled');
     await page.getByRole('button', { name: 'Apply filters' }).click();
     const row = page.locator('tr[data-action="flag.toggled"]').first();
     await row.waitFor();
-    expect(await row.textContent()).toContain(`user:${ADMIN.email}`);
+    // People by name; the raw actor stays in the cell's title.
+    expect(await row.textContent()).toContain(ADMIN.name);
+    expect(await row.locator('td').nth(1).getAttribute('title')).toBe(`user:${ADMIN.email}`);
     expect(await row.textContent()).toContain(`flag:${FLAG}`);
     expect(await row.textContent()).toContain('production');
     await row.getByRole('button', { name: 'Changes' }).click();
-    const diff = page.locator('.audit-detail table.diff');
-    await diff.waitFor();
-    const enabledRow = diff.locator('tr', { hasText: 'enabled' });
+    await page.getByRole('list', { name: 'What flag.toggled changed' }).getByText('Production: turns ON').waitFor();
+    // Every field is still there on request, without internal counters.
+    await page.locator('.audit-detail summary', { hasText: 'All fields' }).click();
+    const enabledRow = page.locator('.audit-detail table.diff tr', { hasText: 'enabled' });
     expect((await enabledRow.textContent())?.replace(/\s+/g, ' ')).toContain('enabledchangedfalsetrue');
+    expect(await page.locator('.audit-detail table.diff').textContent()).not.toContain('version');
     await page.getByLabel('Action').fill('');
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await page.locator('tr[data-action="flag.environment.updated"]').first().waitFor();

@@ -25,6 +25,8 @@ export interface RequestOptions {
   ifMatch?: number;
   /** Environments the person confirmed (X-Switchyard-Confirm), e.g. production. */
   confirm?: string[];
+  /** Why the change is made (X-Switchyard-Comment, percent-encoded: headers carry Latin-1 only). */
+  comment?: string;
   query?: Record<string, string | number | boolean | undefined>;
   signal?: AbortSignal;
 }
@@ -47,6 +49,10 @@ const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 export class ApiClient {
   private csrfToken: string | undefined;
   private unauthenticated: (() => void) | undefined;
+  /** When each request still waiting for its answer was sent, oldest first (for the connection indicator). */
+  private readonly pending = new Map<number, number>();
+  private lastRequest = 0;
+  private readonly pendingListeners = new Set<() => void>();
 
   constructor(
     private readonly fetcher: Fetcher = (input, init) => fetch(input, init),
@@ -59,6 +65,16 @@ export class ApiClient {
 
   onUnauthenticated(listener: (() => void) | undefined): void {
     this.unauthenticated = listener;
+  }
+
+  /** When the oldest request still waiting was sent (ms since epoch), or undefined when none waits. */
+  get oldestPendingSince(): number | undefined {
+    return this.pending.values().next().value;
+  }
+
+  onPendingChange(listener: () => void): () => void {
+    this.pendingListeners.add(listener);
+    return () => this.pendingListeners.delete(listener);
   }
 
   get<T>(path: string, options?: RequestOptions): Promise<T> {
@@ -83,14 +99,23 @@ export class ApiClient {
     if (WRITE_METHODS.has(method) && this.csrfToken) headers['x-csrf-token'] = this.csrfToken;
     if (options.ifMatch !== undefined) headers['if-match'] = `"${options.ifMatch}"`;
     if (options.confirm && options.confirm.length > 0) headers['x-switchyard-confirm'] = options.confirm.join(',');
-    const response = await this.fetcher(this.baseUrl + path + queryString(options.query), {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: 'same-origin',
-      signal: options.signal,
-    });
-    const text = await response.text();
+    if (options.comment?.trim()) headers['x-switchyard-comment'] = encodeURIComponent(options.comment.trim());
+    const id = (this.lastRequest += 1);
+    this.setPending(id, Date.now());
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.fetcher(this.baseUrl + path + queryString(options.query), {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        credentials: 'same-origin',
+        signal: options.signal,
+      });
+      text = await response.text();
+    } finally {
+      this.setPending(id, undefined);
+    }
     const parsed = parseJson(text, response.headers.get('content-type'));
     if (!response.ok) {
       const error = toApiError(response.status, parsed, response.headers);
@@ -100,6 +125,12 @@ export class ApiClient {
       throw error;
     }
     return { status: response.status, data: parsed as T, etag: response.headers.get('etag') };
+  }
+
+  private setPending(id: number, since: number | undefined): void {
+    if (since === undefined) this.pending.delete(id);
+    else this.pending.set(id, since);
+    for (const listener of this.pendingListeners) listener();
   }
 }
 

@@ -34,6 +34,8 @@ export interface EnvironmentView {
   key: string;
   name: string;
   requiresConfirmation: boolean;
+  /** Changes here must carry a comment. */
+  requiresComment: boolean;
   version: number;
 }
 
@@ -64,6 +66,7 @@ export interface FlagVersionView {
   version: number;
   actor: string;
   createdAt: string;
+  comment: string | null;
   definition: FlagView;
 }
 
@@ -100,12 +103,17 @@ export interface AuditEvent {
   id: string;
   at: string;
   actor: string;
+  /** The person's name for `user:<email>` actors the server knows; null for tokens. */
+  actorName?: string | null;
   action: string;
   target: string;
   environment: string | null;
   before: unknown;
   after: unknown;
   meta: Record<string, unknown>;
+  /** The change in plain sentences, the same words the UI uses. */
+  summary: string[];
+  comment: string | null;
 }
 
 export interface AuditPage {

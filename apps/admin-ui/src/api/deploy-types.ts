@@ -313,3 +313,25 @@ export interface MirrorReport {
   generatedAt: string;
   routes: RouteReport[];
 }
+
+// Release policy (/api/v1/services/{service}/policy), as libs/deploy release-policy.ts keeps it.
+
+export interface EnvironmentPolicy {
+  namespace: string;
+  approval: 'required' | 'none';
+  /** Whoever started the release may not approve it; false opts the environment out. */
+  fourEyes: boolean;
+}
+
+export interface ReleasePolicy {
+  environments: Record<string, EnvironmentPolicy>;
+  repositories: string[];
+}
+
+export interface StoredPolicy {
+  service: string;
+  version: number;
+  policy: ReleasePolicy;
+  updatedBy: string;
+  updatedAt: string;
+}

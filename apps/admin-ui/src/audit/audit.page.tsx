@@ -1,9 +1,13 @@
-import { Fragment, useEffect, useState, type FormEvent } from 'react';
+import { Fragment, useEffect, useMemo, useState, type FormEvent } from 'react';
 import type { AuditEvent, AuditPage as AuditPageData } from '../api/api-types';
+import { SentenceList } from '../diff/change-list';
 import { DiffView } from '../diff/diff-view';
 import { ErrorBanner } from '../forms/error-banner';
 import { TimeText } from '../forms/time-text';
 import { useSession } from '../session/session-context';
+import { navigate } from '../shell/navigation';
+import { pathOf, type AuditFilters } from '../shell/routes';
+import { actorLabel, prefixQuery } from './audit-filters';
 
 interface Filters {
   target: string;
@@ -19,10 +23,13 @@ const EMPTY: Filters = { target: '', actor: '', action: '', environment: '', sin
 /** `datetime-local` gives local wall time; the API wants ISO-8601. */
 const iso = (local: string) => (local ? new Date(local).toISOString() : undefined);
 
-export function AuditPage() {
+/** The filters live in the URL (`/audit?target=flag:checkout`), so reload, back and a shared link keep them. */
+export function AuditPage({ filters: fromUrl }: { filters?: AuditFilters }) {
   const { api, environments, live } = useSession();
-  const [draft, setDraft] = useState<Filters>(EMPTY);
-  const [filters, setFilters] = useState<Filters>(EMPTY);
+  const url = pathOf({ page: 'audit', filters: fromUrl });
+  const filters = useMemo<Filters>(() => ({ ...EMPTY, ...fromUrl }), [url]);
+  const [draft, setDraft] = useState<Filters>(filters);
+  useEffect(() => setDraft(filters), [filters]);
   const [items, setItems] = useState<AuditEvent[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [open, setOpen] = useState<string>();
@@ -32,7 +39,15 @@ export function AuditPage() {
 
   const fetchPage = async (after: string | null) =>
     api.get<AuditPageData>('/api/v1/audit', {
-      query: { ...filters, since: iso(filters.since), until: iso(filters.until), cursor: after ?? undefined, limit: 50 },
+      query: {
+        ...filters,
+        target: prefixQuery(filters.target),
+        actor: prefixQuery(filters.actor, 'actor'),
+        since: iso(filters.since),
+        until: iso(filters.until),
+        cursor: after ?? undefined,
+        limit: 50,
+      },
     });
 
   useEffect(() => {
@@ -68,7 +83,7 @@ export function AuditPage() {
 
   const apply = (event: FormEvent) => {
     event.preventDefault();
-    setFilters(draft);
+    navigate(pathOf({ page: 'audit', filters: draft }));
   };
 
   const text = (name: keyof Filters, label: string, placeholder: string) => (
@@ -82,8 +97,8 @@ export function AuditPage() {
     <section aria-labelledby="audit-title">
       <h1 id="audit-title">Audit log</h1>
       <form className="filters" onSubmit={apply} aria-label="Filter audit events">
-        {text('target', 'Target', 'flag:checkout')}
-        {text('actor', 'Actor', 'user:ada@example.com')}
+        {text('target', 'Target starts with', 'flag:checkout')}
+        {text('actor', 'Actor starts with', 'ada@example.com or token:ci')}
         {text('action', 'Action', 'flag.toggled')}
         <label>
           Environment
@@ -111,7 +126,7 @@ export function AuditPage() {
           type="button"
           onClick={() => {
             setDraft(EMPTY);
-            setFilters(EMPTY);
+            navigate('/audit');
           }}
         >
           Clear
@@ -138,7 +153,7 @@ export function AuditPage() {
                 <td>
                   <TimeText at={event.at} />
                 </td>
-                <td>{event.actor}</td>
+                <td title={event.actor}>{actorLabel(event)}</td>
                 <td>
                   <code>{event.action}</code>
                 </td>
@@ -160,8 +175,7 @@ export function AuditPage() {
               {open === event.id ? (
                 <tr id={`audit-${event.id}`} className="audit-detail">
                   <td colSpan={6}>
-                    <DiffView caption={`${event.action} on ${event.target}`} before={event.before ?? undefined} after={event.after ?? undefined} />
-                    {Object.keys(event.meta ?? {}).length ? <pre className="meta">{JSON.stringify(event.meta, null, 2)}</pre> : null}
+                    <AuditChange event={event} />
                   </td>
                 </tr>
               ) : null}
@@ -176,5 +190,38 @@ export function AuditPage() {
         </button>
       ) : null}
     </section>
+  );
+}
+
+/** "v4 → v5" for a flag write (its meta.version), the numbering history uses. */
+function versionStep(event: AuditEvent): string | undefined {
+  const version = event.meta?.version;
+  if (typeof version !== 'number') return undefined;
+  return event.action === 'flag.created' ? `v${version}` : `v${version - 1} → v${version}`;
+}
+
+/** The change in plain sentences when the server described it; every field otherwise (and on request). */
+function AuditChange({ event }: { event: AuditEvent }) {
+  const { version: _version, ...meta } = event.meta ?? {};
+  const step = versionStep(event);
+  const summary = event.summary ?? [];
+  const fields = <DiffView caption={`${event.action} on ${event.target}`} before={event.before ?? undefined} after={event.after ?? undefined} />;
+  return (
+    <div className="audit-change">
+      {step ? <p className="muted">{step}</p> : null}
+      {event.comment ? <blockquote className="change-comment">{event.comment}</blockquote> : null}
+      {summary.length ? (
+        <>
+          <SentenceList sentences={summary} label={`What ${event.action} changed`} />
+          <details>
+            <summary>All fields</summary>
+            {fields}
+          </details>
+        </>
+      ) : (
+        fields
+      )}
+      {Object.keys(meta).length ? <pre className="meta">{JSON.stringify(meta, null, 2)}</pre> : null}
+    </div>
   );
 }

@@ -1,10 +1,13 @@
 import { diffValues, formatValue, type DiffEntry } from './diff.model';
 
+/** Bookkeeping and internals (rule ids, rollout salts, per-row counters) that mean nothing to a reader. */
+const HIDDEN = ['updatedAt', 'createdAt', 'version', 'id', 'salt'];
+
 const KIND_LABEL: Record<DiffEntry['kind'], string> = { added: 'added', removed: 'removed', changed: 'changed', moved: 'moved' };
 
 /** Before/after as a table of changed fields; `caption` names what is compared. */
 export function DiffView({ before, after, caption, entries }: { before?: unknown; after?: unknown; caption: string; entries?: DiffEntry[] }) {
-  const rows = entries ?? diffValues(before, after);
+  const rows = entries ?? diffValues(before, after, { ignore: HIDDEN });
   if (rows.length === 0) return <p className="muted">{caption}: no differences.</p>;
   return (
     <table className="diff">

@@ -7,7 +7,7 @@ import { useSession } from '../session/session-context';
 
 export function EnvironmentsPage() {
   const { api, abilities, environments, reloadEnvironments } = useSession();
-  const [form, setForm] = useState({ key: '', name: '', requiresConfirmation: false });
+  const [form, setForm] = useState({ key: '', name: '', requiresConfirmation: false, requiresComment: false });
   const [details, setDetails] = useState<ErrorDetail[]>([]);
   const [error, setError] = useState<unknown>();
 
@@ -20,8 +20,9 @@ export function EnvironmentsPage() {
         key: form.key.trim(),
         ...(form.name.trim() ? { name: form.name.trim() } : {}),
         requiresConfirmation: form.requiresConfirmation,
+        requiresComment: form.requiresComment,
       });
-      setForm({ key: '', name: '', requiresConfirmation: false });
+      setForm({ key: '', name: '', requiresConfirmation: false, requiresComment: false });
       await reloadEnvironments();
     } catch (err) {
       if (err instanceof ApiError && err.details.length) setDetails(err.details);
@@ -29,10 +30,10 @@ export function EnvironmentsPage() {
     }
   };
 
-  const update = async (env: EnvironmentView, requiresConfirmation: boolean) => {
+  const update = async (env: EnvironmentView, change: Partial<Pick<EnvironmentView, 'requiresConfirmation' | 'requiresComment'>>) => {
     setError(undefined);
     try {
-      await api.patch(`/api/v1/environments/${encodeURIComponent(env.key)}`, { requiresConfirmation });
+      await api.patch(`/api/v1/environments/${encodeURIComponent(env.key)}`, change);
       await reloadEnvironments();
     } catch (err) {
       setError(err);
@@ -49,6 +50,7 @@ export function EnvironmentsPage() {
             <th scope="col">Key</th>
             <th scope="col">Name</th>
             <th scope="col">Changes need confirmation</th>
+            <th scope="col">Changes need a comment</th>
             <th scope="col">Snapshot version</th>
           </tr>
         </thead>
@@ -65,10 +67,22 @@ export function EnvironmentsPage() {
                     type="checkbox"
                     checked={env.requiresConfirmation}
                     disabled={!abilities.admin}
-                    onChange={(e) => void update(env, e.target.checked)}
+                    onChange={(e) => void update(env, { requiresConfirmation: e.target.checked })}
                     aria-label={`${env.name} needs confirmation`}
                   />{' '}
                   {env.requiresConfirmation ? 'yes' : 'no'}
+                </label>
+              </td>
+              <td>
+                <label className="inline">
+                  <input
+                    type="checkbox"
+                    checked={env.requiresComment}
+                    disabled={!abilities.admin}
+                    onChange={(e) => void update(env, { requiresComment: e.target.checked })}
+                    aria-label={`${env.name} needs a comment`}
+                  />{' '}
+                  {env.requiresComment ? 'yes' : 'no'}
                 </label>
               </td>
               <td>{env.version}</td>
@@ -101,6 +115,10 @@ export function EnvironmentsPage() {
           <label className="inline">
             <input type="checkbox" checked={form.requiresConfirmation} onChange={(e) => setForm({ ...form, requiresConfirmation: e.target.checked })} /> Changes
             need confirmation
+          </label>
+          <label className="inline">
+            <input type="checkbox" checked={form.requiresComment} onChange={(e) => setForm({ ...form, requiresComment: e.target.checked })} /> Changes need a
+            comment
           </label>
           <div className="actions">
             <button type="submit" className="primary">

@@ -16,10 +16,10 @@ export function ConflictPanel(props: { base: FlagView; current: FlagView; enviro
     <section className="banner banner-conflict" role="alert" aria-labelledby="conflict-title">
       <h2 id="conflict-title">Someone else changed this flag</h2>
       <p>
-        Your edits are based on version {base.version}; the flag is now at version {current.version}. Nothing of yours was saved.
+        Your edits are based on v{base.version}; the flag is now at v{current.version}. Nothing of yours was saved.
       </p>
       <DiffView
-        caption={`Changes in ${environment} since version ${base.version}`}
+        caption={`Changes in ${environment} since v${base.version}`}
         entries={diffValues(base.environments[environment], current.environments[environment], IGNORE)}
       />
       <DiffView caption="Changes to the flag itself" entries={diffValues(baseDefinition, currentDefinition, IGNORE)} />

@@ -13,9 +13,12 @@ const DEFAULT_VARIANTS: Record<FlagType, string> = {
   object: '{ "default": {} }',
 };
 
-export function CreateFlagForm() {
+/** The "New flag" button and its form; the page may hold `open` so another button (an empty page's) can open it. */
+export function CreateFlagForm({ open: held, onOpenChange }: { open?: boolean; onOpenChange?(open: boolean): void }) {
   const { api } = useSession();
-  const [open, setOpen] = useState(false);
+  const [own, setOwn] = useState(false);
+  const open = held ?? own;
+  const setOpen = onOpenChange ?? setOwn;
   const [form, setForm] = useState({
     key: '',
     name: '',

@@ -1,8 +1,10 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { FlagView, SegmentView } from '../api/api-types';
+import { useConfirm } from '../forms/confirm-dialog';
 import { ErrorBanner } from '../forms/error-banner';
 import { useLoad } from '../forms/use-load';
 import { useSession } from '../session/session-context';
+import { useLeaveGuard } from '../shell/leave-guard';
 import { Link } from '../shell/link';
 import { pathOf, type FlagTab } from '../shell/routes';
 import { FlagHistory } from './flag-history';
@@ -18,11 +20,12 @@ const TABS: Array<{ tab: FlagTab; label: string }> = [
 ];
 
 export function FlagDetailPage({ flagKey, tab, environment }: { flagKey: string; tab: FlagTab; environment?: string }) {
-  const { api, environments, live } = useSession();
+  const { api, environments, live, user } = useSession();
   const flag = useLoad(() => api.get<FlagView>(`/api/v1/flags/${encodeURIComponent(flagKey)}`), [api, flagKey]);
   const segments = useLoad(() => api.get<{ items: SegmentView[] }>('/api/v1/segments').then((r) => r.items), [api]);
   const [dirty, setDirty] = useState(false);
   const [remoteChange, setRemoteChange] = useState<string>();
+  const [dialog, confirm] = useConfirm();
   const { reload: reloadFlag, set: setFlag } = flag;
   const { reload: reloadSegments } = segments;
 
@@ -31,14 +34,29 @@ export function FlagDetailPage({ flagKey, tab, environment }: { flagKey: string;
       live.subscribe((change) => {
         if (change.segments.length) void reloadSegments();
         if (!change.flags.includes(flagKey)) return;
-        setRemoteChange(`${change.actor ? change.actor.replace(/^(user|token):/, '') : 'Someone'} changed this flag in ${change.environment}.`);
+        // One's own save or toggle (in any tab) is no news; the flag is still reloaded.
+        if (change.actor !== `user:${user.email}`)
+          setRemoteChange(`${change.actor ? change.actor.replace(/^(user|token):/, '') : 'Someone'} changed this flag in ${change.environment}.`);
         void reloadFlag();
       }),
-    [live, flagKey, reloadFlag, reloadSegments],
+    [live, flagKey, reloadFlag, reloadSegments, user.email],
   );
 
   const onFlag = useCallback((next: FlagView) => setFlag(next), [setFlag]);
   const env = environments.find((e) => e.key === environment) ?? environments[0];
+
+  // Tabs, environments and every other in-app link ask before unsaved targeting edits are thrown away.
+  const askToLeave = useCallback(
+    () =>
+      confirm({
+        title: 'Discard unsaved edits?',
+        body: `Your targeting edits${env ? ` in ${env.name}` : ''} are not saved. Leave and lose them?`,
+        confirmLabel: 'Discard edits',
+        danger: true,
+      }),
+    [confirm, env],
+  );
+  useLeaveGuard(dirty, askToLeave);
 
   if (flag.error && !flag.data) {
     return (
@@ -52,6 +70,7 @@ export function FlagDetailPage({ flagKey, tab, environment }: { flagKey: string;
   const data = flag.data;
   return (
     <section aria-labelledby="flag-title" aria-busy={!data}>
+      {dialog}
       <p className="breadcrumb">
         <Link href="/flags">Flags</Link> /
       </p>
@@ -62,7 +81,7 @@ export function FlagDetailPage({ flagKey, tab, environment }: { flagKey: string;
         </h1>
         {data ? (
           <p className="muted">
-            {data.type} · version {data.version}
+            {data.type} · v{data.version}
             {data.owner ? ` · owner ${data.owner}` : ''}
             {data.archived ? ' · archived' : ''}
             {data.tags.map((t) => (

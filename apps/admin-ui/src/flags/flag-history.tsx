@@ -1,20 +1,21 @@
+import { changesEveryEnvironment, describeFlagChange, restoredFlag, type ChangeDescription } from '@switchyard/core';
 import { useMemo, useState } from 'react';
 import { ApiError } from '../api/api-client';
 import type { FlagVersionView, FlagView } from '../api/api-types';
-import { diffValues, type DiffEntry } from '../diff/diff.model';
-import { DiffView } from '../diff/diff-view';
+import { ChangeList } from '../diff/change-list';
 import { useConfirm } from '../forms/confirm-dialog';
 import { ErrorBanner } from '../forms/error-banner';
 import { TimeText } from '../forms/time-text';
 import { useLoad } from '../forms/use-load';
 import { useSession } from '../session/session-context';
-import { storedPart } from './targeting.model';
+import { reviewNeeds, touchedEnvironments } from './change-review';
 
-const IGNORE = ['updatedAt', 'createdAt', 'version'];
-
-/** What one version changed, compared with the version before it (the first one field by field). */
-export function versionDiff(previous: FlagView | undefined, current: FlagView): DiffEntry[] {
-  return diffValues(previous ?? {}, current, { ignore: IGNORE });
+/** What restoring `version` (all of it, or one environment's targeting) would change in `flag`. */
+interface RestorePlan {
+  environment?: string;
+  changes: ChangeDescription;
+  everywhere: boolean;
+  touched: string[];
 }
 
 export function FlagHistory({ flag, onRestored }: { flag: FlagView; onRestored(flag: FlagView): void }) {
@@ -25,33 +26,54 @@ export function FlagHistory({ flag, onRestored }: { flag: FlagView; onRestored(f
   );
   const [selected, setSelected] = useState<number>();
   const [error, setError] = useState<unknown>();
-  const [dialog, confirm] = useConfirm();
+  const [dialog, , review] = useConfirm();
 
   const sorted = useMemo(() => [...(versions.data ?? [])].sort((a, b) => b.version - a.version), [versions.data]);
   const chosen = sorted.find((v) => v.version === selected) ?? sorted[0];
   const previous = chosen ? sorted.find((v) => v.version < chosen.version) : undefined;
 
-  const restore = async (version: FlagVersionView) => {
+  const plan = (version: FlagVersionView, environment?: string): RestorePlan => {
+    const target = restoredFlag(flag, version.definition, environment);
+    const changes = describeFlagChange(flag, target, environments);
+    const everywhere = changesEveryEnvironment(flag, target);
+    return { environment, changes, everywhere, touched: touchedEnvironments(changes, everywhere, environments) };
+  };
+  const whole = chosen && chosen.version !== flag.version ? plan(chosen) : undefined;
+
+  const restore = async (version: FlagVersionView, restoring: RestorePlan) => {
     setError(undefined);
-    const changed = environments.filter((env) => {
-      const target = version.definition.environments[env.key];
-      const now = flag.environments[env.key];
-      return target && JSON.stringify(storedPart(target)) !== JSON.stringify(now && storedPart(now));
-    });
-    const guarded = changed.filter((env) => env.requiresConfirmation);
-    const ok = await confirm({
-      title: `Restore version ${version.version}?`,
-      body: `This writes version ${version.version}'s settings as a new version ${flag.version + 1}${changed.length ? `, changing ${changed.map((e) => e.name).join(', ')}` : ''}.${
-        guarded.length ? ` ${guarded.map((e) => e.name).join(', ')} needs confirmation.` : ''
-      }`,
+    const needs = reviewNeeds(environments, restoring.touched);
+    const names = environments.filter((env) => restoring.touched.includes(env.key)).map((env) => env.name);
+    const only = environments.find((env) => env.key === restoring.environment);
+    const answer = await review({
+      title: only ? `Restore ${only.name} to v${version.version}?` : `Restore v${version.version}?`,
+      body: (
+        <>
+          <p>
+            This writes {only ? `${only.name}'s targeting from ` : ''}v{version.version} as v{flag.version + 1}
+            {names.length ? `, changing ${names.join(', ')}` : ', changing nothing that users get'}.
+            {restoring.everywhere ? ' Variants and archiving reach every environment.' : ''}
+            {needs.confirm.length
+              ? ` ${environments
+                  .filter((env) => needs.confirm.includes(env.key))
+                  .map((env) => env.name)
+                  .join(', ')} needs confirmation.`
+              : ''}
+          </p>
+          <ChangeList changes={restoring.changes} />
+        </>
+      ),
       confirmLabel: 'Restore',
-      danger: guarded.length > 0,
+      danger: needs.danger,
+      comment: needs.comment,
     });
-    if (!ok) return;
+    if (!answer) return;
     try {
       const restored = await api.post<FlagView>(`/api/v1/flags/${encodeURIComponent(flag.key)}/versions/${version.version}/restore`, undefined, {
         ifMatch: flag.version,
-        confirm: guarded.map((e) => e.key),
+        confirm: needs.confirm,
+        comment: answer.comment,
+        query: { environment: restoring.environment },
       });
       onRestored(restored);
       setSelected(undefined);
@@ -87,28 +109,37 @@ export function FlagHistory({ flag, onRestored }: { flag: FlagView; onRestored(f
         {chosen ? (
           <div className="version-detail">
             <h2>
-              Version {chosen.version}
+              v{chosen.version}
               {chosen.version === flag.version ? ' (current)' : ''}
             </h2>
             <p className="muted">
               By {chosen.actor} on {new Date(chosen.createdAt).toLocaleString()}
             </p>
-            <DiffView
-              caption={previous ? `What version ${chosen.version} changed (from ${previous.version})` : 'Created with'}
-              entries={versionDiff(previous?.definition, chosen.definition)}
-            />
-            {chosen.version !== flag.version ? (
-              <>
-                <DiffView
-                  caption={`Restoring version ${chosen.version} would change`}
-                  entries={diffValues(flag, chosen.definition, { ignore: [...IGNORE, 'archived'] })}
-                />
+            {chosen.comment ? <blockquote className="change-comment">{chosen.comment}</blockquote> : null}
+            <h3>{previous ? `v${previous.version} → v${chosen.version}` : `Created as v${chosen.version}`}</h3>
+            <ChangeList changes={describeFlagChange(previous?.definition, chosen.definition, environments)} />
+            {whole ? (
+              <section aria-labelledby="restore-title" className="restore-preview">
+                <h3 id="restore-title">
+                  Restoring v{chosen.version} (as v{flag.version + 1}) would change
+                </h3>
+                <ChangeList changes={whole.changes} empty="Nothing: this version matches the current one." />
                 {abilities.writeFlags ? (
-                  <button type="button" className="primary" onClick={() => void restore(chosen)}>
-                    Restore version {chosen.version}
-                  </button>
+                  <div className="actions">
+                    <button type="button" className="primary" onClick={() => void restore(chosen, whole)}>
+                      Restore v{chosen.version}
+                    </button>
+                    {/* One environment alone, when more than one would change and the definition stays. */}
+                    {!whole.everywhere && whole.changes.environments.length > 1
+                      ? whole.changes.environments.map((env) => (
+                          <button key={env.environment} type="button" onClick={() => void restore(chosen, plan(chosen, env.environment))}>
+                            Restore only {env.name}
+                          </button>
+                        ))
+                      : null}
+                  </div>
                 ) : null}
-              </>
+              </section>
             ) : null}
           </div>
         ) : (

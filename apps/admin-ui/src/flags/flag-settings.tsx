@@ -1,10 +1,15 @@
+import { describeFlagChange } from '@switchyard/core';
 import { useState, type FormEvent } from 'react';
 import { ApiError } from '../api/api-client';
 import type { ErrorDetail, FlagView } from '../api/api-types';
+import { ChangeList } from '../diff/change-list';
 import { useConfirm } from '../forms/confirm-dialog';
 import { ErrorBanner } from '../forms/error-banner';
 import { FieldError, invalid } from '../forms/field-error';
 import { useSession } from '../session/session-context';
+import { VariantTable } from './variant-table';
+import { rowsOf, variantsOf, type RowProblems, type VariantRow } from './variants.model';
+import { reviewNeeds } from './change-review';
 
 export function FlagSettings({ flag, onSaved }: { flag: FlagView; onSaved(flag: FlagView): void }) {
   const { api, abilities, environments } = useSession();
@@ -13,35 +18,52 @@ export function FlagSettings({ flag, onSaved }: { flag: FlagView; onSaved(flag: 
     description: flag.description,
     tags: flag.tags.join(', '),
     owner: flag.owner ?? '',
-    variants: JSON.stringify(flag.variants, null, 2),
   });
+  const [rows, setRows] = useState<VariantRow[]>(() => rowsOf(flag.type, flag.variants));
+  const [rowProblems, setRowProblems] = useState<RowProblems[]>([]);
   const [details, setDetails] = useState<ErrorDetail[]>([]);
   const [error, setError] = useState<unknown>();
   const [notice, setNotice] = useState<string>();
-  const [dialog, confirm] = useConfirm();
+  const [dialog, , review] = useConfirm();
   const readOnly = !abilities.writeFlags;
-  const guarded = environments.filter((e) => e.requiresConfirmation).map((e) => e.key);
 
   const send = async (body: Record<string, unknown>, snapshotRelevant: boolean) => {
     setDetails([]);
     setError(undefined);
     setNotice(undefined);
-    if (snapshotRelevant && guarded.length) {
-      const ok = await confirm({
+    const needs = reviewNeeds(environments, snapshotRelevant ? environments.map((e) => e.key) : []);
+    let comment: string | undefined;
+    if (needs.ask) {
+      const answer = await review({
         title: 'Change every environment?',
-        body: `Variants and archiving reach every environment, including ${guarded.join(', ')}.`,
+        body: (
+          <>
+            <p>
+              Variants and archiving reach every environment, including{' '}
+              {environments
+                .filter((e) => needs.confirm.includes(e.key) || e.requiresComment)
+                .map((e) => e.name)
+                .join(', ')}
+              .
+            </p>
+            <ChangeList changes={describeFlagChange(flag, { ...flag, ...body })} />
+          </>
+        ),
         confirmLabel: 'Confirm',
-        danger: true,
+        danger: needs.danger,
+        comment: needs.comment,
       });
-      if (!ok) return;
+      if (!answer) return;
+      comment = answer.comment;
     }
     try {
       const updated = await api.patch<FlagView>(`/api/v1/flags/${encodeURIComponent(flag.key)}`, body, {
         ifMatch: flag.version,
-        confirm: snapshotRelevant ? guarded : [],
+        confirm: needs.confirm,
+        comment,
       });
       onSaved(updated);
-      setNotice(`Saved: version ${updated.version}.`);
+      setNotice(`Saved as v${updated.version}.`);
     } catch (err) {
       if (err instanceof ApiError && err.details.length && err.status === 400) setDetails(err.details);
       else setError(err);
@@ -50,11 +72,11 @@ export function FlagSettings({ flag, onSaved }: { flag: FlagView; onSaved(flag: 
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    let variants: Record<string, unknown>;
-    try {
-      variants = JSON.parse(form.variants) as Record<string, unknown>;
-    } catch {
-      setDetails([{ path: 'variants', problem: 'must be a JSON object of variant name → value' }]);
+    const checked = variantsOf(flag.type, rows);
+    setRowProblems(checked.problems);
+    const variants = checked.variants;
+    if (!variants) {
+      setDetails(checked.problem ? [{ path: 'variants', problem: checked.problem }] : []);
       return;
     }
     const variantsChanged = JSON.stringify(variants) !== JSON.stringify(flag.variants);
@@ -73,7 +95,7 @@ export function FlagSettings({ flag, onSaved }: { flag: FlagView; onSaved(flag: 
     );
   };
 
-  const field = (name: 'name' | 'description' | 'tags' | 'owner' | 'variants') => ({
+  const field = (name: 'name' | 'description' | 'tags' | 'owner') => ({
     id: `settings-${name}`,
     value: form[name],
     disabled: readOnly,
@@ -98,9 +120,8 @@ export function FlagSettings({ flag, onSaved }: { flag: FlagView; onSaved(flag: 
       <label htmlFor="settings-owner">Owner</label>
       <input {...field('owner')} />
       <FieldError id="settings-owner-error" details={details} path="owner" />
-      <label htmlFor="settings-variants">Variants (JSON: name → value)</label>
-      <textarea {...field('variants')} rows={6} spellCheck={false} />
-      <FieldError id="settings-variants-error" details={details} path="variants" />
+      <VariantTable type={flag.type} rows={rows} problems={rowProblems} details={details} readOnly={readOnly} onChange={setRows} />
+      <FieldError id="settings-variants-error" details={details.filter((d) => d.path === 'variants')} path="variants" />
       {details.some((d) => d.path.startsWith('environments.')) ? <FieldError id="settings-env-error" details={details} path="environments" /> : null}
       {notice ? (
         <p role="status" className="muted">

@@ -1,13 +1,19 @@
+import { describeEnvironmentChange, type DescribableEnvironment } from '@switchyard/core';
+import { createElement } from 'react';
 import { ApiError, type ApiClient } from '../api/api-client';
 import type { EnvironmentView, FlagView } from '../api/api-types';
-
-export type ConfirmFn = (request: { title: string; body: string; confirmLabel?: string; danger?: boolean }) => Promise<boolean>;
+import { ChangeList } from '../diff/change-list';
+import type { ReviewFn } from '../forms/confirm-dialog';
+import { reviewNeeds } from './change-review';
 
 export type ToggleOutcome = { kind: 'done'; flag: FlagView } | { kind: 'cancelled' } | { kind: 'conflict'; error: ApiError };
 
+const SOME_TARGETING: DescribableEnvironment = { enabled: false, offVariant: '', rules: [], defaultServe: { variant: '' } };
+
 /**
- * Turns a flag on or off in one environment. Environments that need confirmation (production) ask
- * first and send X-Switchyard-Confirm only after a yes; If-Match makes a toggle based on a stale
+ * Turns a flag on or off in one environment. Environments that need confirmation (production) or
+ * a comment ask first, in the same words as history and audit ("Production: turns OFF"), and send
+ * X-Switchyard-Confirm / the comment only after a yes; If-Match makes a toggle based on a stale
  * view fail instead of silently overriding someone else's change.
  */
 export async function toggleFlag(
@@ -15,27 +21,27 @@ export async function toggleFlag(
   flag: Pick<FlagView, 'key' | 'version'>,
   environment: EnvironmentView,
   enabled: boolean,
-  confirm: ConfirmFn,
+  review: ReviewFn,
 ): Promise<ToggleOutcome> {
-  let confirmed: string[] = [];
-  if (environment.requiresConfirmation) {
-    const ok = await confirm({
+  const needs = reviewNeeds([environment], [environment.key]);
+  let comment: string | undefined;
+  if (needs.ask) {
+    const changes = describeEnvironmentChange({ ...SOME_TARGETING, enabled: !enabled }, { ...SOME_TARGETING, enabled });
+    const answer = await review({
       title: `Turn ${enabled ? 'on' : 'off'} ${flag.key} in ${environment.name}?`,
-      body: `${environment.name} needs confirmation: this changes what users there get within seconds.`,
+      body: createElement(ChangeList, { changes: { flag: [], environments: [{ environment: environment.key, name: environment.name, changes }] } }),
       confirmLabel: `Turn ${enabled ? 'on' : 'off'} in ${environment.name}`,
-      danger: true,
+      danger: needs.danger,
+      comment: needs.comment,
     });
-    if (!ok) return { kind: 'cancelled' };
-    confirmed = [environment.key];
+    if (!answer) return { kind: 'cancelled' };
+    comment = answer.comment;
   }
   try {
     const updated = await api.post<FlagView>(
       `/api/v1/flags/${encodeURIComponent(flag.key)}/environments/${encodeURIComponent(environment.key)}/toggle`,
       { enabled },
-      {
-        ifMatch: flag.version,
-        confirm: confirmed,
-      },
+      { ifMatch: flag.version, confirm: needs.confirm, comment },
     );
     return { kind: 'done', flag: updated };
   } catch (error) {

@@ -4,9 +4,9 @@ import { ErrorBanner } from '../forms/error-banner';
 import { TimeText } from '../forms/time-text';
 import { useLoad } from '../forms/use-load';
 import { useSession } from '../session/session-context';
-import { usageChart } from './usage-chart.model';
+import { seriesColor, usageChart } from './usage-chart.model';
+import { UsageGuide } from './usage-guide';
 
-const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#17becf', '#8c564b', '#e377c2'];
 const SPANS = [24, 48, 168];
 
 export function FlagUsagePanel({ flag }: { flag: FlagView }) {
@@ -34,6 +34,7 @@ export function FlagUsagePanel({ flag }: { flag: FlagView }) {
   return (
     <div className="usage">
       <ErrorBanner error={usage.error} />
+      {usage.data && usage.data.totals.length === 0 ? <UsageGuide flagKey={flag.key} /> : null}
       <section aria-labelledby="last-evaluated-title">
         <h2 id="last-evaluated-title">Last evaluated</h2>
         <table>
@@ -113,14 +114,14 @@ export function FlagUsagePanel({ flag }: { flag: FlagView }) {
               </text>
             ))}
             {chart.series.map((s, i) => (
-              <polyline key={s.variant} points={s.points} fill="none" stroke={COLORS[i % COLORS.length]} strokeWidth={2} />
+              <polyline key={s.variant} points={s.points} fill="none" stroke={seriesColor(s.variant, i)} strokeWidth={2} />
             ))}
           </g>
         </svg>
         <ul className="legend">
           {chart.series.map((s, i) => (
             <li key={s.variant}>
-              <span className="swatch" style={{ background: COLORS[i % COLORS.length] }} aria-hidden="true" /> {s.variant}: {s.total.toLocaleString()}
+              <span className="swatch" style={{ background: seriesColor(s.variant, i) }} aria-hidden="true" /> {s.variant}: {s.total.toLocaleString()}
             </li>
           ))}
         </ul>

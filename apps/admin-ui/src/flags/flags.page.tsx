@@ -7,32 +7,51 @@ import { TimeText } from '../forms/time-text';
 import { useLoad } from '../forms/use-load';
 import { useSession } from '../session/session-context';
 import { Link } from '../shell/link';
+import { navigate } from '../shell/navigation';
+import { pathOf, type FlagFilters } from '../shell/routes';
+import { reviewNeeds } from './change-review';
 import { CreateFlagForm } from './create-flag.form';
+import { FirstFlagGuide } from './first-flag-guide';
 import { toggleFlag } from './flag-toggle';
 
-export function FlagsPage() {
+export function FlagsPage({ filters = {} }: { filters?: FlagFilters }) {
   const { api, environments, abilities, user, live } = useSession();
-  const [search, setSearch] = useState('');
-  const [debounced, setDebounced] = useState('');
-  const [tag, setTag] = useState('');
-  const [owner, setOwner] = useState('');
-  const [staleOnly, setStaleOnly] = useState(false);
+  const [search, setSearch] = useState(filters.search ?? '');
+  const [debounced, setDebounced] = useState(search.trim());
+  const [tag, setTag] = useState(filters.tag ?? '');
+  const [owner, setOwner] = useState(filters.owner ?? '');
+  const [staleOnly, setStaleOnly] = useState(filters.stale === 'true');
+  const [archived, setArchived] = useState(filters.archived === 'true');
+  const [creating, setCreating] = useState(false);
   const [busy, setBusy] = useState<string>();
   const [notice, setNotice] = useState<string>();
   const [error, setError] = useState<unknown>();
-  const [dialog, confirm] = useConfirm();
+  const [dialog, , review] = useConfirm();
 
   useEffect(() => {
     const timer = setTimeout(() => setDebounced(search.trim()), 200);
     return () => clearTimeout(timer);
   }, [search]);
 
+  const shown: FlagFilters = { search: debounced, tag, owner, stale: staleOnly ? 'true' : '', archived: archived ? 'true' : '' };
+  const filtered = Object.values(shown).some(Boolean);
+  // The filters live in the URL (replacing the entry: typing is not history), so reload and back keep them.
+  useEffect(() => navigate(pathOf({ page: 'flags', filters: shown }), { replace: true }), [debounced, tag, owner, staleOnly, archived]);
+  // A link or back/forward to other filters (the "Flags" link: none) resets the form to them.
+  const incoming = pathOf({ page: 'flags', filters });
+  useEffect(() => {
+    if (incoming === pathOf({ page: 'flags', filters: shown })) return;
+    setSearch(filters.search ?? '');
+    setDebounced(filters.search?.trim() ?? '');
+    setTag(filters.tag ?? '');
+    setOwner(filters.owner ?? '');
+    setStaleOnly(filters.stale === 'true');
+    setArchived(filters.archived === 'true');
+  }, [incoming]);
+
   const flags = useLoad(
-    () =>
-      api
-        .get<{ items: FlagSummary[] }>('/api/v1/flags', { query: { search: debounced, tag, owner, stale: staleOnly ? 'true' : undefined } })
-        .then((r) => r.items),
-    [api, debounced, tag, owner, staleOnly],
+    () => api.get<{ items: FlagSummary[] }>('/api/v1/flags', { query: shown }).then((r) => r.items),
+    [api, debounced, tag, owner, staleOnly, archived],
   );
   // Filter choices come from every flag, not just the ones the current filter shows.
   const all = useLoad(() => api.get<{ items: FlagSummary[] }>('/api/v1/flags').then((r) => r.items), [api]);
@@ -50,8 +69,53 @@ export function FlagsPage() {
     [live, reloadFlags, reloadAll],
   );
 
-  const tags = useMemo(() => [...new Set((all.data ?? []).flatMap((f) => f.tags))].sort(), [all.data]);
-  const owners = useMemo(() => [...new Set((all.data ?? []).map((f) => f.owner).filter((o): o is string => !!o))].sort(), [all.data]);
+  // Archived flags' tags and owners are choices too while they are shown.
+  const known = useMemo(() => [...(all.data ?? []), ...(flags.data ?? [])], [all.data, flags.data]);
+  const tags = useMemo(() => [...new Set(known.flatMap((f) => f.tags))].sort(), [known]);
+  const owners = useMemo(() => [...new Set(known.map((f) => f.owner).filter((o): o is string => !!o))].sort(), [known]);
+  // A fresh install: nothing to filter yet, so the page shows how to start instead of an empty table.
+  const noFlagsYet = all.data?.length === 0 && !filtered;
+
+  const restore = async (flag: FlagSummary) => {
+    setError(undefined);
+    setNotice(undefined);
+    // Restoring puts the flag back into every environment's snapshot, so it is reviewed like archiving.
+    const needs = reviewNeeds(
+      environments,
+      environments.map((env) => env.key),
+    );
+    let comment: string | undefined;
+    if (needs.ask) {
+      const answer = await review({
+        title: `Restore ${flag.key}?`,
+        body: <p>It comes back in every environment, {environments.map((env) => env.name).join(', ')}, as it was when archived.</p>,
+        confirmLabel: 'Restore',
+        danger: needs.danger,
+        comment: needs.comment,
+      });
+      if (!answer) return;
+      comment = answer.comment;
+    }
+    setBusy(`${flag.key}/restore`);
+    try {
+      await api.patch(`/api/v1/flags/${encodeURIComponent(flag.key)}`, { archived: false }, { ifMatch: flag.version, confirm: needs.confirm, comment });
+      setNotice(`${flag.key} is restored.`);
+      await Promise.all([flags.reload(), all.reload()]);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(undefined);
+    }
+  };
+
+  const clearFilters = () => {
+    setSearch('');
+    setDebounced('');
+    setTag('');
+    setOwner('');
+    setStaleOnly(false);
+    setArchived(false);
+  };
 
   const toggle = async (flag: FlagSummary, envKey: string, enabled: boolean) => {
     const environment = environments.find((env) => env.key === envKey);
@@ -60,7 +124,7 @@ export function FlagsPage() {
     setError(undefined);
     setNotice(undefined);
     try {
-      const outcome = await toggleFlag(api, flag, environment, enabled, confirm);
+      const outcome = await toggleFlag(api, flag, environment, enabled, review);
       if (outcome.kind === 'done') {
         flags.set((flags.data ?? []).map((f) => (f.key === flag.key ? { ...f, ...outcome.flag } : f)));
         setNotice(`${flag.key} is now ${enabled ? 'on' : 'off'} in ${environment.name}.`);
@@ -80,7 +144,7 @@ export function FlagsPage() {
       {dialog}
       <div className="page-head">
         <h1 id="flags-title">Flags</h1>
-        {abilities.writeFlags ? <CreateFlagForm /> : null}
+        {abilities.writeFlags ? <CreateFlagForm open={creating} onOpenChange={setCreating} /> : null}
       </div>
       <form className="filters" role="search" onSubmit={(e) => e.preventDefault()}>
         <label>
@@ -108,15 +172,18 @@ export function FlagsPage() {
         <label className="inline">
           <input type="checkbox" checked={staleOnly} onChange={(e) => setStaleOnly(e.target.checked)} /> Stale only
         </label>
+        <label className="inline">
+          <input type="checkbox" checked={archived} onChange={(e) => setArchived(e.target.checked)} /> Show archived
+        </label>
       </form>
       <ErrorBanner error={error ?? flags.error} onDismiss={error ? () => setError(undefined) : undefined} />
-      {notice ? (
-        <p className="banner" role="status">
-          {notice}
-        </p>
-      ) : null}
+      {/* Always one line tall, so a notice after a toggle does not push the rows (and the switch under the pointer) down. */}
+      <p className="list-status" role="status" title={notice}>
+        {notice}
+      </p>
       {!abilities.writeFlags ? <p className="muted">You are signed in as a {user.role}: you can look, not change.</p> : null}
-      <table className="flags-table" aria-busy={flags.loading}>
+      {noFlagsYet ? <FirstFlagGuide creating={creating} onCreate={() => setCreating(true)} /> : null}
+      <table className="flags-table" aria-busy={flags.loading} hidden={noFlagsYet}>
         <thead>
           <tr>
             <th scope="col">Flag</th>
@@ -133,7 +200,9 @@ export function FlagsPage() {
                 ) : null}
               </th>
             ))}
-            <th scope="col">Updated</th>
+            <th scope="col" className="updated-col">
+              Updated
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -144,6 +213,16 @@ export function FlagsPage() {
                   {flag.key}
                 </Link>
                 {flag.name !== flag.key ? <div className="muted small">{flag.name}</div> : null}
+                {flag.archived ? (
+                  <div>
+                    <span className="badge">archived</span>{' '}
+                    {abilities.writeFlags ? (
+                      <button type="button" onClick={() => void restore(flag)} disabled={busy === `${flag.key}/restore`} aria-label={`Restore ${flag.key}`}>
+                        Restore
+                      </button>
+                    ) : null}
+                  </div>
+                ) : null}
                 {flag.stale ? (
                   <span className="badge badge-stale" title={`Stale since ${new Date(flag.stale.since).toLocaleDateString()}`}>
                     stale: {flag.stale.reason === 'not-evaluated' ? 'not evaluated' : 'fully rolled out'}
@@ -166,7 +245,7 @@ export function FlagsPage() {
                       <SwitchButton
                         checked={config.enabled}
                         label={`${flag.key} in ${env.name}`}
-                        disabled={!abilities.writeFlags}
+                        disabled={!abilities.writeFlags || flag.archived}
                         busy={busy === `${flag.key}/${env.key}`}
                         title={
                           abilities.writeFlags
@@ -188,7 +267,16 @@ export function FlagsPage() {
           ))}
         </tbody>
       </table>
-      {flags.data && flags.data.length === 0 ? <p className="muted">No flags match.</p> : null}
+      {flags.data && flags.data.length === 0 && !noFlagsYet ? (
+        <p className="muted">
+          {archived ? 'No archived flags match.' : 'No flags match.'}{' '}
+          {filtered ? (
+            <button type="button" className="link-button" onClick={clearFilters}>
+              Clear filters
+            </button>
+          ) : null}
+        </p>
+      ) : null}
     </section>
   );
 }

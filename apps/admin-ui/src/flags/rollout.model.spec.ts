@@ -1,4 +1,4 @@
-import { checkRollout, evenRollout, formatPercent, parsePercent, rowsOf, setPercent, toRollout } from './rollout.model';
+import { checkRollout, evenRollout, formatPercent, parsePercent, rolloutShares, rowsOf, setPercent, toRollout } from './rollout.model';
 
 describe('rollout editor rules', () => {
   it('reads percentages as exact thousandths of a percent', () => {
@@ -82,5 +82,47 @@ describe('rollout editor rules', () => {
     // Three-way splits are not rebalanced behind the person's back; the sum check speaks instead.
     const three = evenRollout(['a', 'b', 'c']);
     expect(checkRollout(setPercent(three, 0, '50')).problem).toMatch(/add up to 116.666%/);
+  });
+});
+
+describe('rolloutShares', () => {
+  it('gives each variant its share of the bar as a percentage', () => {
+    expect(
+      rolloutShares([
+        { variant: 'on', percent: '40' },
+        { variant: 'off', percent: '60' },
+      ]),
+    ).toEqual([
+      { variant: 'on', width: 40, label: '40 %' },
+      { variant: 'off', width: 60, label: '60 %' },
+    ]);
+  });
+
+  it('shows what is not yet assigned, leaves out empty shares, and never overflows', () => {
+    expect(
+      rolloutShares([
+        { variant: 'a', percent: '12.5' },
+        { variant: 'b', percent: '0' },
+      ]),
+    ).toEqual([
+      { variant: 'a', width: 12.5, label: '12.5 %' },
+      { variant: '', width: 87.5, label: '87.5 %' },
+    ]);
+    // A row that cannot be read counts as nothing until it is fixed.
+    expect(
+      rolloutShares([
+        { variant: 'a', percent: '150' },
+        { variant: 'b', percent: '50' },
+      ]).map((s) => [s.variant, s.width]),
+    ).toEqual([
+      ['b', 50],
+      ['', 50],
+    ]);
+    expect(
+      rolloutShares([
+        { variant: 'a', percent: '100' },
+        { variant: 'b', percent: '100' },
+      ]).map((s) => s.width),
+    ).toEqual([50, 50]);
   });
 });

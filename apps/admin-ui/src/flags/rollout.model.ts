@@ -115,3 +115,20 @@ export function newSalt(random: () => number = Math.random): string {
 export function isRollout(serve: Serve): serve is Extract<Serve, { rollout: WeightedVariant[] }> {
   return 'rollout' in serve;
 }
+
+export interface RolloutShare {
+  variant: string;
+  /** Share of the bar, 0–100 (of the total when it runs over 100 %, so the bar never overflows). */
+  width: number;
+  /** "40 %" */
+  label: string;
+}
+
+/** The stacked bar's segments: each variant's share of users, plus what no variant gets yet ("unassigned"). */
+export function rolloutShares(rows: readonly RolloutRow[]): RolloutShare[] {
+  const { weights, total } = checkRollout(rows);
+  const scale = Math.max(total, TOTAL_WEIGHT);
+  const shares = rows.map((row, i) => ({ variant: row.variant, width: (weights[i] / scale) * 100, label: `${formatPercent(weights[i])} %` }));
+  if (total < TOTAL_WEIGHT) shares.push({ variant: '', width: ((TOTAL_WEIGHT - total) / scale) * 100, label: `${formatPercent(TOTAL_WEIGHT - total)} %` });
+  return shares.filter((share) => share.width > 0);
+}

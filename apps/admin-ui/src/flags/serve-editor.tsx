@@ -1,8 +1,9 @@
 import type { ErrorDetail } from '../api/api-types';
 import { domId } from '../forms/dom-id';
 import { FieldError, invalid } from '../forms/field-error';
-import { checkRollout, evenRollout, formatPercent, setPercent, type RolloutRow } from './rollout.model';
+import { checkRollout, evenRollout, formatPercent, rolloutShares, setPercent, type RolloutRow } from './rollout.model';
 import { withMode, type ServeDraft } from './targeting.model';
+import { seriesColor } from './usage-chart.model';
 
 interface Props {
   serve: ServeDraft;
@@ -19,6 +20,26 @@ interface Props {
 function fullRows(rows: readonly RolloutRow[], variants: readonly string[]): RolloutRow[] {
   const known = new Map(rows.map((row) => [row.variant, row.percent]));
   return [...variants.map((variant) => ({ variant, percent: known.get(variant) ?? '0' })), ...rows.filter((row) => !variants.includes(row.variant))];
+}
+
+/** Each variant's share of users as one stacked bar, in the usage chart's colours (on green, off grey). */
+export function RolloutBar({ rows, variants }: { rows: readonly RolloutRow[]; variants: readonly string[] }) {
+  const shares = rolloutShares(rows);
+  const text = shares.map((s) => `${s.variant || 'unassigned'} ${s.label}`).join(', ');
+  return (
+    <div className="rollout-bar" role="img" aria-label={`Rollout: ${text}`}>
+      {shares.map((share) => (
+        <span
+          key={share.variant || '(unassigned)'}
+          className={share.variant ? 'rollout-share' : 'rollout-share share-unassigned'}
+          style={{ width: `${share.width}%`, ...(share.variant ? { background: seriesColor(share.variant, variants.indexOf(share.variant)) } : {}) }}
+          title={`${share.variant || 'unassigned'}: ${share.label}`}
+        >
+          {share.width >= 12 ? `${share.variant || 'unassigned'} ${share.label}` : null}
+        </span>
+      ))}
+    </div>
+  );
 }
 
 export function ServeEditor({ serve, variants, path, legend, details, readOnly, onChange }: Props) {
@@ -64,6 +85,7 @@ export function ServeEditor({ serve, variants, path, legend, details, readOnly, 
         </div>
       ) : (
         <div className="rollout">
+          <RolloutBar rows={rows} variants={variants} />
           <table>
             <thead>
               <tr>

@@ -1,13 +1,15 @@
-import type { Segment } from '@switchyard/core';
+import { describeFlagChange, type Segment } from '@switchyard/core';
 import { useEffect, useMemo, useState } from 'react';
 import { ApiError, unplacedDetails } from '../api/api-client';
 import type { EnvironmentView, ErrorDetail, FlagView, SegmentView } from '../api/api-types';
+import { ChangeList } from '../diff/change-list';
 import { useConfirm } from '../forms/confirm-dialog';
 import { ErrorBanner } from '../forms/error-banner';
 import { FieldError } from '../forms/field-error';
 import { SwitchButton } from '../forms/switch-button';
 import { useSession } from '../session/session-context';
 import { emptyDraft } from './condition.model';
+import { reviewNeeds } from './change-review';
 import { ConditionRow } from './condition-row';
 import { ConflictPanel } from './conflict-panel';
 import { toggleFlag } from './flag-toggle';
@@ -27,7 +29,7 @@ interface Props {
 const KNOWN_ATTRIBUTES = ['targetingKey', 'country', 'email', 'plan', 'appVersion', 'userId', 'tenant', 'signupDate', 'age'];
 
 export function TargetingEditor({ flag, environment, segments, onFlag, onDirty }: Props) {
-  const { api, abilities, user } = useSession();
+  const { api, abilities, user, environments } = useSession();
   const variants = useMemo(() => Object.keys(flag.variants), [flag.variants]);
   const saved = flag.environments[environment.key];
   /** The flag the draft was started from: its version goes out as If-Match. */
@@ -40,7 +42,7 @@ export function TargetingEditor({ flag, environment, segments, onFlag, onDirty }
   const [error, setError] = useState<unknown>();
   const [notice, setNotice] = useState<string>();
   const [busy, setBusy] = useState(false);
-  const [dialog, confirm] = useConfirm();
+  const [dialog, , review] = useConfirm();
   const readOnly = !abilities.writeFlags;
 
   // A newer flag from outside (live update, toggle) replaces a clean draft; a dirty one is kept and
@@ -52,6 +54,8 @@ export function TargetingEditor({ flag, environment, segments, onFlag, onDirty }
   }, [flag, dirty, base.version, environment.key, variants]);
 
   useEffect(() => onDirty(dirty), [dirty, onDirty]);
+  // Leaving the editor (another tab or environment) leaves nothing unsaved behind.
+  useEffect(() => () => onDirty(false), [onDirty]);
 
   const segmentTable = useMemo(() => Object.fromEntries(segments.map((s): [string, Segment] => [s.key, { key: s.key, conditions: s.conditions }])), [segments]);
   const definition = useMemo(() => ({ key: flag.key, type: flag.type, variants: flag.variants }), [flag.key, flag.type, flag.variants]);
@@ -68,6 +72,17 @@ export function TargetingEditor({ flag, environment, segments, onFlag, onDirty }
     setDirty(true);
     setNotice(undefined);
   };
+  /** Another environment's rules, default and off variant, as unsaved edits here (new rule ids, same salts). */
+  const copyFrom = (sourceKey: string) => {
+    const source = flag.environments[sourceKey];
+    if (!source) return;
+    const copied = draftOf(source, variants);
+    edit({ ...copied, rules: copied.rules.map((rule) => ({ ...rule, id: undefined })) });
+    const name = environments.find((e) => e.key === sourceKey)?.name ?? sourceKey;
+    setNotice(`Copied targeting from ${name}: review it, then save to apply it in ${environment.name}.`);
+  };
+  const copySources = environments.filter((e) => e.key !== environment.key && flag.environments[e.key]);
+
   const editRule = (index: number, rule: RuleDraft) => edit({ ...draft, rules: draft.rules.map((r, i) => (i === index ? rule : r)) });
 
   const reset = (to: FlagView) => {
@@ -84,15 +99,20 @@ export function TargetingEditor({ flag, environment, segments, onFlag, onDirty }
     setShowProblems(true);
     setServerDetails([]);
     setError(undefined);
-    if (!built.patch) return;
-    if (environment.requiresConfirmation) {
-      const ok = await confirm({
+    if (!built.patch || !built.config) return;
+    const needs = reviewNeeds([environment], [environment.key]);
+    let comment: string | undefined;
+    if (needs.ask) {
+      const changes = describeFlagChange(base, { ...base, environments: { ...base.environments, [environment.key]: built.config } }, [environment]);
+      const answer = await review({
         title: `Save targeting in ${environment.name}?`,
-        body: `${environment.name} needs confirmation: the new rules reach users there within seconds.`,
+        body: <ChangeList changes={changes} />,
         confirmLabel: `Save to ${environment.name}`,
-        danger: true,
+        danger: needs.danger,
+        comment: needs.comment,
       });
-      if (!ok) return;
+      if (!answer) return;
+      comment = answer.comment;
     }
     setBusy(true);
     try {
@@ -101,11 +121,12 @@ export function TargetingEditor({ flag, environment, segments, onFlag, onDirty }
         built.patch,
         {
           ifMatch: base.version,
-          confirm: environment.requiresConfirmation ? [environment.key] : [],
+          confirm: needs.confirm,
+          comment,
         },
       );
       reset(updated);
-      setNotice(`Saved: version ${updated.version}.`);
+      setNotice(`Saved as v${updated.version}.`);
     } catch (err) {
       if (err instanceof ApiError && err.status === 409) {
         setConflict(await api.get<FlagView>(`/api/v1/flags/${encodeURIComponent(flag.key)}`));
@@ -120,7 +141,7 @@ export function TargetingEditor({ flag, environment, segments, onFlag, onDirty }
   const toggle = async (enabled: boolean) => {
     setError(undefined);
     try {
-      const outcome = await toggleFlag(api, { key: flag.key, version: dirty ? base.version : flag.version }, environment, enabled, confirm);
+      const outcome = await toggleFlag(api, { key: flag.key, version: dirty ? base.version : flag.version }, environment, enabled, review);
       if (outcome.kind === 'done') {
         // Only the enabled bit changed, so unsaved edits stay valid on top of the new version.
         setBase(outcome.flag);
@@ -160,6 +181,19 @@ export function TargetingEditor({ flag, environment, segments, onFlag, onDirty }
             {saved.enabled ? 'On' : 'Off'} in <strong>{environment.name}</strong>
             {environment.requiresConfirmation ? <span className="badge badge-warn">asks for confirmation</span> : null}
           </span>
+          {readOnly || copySources.length === 0 ? null : (
+            <label className="copy-from">
+              <span className="visually-hidden">Copy targeting from environment</span>
+              <select value="" onChange={(e) => copyFrom(e.target.value)}>
+                <option value="">Copy targeting from environment…</option>
+                {copySources.map((e) => (
+                  <option key={e.key} value={e.key}>
+                    {e.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
         </div>
         {conflict ? (
           <ConflictPanel

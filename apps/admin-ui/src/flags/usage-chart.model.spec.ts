@@ -1,4 +1,4 @@
-import { niceCeiling, usageChart } from './usage-chart.model';
+import { niceCeiling, SERIES_COLORS, seriesColor, usageChart } from './usage-chart.model';
 
 describe('usage chart', () => {
   const now = Date.parse('2025-03-01T12:30:00Z');
@@ -36,5 +36,21 @@ describe('usage chart', () => {
 
   it('rounds axis tops to 1, 2 or 5 times a power of ten', () => {
     expect([0, 1, 3, 7, 12, 180, 501].map(niceCeiling)).toEqual([0, 1, 5, 10, 20, 200, 1000]);
+  });
+});
+
+describe('series colours', () => {
+  const redness = (hex: string) => {
+    const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+    return r - Math.max(g, b);
+  };
+
+  it('draws "on" green and "off" grey, whatever their order', () => {
+    expect(seriesColor('on', 1)).toBe('#2e8540');
+    expect(seriesColor('off', 0)).toBe('#6b7280');
+  });
+
+  it('uses no red or orange for any series', () => {
+    for (const color of SERIES_COLORS) expect(redness(color)).toBeLessThan(60);
   });
 });

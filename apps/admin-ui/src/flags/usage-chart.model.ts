@@ -66,3 +66,14 @@ export function niceCeiling(value: number): number {
 }
 
 const round = (n: number) => Math.round(n * 10) / 10;
+
+/**
+ * Line colours: neutral and positive tones only — red reads as "failing", and an "on" drawn in red
+ * looked like an incident. A boolean flag's on/off get fixed colours (green, grey) in every chart.
+ */
+export const SERIES_COLORS = ['#1f4e79', '#2e8540', '#7c5cbf', '#0e7490', '#6b7280', '#a07a1c', '#4d7c0f', '#475569'];
+const FIXED: Record<string, string> = { on: '#2e8540', off: '#6b7280' };
+
+export function seriesColor(variant: string, index: number): string {
+  return FIXED[variant] ?? SERIES_COLORS[index % SERIES_COLORS.length];
+}

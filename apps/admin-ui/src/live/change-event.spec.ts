@@ -23,6 +23,12 @@ describe('live change events', () => {
     expect(describeChange(notice!)).toBe('ada@example.com changed checkout (now on), archived old, changed segment beta in production');
   });
 
+  it('reads a whole-environment notice (reloaded, or moved while the stream was away)', () => {
+    const notice = parseChangeEvent(JSON.stringify({ environment: 'staging', version: 9, full: true, flags: { a: { enabled: false } }, segments: {} }));
+    expect(notice).toMatchObject({ full: true, flags: ['a'], enabled: { a: false } });
+    expect(describeChange(notice!)).toBe('someone changed flags in staging');
+  });
+
   it('ignores malformed data', () => {
     expect(parseChangeEvent('nope')).toBeUndefined();
     expect(parseChangeEvent('{"environment":1}')).toBeUndefined();

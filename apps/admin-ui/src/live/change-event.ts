@@ -1,4 +1,4 @@
-/** One `change` event of /sdk/v1/stream as the UI uses it: what changed, in which version, by whom. */
+/** One `change` event of /api/v1/live as the UI uses it: what changed, in which version, by whom. */
 export interface ChangeNotice {
   environment: string;
   version: number;
@@ -7,6 +7,8 @@ export interface ChangeNotice {
   actor?: string;
   /** Flags whose enabled state the event tells outright (null = deleted or archived). */
   enabled: Record<string, boolean | null>;
+  /** The whole environment was reloaded (or moved while offline): `flags` lists every flag in it. */
+  full?: true;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -35,6 +37,7 @@ export function parseChangeEvent(data: string): ChangeNotice | undefined {
     segments: Object.keys(segments),
     ...(typeof raw.actor === 'string' ? { actor: raw.actor } : {}),
     enabled,
+    ...(raw.full === true ? { full: true as const } : {}),
   };
 }
 
@@ -42,6 +45,7 @@ export function parseChangeEvent(data: string): ChangeNotice | undefined {
 export function describeChange(notice: ChangeNotice): string {
   const who = notice.actor ? notice.actor.replace(/^(user|token):/, '') : 'someone';
   const what: string[] = [];
+  if (notice.full) return `${who} changed flags in ${notice.environment}`;
   for (const key of notice.flags) {
     const state = notice.enabled[key];
     what.push(state === null ? `archived ${key}` : `changed ${key}${state === undefined ? '' : ` (now ${state ? 'on' : 'off'})`}`);

@@ -5,6 +5,7 @@ import { TimeText } from '../forms/time-text';
 import { useLoad } from '../forms/use-load';
 import { useSession } from '../session/session-context';
 import { Link } from '../shell/link';
+import { FirstRouteGuide } from './first-route-guide';
 import {
   baselineName,
   endpointOpenByDefault,
@@ -39,7 +40,7 @@ export function DarkLaunchPage({ routeName }: { routeName?: string }) {
     <section aria-labelledby="dark-launch-title">
       <h1 id="dark-launch-title">Dark launch</h1>
       <ErrorBanner error={routes.error ?? report.error} />
-      {routes.data && routes.data.items.length === 0 ? <p className="muted">No mirror routes yet.</p> : null}
+      {routes.data && routes.data.items.length === 0 ? <FirstRouteGuide /> : null}
       {routes.data && routes.data.items.length > 0 ? (
         <table className="mirror-routes">
           <thead>

@@ -40,6 +40,10 @@ export function ReleaseDetailPage({ id }: { id: string }) {
             <dd>{data.imageReference ? <code>{data.imageReference}</code> : '—'}</dd>
             <dt>Digest</dt>
             <dd>{data.imageDigest ? <code data-testid="release-digest">{data.imageDigest}</code> : '—'}</dd>
+            <dt>Policy</dt>
+            <dd>
+              <Link href={`/releases/policy?service=${encodeURIComponent(data.service)}`}>Release policy of {data.service}</Link>
+            </dd>
             <dt>Created</dt>
             <dd>
               <TimeText at={data.createdAt} /> by {data.createdBy}

@@ -5,6 +5,7 @@ import { TimeText } from '../forms/time-text';
 import { useSession } from '../session/session-context';
 import { Link } from '../shell/link';
 import { navigate } from '../shell/navigation';
+import { FirstReleaseGuide } from './first-release-guide';
 import { formatDuration, shortDigest } from './release.model';
 
 interface Filters {
@@ -72,6 +73,7 @@ export function ReleasesPage({ service }: { service?: string }) {
   return (
     <section aria-labelledby="releases-title">
       <h1 id="releases-title">Releases</h1>
+      {service ? <Link href={`/releases/policy?service=${encodeURIComponent(service)}`}>Release policy of {service}</Link> : null}
       <form className="filters" onSubmit={apply} aria-label="Filter releases">
         {text('service', 'Service', 'market-data')}
         <label>
@@ -92,7 +94,13 @@ export function ReleasesPage({ service }: { service?: string }) {
         </button>
       </form>
       <ErrorBanner error={error} />
-      {!loading && items.length === 0 && !error ? <p className="muted">No releases match.</p> : null}
+      {!loading && items.length === 0 && !error ? (
+        Object.values(filters).some(Boolean) ? (
+          <p className="muted">No releases match.</p>
+        ) : (
+          <FirstReleaseGuide />
+        )
+      ) : null}
       {items.length > 0 ? (
         <table className="releases-table">
           <thead>

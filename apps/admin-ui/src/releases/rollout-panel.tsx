@@ -8,6 +8,7 @@ import { useSession } from '../session/session-context';
 import { CanaryChart } from './canary-chart';
 import { formatDuration, groupByMetric, rollbackMessage, shortDigest, summarizePlan } from './release.model';
 import { StatusBadge } from './releases.page';
+import { StartRollout } from './start-rollout';
 
 /** A release with no rollout yet answers 404; that is a state to show, not an error. */
 async function orNull<T>(load: Promise<T>): Promise<T | null> {
@@ -81,6 +82,7 @@ export function RolloutPanel({ release }: { release: Release }) {
       </div>
       <ErrorBanner error={rollout.error ?? error} onDismiss={error ? () => setError(undefined) : undefined} />
       {data === null ? <p className="muted">This release has not been rolled out.</p> : null}
+      {data === null ? <StartRollout release={release} onStarted={rollout.set} /> : null}
       {data ? (
         <>
           <p>

@@ -1,12 +1,15 @@
+import { describeSegmentChange } from '@switchyard/core';
 import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError } from '../api/api-client';
 import type { Condition, ErrorDetail, SegmentView } from '../api/api-types';
+import { SentenceList } from '../diff/change-list';
 import { useConfirm } from '../forms/confirm-dialog';
 import { ErrorBanner } from '../forms/error-banner';
 import { FieldError, invalid } from '../forms/field-error';
 import { TimeText } from '../forms/time-text';
 import { useLoad } from '../forms/use-load';
 import { emptyDraft, describeCondition, fromCondition, toCondition, type ConditionDraft } from '../flags/condition.model';
+import { reviewNeeds } from '../flags/change-review';
 import { ConditionRow } from '../flags/condition-row';
 import { useSession } from '../session/session-context';
 
@@ -25,7 +28,7 @@ export function SegmentsPage() {
   const [editing, setEditing] = useState<Editing>();
   const [details, setDetails] = useState<ErrorDetail[]>([]);
   const [error, setError] = useState<unknown>();
-  const [dialog, confirm] = useConfirm();
+  const [dialog, confirm, review] = useConfirm();
   const { reload } = segments;
 
   useEffect(() => live.subscribe((change) => void (change.segments.length ? reload() : undefined)), [live, reload]);
@@ -52,25 +55,44 @@ export function SegmentsPage() {
     });
     setDetails(problems);
     if (problems.length) return;
-    const guarded = environments.filter((e) => e.requiresConfirmation);
     try {
       if (editing.segment) {
         const conditionsChanged = JSON.stringify(conditions) !== JSON.stringify(editing.segment.conditions);
-        if (conditionsChanged && guarded.length) {
-          const ok = await confirm({
+        const needs = reviewNeeds(environments, conditionsChanged ? environments.map((e) => e.key) : []);
+        let comment: string | undefined;
+        if (needs.ask) {
+          const answer = await review({
             title: `Change segment ${editing.segment.key}?`,
-            body: `Segments apply in every environment, including ${guarded.map((e) => e.name).join(', ')}.`,
+            body: (
+              <>
+                <p>
+                  Segments apply in every environment, including{' '}
+                  {environments
+                    .filter((e) => e.requiresConfirmation || e.requiresComment)
+                    .map((e) => e.name)
+                    .join(', ')}
+                  .
+                </p>
+                <SentenceList
+                  label="Segment changes"
+                  sentences={describeSegmentChange(editing.segment, { name: editing.name, description: editing.description, conditions })}
+                />
+              </>
+            ),
             confirmLabel: 'Save segment',
-            danger: true,
+            danger: needs.danger,
+            comment: needs.comment,
           });
-          if (!ok) return;
+          if (!answer) return;
+          comment = answer.comment;
         }
         await api.patch(
           `/api/v1/segments/${encodeURIComponent(editing.segment.key)}`,
           { name: editing.name, description: editing.description, conditions },
           {
             ifMatch: editing.segment.version,
-            confirm: conditionsChanged ? guarded.map((e) => e.key) : [],
+            confirm: needs.confirm,
+            comment,
           },
         );
       } else {

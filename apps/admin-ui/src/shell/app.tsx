@@ -10,6 +10,7 @@ import { ErrorBanner } from '../forms/error-banner';
 import { Layout } from './layout';
 import { navigate } from './navigation';
 import { PageRouter } from './page-router';
+import { titleOf, type Route } from './routes';
 import { useRoute } from './use-route';
 
 type Boot =
@@ -26,14 +27,11 @@ export function App() {
     try {
       const setup = await api.get<{ needed: boolean }>('/api/v1/setup');
       if (setup.needed) return setBoot({ state: 'setup' });
-      try {
-        const session = await api.get<Session>('/api/v1/session');
-        api.setCsrfToken(session.csrfToken);
-        setBoot({ state: 'signed-in', session });
-      } catch (error) {
-        if ((error as { status?: number }).status === 401) setBoot({ state: 'signed-out' });
-        else throw error;
-      }
+      // `optional`: signed out is an answer (user null), not a 401 that every sign-in page would log.
+      const session = await api.get<Session | { user: null }>('/api/v1/session', { query: { optional: true } });
+      if (!session.user) return setBoot({ state: 'signed-out' });
+      api.setCsrfToken(session.csrfToken);
+      setBoot({ state: 'signed-in', session });
     } catch (error) {
       setBoot({ state: 'failed', error });
     }
@@ -57,6 +55,10 @@ export function App() {
   }, [api]);
 
   const signedIn = boot.state === 'signed-in';
+  useEffect(() => {
+    const shown: Route = boot.state === 'setup' ? { page: 'setup' } : boot.state === 'signed-out' ? { page: 'sign-in' } : route;
+    document.title = titleOf(shown);
+  }, [boot.state, route]);
   // `/` and the sign-in URLs have no page of their own once signed in.
   useEffect(() => {
     if (signedIn && (window.location.pathname === '/' || route.page === 'sign-in' || route.page === 'setup')) navigate('/flags', { replace: true });
@@ -67,8 +69,16 @@ export function App() {
   }, [signedIn, reloadEnvironments]);
 
   useEffect(() => {
-    if (signedIn && environments.length > 0) live.watch(environments.map((env) => env.key));
-  }, [signedIn, environments, live]);
+    if (signedIn) live.start();
+  }, [signedIn, live]);
+  // The live stream covers every environment; one created since the list was loaded shows up with its first change.
+  useEffect(
+    () =>
+      live.subscribe((notice) => {
+        if (environments.length > 0 && !environments.some((env) => env.key === notice.environment)) void reloadEnvironments().catch(() => undefined);
+      }),
+    [live, environments, reloadEnvironments],
+  );
 
   useEffect(() => () => live.close(), [live]);
 

@@ -1,5 +1,6 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import { describeChange } from '../live/change-event';
+import { ConnectionIndicator } from '../live/connection-indicator';
 import { useSession } from '../session/session-context';
 import { Link } from './link';
 import type { Route } from './routes';
@@ -25,25 +26,25 @@ interface FeedItem {
 }
 
 export function Layout({ route, children }: { route: Route; children: ReactNode }) {
-  const { user, abilities, live, signOut } = useSession();
-  const [connected, setConnected] = useState(live.connected);
+  const { user, abilities, api, live, signOut } = useSession();
   const [feed, setFeed] = useState<FeedItem[]>([]);
 
-  useEffect(() => live.onStatus(setConnected), [live]);
   useEffect(() => {
     let id = 0;
     const seen = new Set<string>();
     return live.subscribe((notice) => {
-      // One change can reach several environment streams only once each; say it once per version.
+      // A stream resumed after a leader tab closed may repeat a version; say it once.
       const key = `${notice.environment}:${notice.version}`;
       if (seen.has(key)) return;
       seen.add(key);
+      // One's own changes (from any tab) are no news: creating a flag used to raise one toast per environment.
+      if (notice.actor === `user:${user.email}`) return;
       const item = { id: (id += 1), text: describeChange(notice), at: Date.now() };
       setFeed((items) => [item, ...items].slice(0, FEED_SIZE));
       // Lines fade out on their own; the audit log keeps the full story.
       setTimeout(() => setFeed((items) => items.filter((i) => i.id !== item.id)), FEED_MS);
     });
-  }, [live]);
+  }, [live, user.email]);
 
   return (
     <div className="layout">
@@ -66,16 +67,10 @@ export function Layout({ route, children }: { route: Route; children: ReactNode 
           </ul>
         </nav>
         <div className="topbar-end">
-          <span
-            className={`live-dot${connected ? ' live-on' : ''}`}
-            role="status"
-            aria-label={connected ? 'Live updates connected' : 'Live updates reconnecting'}
-          >
-            {connected ? 'Live' : 'Offline'}
-          </span>
-          <span className="who" title={user.email}>
+          <ConnectionIndicator api={api} live={live} />
+          <Link href="/account" className="who" title={`${user.email}: your account and password`} aria-current={route.page === 'account' ? 'page' : undefined}>
             {user.name} <span className="role-badge">{user.role}</span>
-          </span>
+          </Link>
           <button type="button" onClick={() => void signOut()}>
             Sign out
           </button>

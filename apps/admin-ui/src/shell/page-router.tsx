@@ -4,8 +4,10 @@ import { FlagDetailPage } from '../flags/flag-detail.page';
 import { FlagsPage } from '../flags/flags.page';
 import { DarkLaunchPage } from '../mirror/dark-launch.page';
 import { ReleaseDetailPage } from '../releases/release-detail.page';
+import { ReleasePolicyPage } from '../releases/release-policy.page';
 import { ReleasesPage } from '../releases/releases.page';
 import { SegmentsPage } from '../segments/segments.page';
+import { AccountPage } from '../session/account.page';
 import { useSession } from '../session/session-context';
 import { TokensPage } from '../tokens/tokens.page';
 import { UsersPage } from '../users/users.page';
@@ -16,6 +18,7 @@ export function PageRouter({ route }: { route: Route }) {
   const { abilities } = useSession();
   switch (route.page) {
     case 'flags':
+      return <FlagsPage filters={route.filters} />;
     case 'setup':
     case 'sign-in':
       return <FlagsPage />;
@@ -26,11 +29,15 @@ export function PageRouter({ route }: { route: Route }) {
     case 'environments':
       return <EnvironmentsPage />;
     case 'audit':
-      return <AuditPage />;
+      return <AuditPage filters={route.filters} />;
+    case 'account':
+      return <AccountPage />;
     case 'releases':
       return <ReleasesPage key={route.service ?? ''} service={route.service} />;
     case 'release':
       return <ReleaseDetailPage key={route.id} id={route.id} />;
+    case 'release-policy':
+      return <ReleasePolicyPage key={route.service} service={route.service} />;
     case 'dark-launch':
       return <DarkLaunchPage key={route.route ?? ''} routeName={route.route} />;
     case 'tokens':

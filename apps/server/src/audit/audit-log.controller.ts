@@ -1,7 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { AuditService, type AuditEvent } from '@switchyard/audit';
-import { Scopes } from '@switchyard/auth';
+import { Scopes, UsersService } from '@switchyard/auth';
 import { parseStrictDate } from '../request-fields';
 import { AuditQueryDto } from './audit-query.dto';
 
@@ -9,16 +9,20 @@ import { AuditQueryDto } from './audit-query.dto';
 @ApiBearerAuth()
 @Controller('api/v1/audit')
 export class AuditLogController {
-  constructor(private readonly audit: AuditService) {}
+  constructor(
+    private readonly audit: AuditService,
+    private readonly users: UsersService,
+  ) {}
 
   @Get()
   @Scopes('flags:read', 'deploy:read')
-  list(@Query() query: AuditQueryDto): Promise<{ items: AuditEvent[]; nextCursor: string | null }> {
-    return this.audit.list({
+  async list(@Query() query: AuditQueryDto): Promise<{ items: Array<AuditEvent & { actorName: string | null }>; nextCursor: string | null }> {
+    const page = await this.audit.list({
       ...query,
       since: query.since ? parseStrictDate(query.since) : undefined,
       until: query.until ? parseStrictDate(query.until) : undefined,
       limit: query.limit ?? 50,
     });
+    return { ...page, items: await this.users.withActorNames(page.items) };
   }
 }

@@ -4,8 +4,19 @@ import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validato
 import { IsPageCursor, IsStrictDate } from '../request-fields';
 
 export class AuditQueryDto {
-  @ApiPropertyOptional({ example: 'flag:checkout.new-flow' }) @IsOptional() @IsString() @MaxLength(300) target?: string;
-  @ApiPropertyOptional({ example: 'token:ci' }) @IsOptional() @IsString() @MaxLength(300) actor?: string;
+  @ApiPropertyOptional({
+    example: 'flag:checkout*',
+    description: 'Exact match, or a prefix with one trailing * (flag:checkout* matches flag:checkout.new-flow)',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(300)
+  target?: string;
+  @ApiPropertyOptional({ example: 'user:ada*', description: 'Exact match, or a prefix with one trailing * (token:* = every token)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(300)
+  actor?: string;
   @ApiPropertyOptional({ example: 'flag.toggled' }) @IsOptional() @IsString() @MaxLength(100) action?: string;
   @ApiPropertyOptional({ example: 'production' }) @IsOptional() @IsString() @MaxLength(64) environment?: string;
   @ApiPropertyOptional({ description: 'Lower bound (inclusive): a date, or an ISO 8601 date-time with a timezone' })

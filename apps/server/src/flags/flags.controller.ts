@@ -25,6 +25,12 @@ const CONFIRM = {
   required: false,
   description: 'Comma-separated environments confirmed for this change (required for environments that need confirmation, e.g. production)',
 };
+const COMMENT = {
+  name: 'X-Switchyard-Comment',
+  required: false,
+  description:
+    'Why this change is made (percent-encoded, at most 1000 characters); required for environments with requiresComment. Kept in the audit log and history.',
+};
 
 @ApiTags('flags')
 @ApiBearerAuth()
@@ -76,6 +82,7 @@ export class FlagsController {
   @Scopes('flags:write')
   @ApiHeader(IF_MATCH)
   @ApiHeader(CONFIRM)
+  @ApiHeader(COMMENT)
   @ApiBody({ schema: openApiSchema(updateFlagSchema) })
   async update(
     @Param('key') key: string,
@@ -92,6 +99,7 @@ export class FlagsController {
   @ApiOperation({ summary: 'Archive a flag (it leaves every snapshot; history is kept)' })
   @ApiHeader(IF_MATCH)
   @ApiHeader(CONFIRM)
+  @ApiHeader(COMMENT)
   async archive(
     @Param('key') key: string,
     @CurrentPrincipal() principal: Principal,
@@ -106,6 +114,7 @@ export class FlagsController {
   @ApiOperation({ summary: 'Change a flag’s targeting in one environment: enabled, rules, default, off variant' })
   @ApiHeader(IF_MATCH)
   @ApiHeader(CONFIRM)
+  @ApiHeader(COMMENT)
   @ApiBody({ schema: openApiSchema(environmentConfigPatchSchema) })
   async patchEnvironment(
     @Param('key') key: string,
@@ -127,6 +136,7 @@ export class FlagsController {
   @ApiOperation({ summary: 'Turn a flag on or off in one environment (flips it when "enabled" is omitted)' })
   @ApiHeader(IF_MATCH)
   @ApiHeader(CONFIRM)
+  @ApiHeader(COMMENT)
   @ApiBody({ schema: openApiSchema(toggleSchema), required: false })
   async toggle(
     @Param('key') key: string,
@@ -165,16 +175,22 @@ export class FlagsController {
   @Post(':key/versions/:version/restore')
   @HttpCode(200)
   @Scopes('flags:write')
+  @ApiOperation({
+    summary: 'Write an earlier version as a new version: its definition and its targeting in every environment, or only one environment’s targeting',
+  })
+  @ApiQuery({ name: 'environment', required: false, description: 'Restore only this environment’s targeting; the flag’s definition is kept' })
   @ApiHeader(IF_MATCH)
   @ApiHeader(CONFIRM)
+  @ApiHeader(COMMENT)
   async restore(
     @Param('key') key: string,
     @Param('version', ParseVersionPipe) version: number,
     @CurrentPrincipal() principal: Principal,
     @Headers() headers: RequestHeaders,
     @Res({ passthrough: true }) reply: FastifyReply,
+    @Query('environment') environment?: string,
   ): Promise<FlagView> {
-    return withEtag(reply, await this.flags.restore(key, version, writeContext(principal, headers)));
+    return withEtag(reply, await this.flags.restore(key, version, writeContext(principal, headers), environment));
   }
 }
 

@@ -45,6 +45,11 @@ export class SegmentsController {
   @Scopes('flags:write')
   @ApiHeader({ name: 'If-Match', required: false })
   @ApiHeader({ name: 'X-Switchyard-Confirm', required: false, description: 'Changing conditions changes every environment: confirm those that need it' })
+  @ApiHeader({
+    name: 'X-Switchyard-Comment',
+    required: false,
+    description: 'Why (percent-encoded); required when conditions change and an environment requires comments',
+  })
   @ApiBody({ schema: openApiSchema(updateSegmentSchema) })
   async update(
     @Param('key') key: string,

@@ -16,12 +16,34 @@ export function ifMatchOf(headers: Headers): number | undefined {
   return Number(match[1]);
 }
 
+export const MAX_COMMENT_LENGTH = 1000;
+
+/**
+ * `X-Switchyard-Comment`: why a change is made. Header values are Latin-1, so clients percent-encode
+ * other text (`encodeURIComponent`); a value that is not valid percent-encoding is taken as it is.
+ */
+export function commentOf(headers: Headers): string | undefined {
+  const raw = first(headers['x-switchyard-comment']);
+  if (raw === undefined) return undefined;
+  let text = raw;
+  try {
+    text = decodeURIComponent(raw);
+  } catch {
+    // "50% of users" is a comment, not broken encoding.
+  }
+  const comment = text.trim();
+  if (comment.length > MAX_COMMENT_LENGTH)
+    throw new ValidationFailedError([{ path: 'comment', problem: `must be at most ${MAX_COMMENT_LENGTH} characters (it has ${comment.length})` }]);
+  return comment || undefined;
+}
+
 export function writeContext(principal: Principal, headers: Headers): WriteContext {
   const confirm = first(headers['x-switchyard-confirm']);
   return {
     actor: actorOf(principal),
     ifMatch: ifMatchOf(headers),
     confirmed: confirm ? confirm.split(',').map((env) => env.trim()) : [],
+    comment: commentOf(headers),
   };
 }
 

@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
 import { FlagsModule } from '@switchyard/flags';
 import { OfrepController } from '../ofrep/ofrep.controller';
+import { LiveController } from './live.controller';
 import { SdkController } from './sdk.controller';
 import { StreamHub } from './stream-hub.service';
 
-@Module({ imports: [FlagsModule], controllers: [SdkController, OfrepController], providers: [StreamHub], exports: [StreamHub] })
+@Module({ imports: [FlagsModule], controllers: [SdkController, OfrepController, LiveController], providers: [StreamHub], exports: [StreamHub] })
 export class SdkDeliveryModule {}

@@ -6,7 +6,10 @@ import { APP_CONFIG, type AppConfig } from '@switchyard/config';
 import { LOGGER, MetricsService } from '@switchyard/observability';
 import { EnvironmentSnapshots, type EnvironmentState, type SnapshotEvent } from '@switchyard/store';
 
-export type StreamFormat = 'switchyard' | 'ofrep';
+export type StreamFormat = 'switchyard' | 'ofrep' | 'live';
+
+/** The key live (admin UI) clients are kept under: they get every environment's changes. */
+export const ALL_ENVIRONMENTS = '*';
 
 interface StreamClient {
   environment: string;
@@ -22,6 +25,8 @@ interface StreamClient {
 @Injectable()
 export class StreamHub implements OnModuleInit, BeforeApplicationShutdown {
   private readonly clients = new Map<string, Set<StreamClient>>();
+  /** The version of every environment this replica serves, for live streams' event ids. */
+  private readonly versions = new Map<string, number>();
   private heartbeat?: NodeJS.Timeout;
   private readonly gauge: Gauge<'environment'>;
   private readonly dropped: Counter<'environment'>;
@@ -51,6 +56,7 @@ export class StreamHub implements OnModuleInit, BeforeApplicationShutdown {
     this.clients.clear();
   }
 
+  /** Open connections: of one environment's SDK streams, of live streams (`ALL_ENVIRONMENTS`), or all. */
   count(environment?: string): number {
     if (environment) return this.clients.get(environment)?.size ?? 0;
     let total = 0;
@@ -61,15 +67,38 @@ export class StreamHub implements OnModuleInit, BeforeApplicationShutdown {
   /** Registers an already-open response; `lastEventId` skips the initial snapshot when the client is current. */
   attach(response: ServerResponse, state: EnvironmentState, format: StreamFormat, lastEventId?: string): void {
     const client: StreamClient = { environment: state.environment, format, response };
-    let set = this.clients.get(client.environment);
-    if (!set) this.clients.set(client.environment, (set = new Set()));
-    set.add(client);
-    this.gauge.set({ environment: client.environment }, set.size);
-    response.on('close', () => this.detach(client));
+    this.add(client);
     response.write(`retry: 1000\n\n`);
     if (format === 'switchyard' && lastEventId !== String(state.version)) {
       this.write(client, `event: snapshot\nid: ${state.version}\ndata: ${state.json}\n\n`);
     }
+  }
+
+  /**
+   * Registers a live stream: every environment's changes, as the `change` events of the SDK
+   * stream. Each event's id lists every environment's version, so a reconnecting client (its
+   * Last-Event-ID) gets one `full: true` notice per environment that moved while it was away.
+   */
+  attachLive(response: ServerResponse, states: readonly EnvironmentState[], lastEventId?: string): void {
+    const client: StreamClient = { environment: ALL_ENVIRONMENTS, format: 'live', response };
+    this.add(client);
+    response.write(`retry: 1000\n\n`);
+    for (const state of states) this.versions.set(state.environment, Math.max(state.version, this.versions.get(state.environment) ?? 0));
+    const seen = lastEventId === undefined ? undefined : parseVersions(lastEventId);
+    if (seen) for (const state of states) if (seen.get(state.environment) !== state.version) this.write(client, liveFullFrame(state, ''));
+    this.write(client, `event: ready\nid: ${this.versionsId()}\ndata: {}\n\n`);
+  }
+
+  private add(client: StreamClient): void {
+    let set = this.clients.get(client.environment);
+    if (!set) this.clients.set(client.environment, (set = new Set()));
+    set.add(client);
+    this.gauge.set({ environment: client.environment }, set.size);
+    client.response.on('close', () => this.detach(client));
+  }
+
+  private versionsId(): string {
+    return [...this.versions].map(([environment, version]) => `${environment}:${version}`).join(',');
   }
 
   private detach(client: StreamClient): void {
@@ -79,6 +108,8 @@ export class StreamHub implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   private broadcast(event: SnapshotEvent): void {
+    this.versions.set(event.state.environment, event.state.version);
+    this.broadcastLive(event);
     const set = this.clients.get(event.state.environment);
     if (!set || set.size === 0) return;
     const version = event.state.version;
@@ -87,6 +118,14 @@ export class StreamHub implements OnModuleInit, BeforeApplicationShutdown {
     // OFREP ADR-0008: tell providers to refetch their bulk evaluation.
     const ofrep = `data: ${JSON.stringify({ type: 'refetchEvaluation', etag: event.state.etag })}\n\n`;
     for (const client of set) this.write(client, client.format === 'ofrep' ? ofrep : native);
+  }
+
+  private broadcastLive(event: SnapshotEvent): void {
+    const set = this.clients.get(ALL_ENVIRONMENTS);
+    if (!set || set.size === 0) return;
+    const id = this.versionsId();
+    const frame = event.kind === 'change' ? `event: change\nid: ${id}\ndata: ${event.data}\n\n` : liveFullFrame(event.state, id);
+    for (const client of set) this.write(client, frame);
   }
 
   private beat(): void {
@@ -105,4 +144,26 @@ export class StreamHub implements OnModuleInit, BeforeApplicationShutdown {
     }
     response.write(frame);
   }
+}
+
+/**
+ * A live `change` event for a whole environment (reloaded, or moved while the client was away):
+ * every flag's and segment's key, so pages refresh whatever they show, without the definitions.
+ */
+function liveFullFrame(state: EnvironmentState, id: string): string {
+  const flags = Object.fromEntries(Object.entries(state.snapshot.flags).map(([key, flag]) => [key, { enabled: flag.enabled }]));
+  const segments = Object.fromEntries(Object.keys(state.snapshot.segments).map((key) => [key, {}]));
+  const data = JSON.stringify({ environment: state.environment, version: state.version, full: true, flags, segments });
+  return `event: change\n${id ? `id: ${id}\n` : ''}data: ${data}\n\n`;
+}
+
+/** `production:7,staging:3` → versions by environment; anything else → undefined. */
+function parseVersions(id: string): Map<string, number> | undefined {
+  const versions = new Map<string, number>();
+  for (const pair of id.split(',')) {
+    const match = /^([a-z0-9][a-z0-9_-]{0,63}):(\d{1,15})$/.exec(pair);
+    if (!match) return undefined;
+    versions.set(match[1], Number(match[2]));
+  }
+  return versions;
 }

@@ -1,5 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public, SESSION_COOKIE, SESSION_MAX_AGE_SECONDS, UsersService, cookieValue, type SessionView } from '@switchyard/auth';
 import { UnauthenticatedError } from '@switchyard/errors';
@@ -37,10 +37,19 @@ export class SessionController {
     return session;
   }
 
+  /**
+   * 401 when not signed in; with `?optional=true` a 200 `{ "user": null }` instead, so the UI can
+   * ask at every start without a failed request in the browser's console.
+   */
   @Get('session')
-  async current(@Req() request: FastifyRequest): Promise<SessionView> {
+  @ApiQuery({ name: 'optional', required: false, enum: ['true'] })
+  async current(@Req() request: FastifyRequest, @Query('optional') optional?: string): Promise<SessionView | { user: null }> {
     const secret = cookieValue(request.headers.cookie, SESSION_COOKIE);
-    if (!secret) throw new UnauthenticatedError('not signed in');
+    const session = secret ? await this.users.resolveSession(secret) : null;
+    if (!session || !secret) {
+      if (optional === 'true') return { user: null };
+      throw new UnauthenticatedError('not signed in');
+    }
     return this.users.sessionView(secret);
   }
 

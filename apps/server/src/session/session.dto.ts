@@ -28,3 +28,8 @@ export class UpdateUserDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(12, { message: 'must be at least 12 characters' }) @MaxLength(1024) password?: string;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() disabled?: boolean;
 }
+
+export class ChangePasswordDto {
+  @ApiProperty() @IsString() @MinLength(1) @MaxLength(1024) currentPassword!: string;
+  @ApiProperty({ minLength: 12 }) @IsString() @MinLength(12, { message: 'must be at least 12 characters' }) @MaxLength(1024) newPassword!: string;
+}

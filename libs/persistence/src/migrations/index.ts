@@ -7,6 +7,7 @@ import { Mirror1764230000000 } from './1764230000000-mirror';
 import { Rollouts1764240000000 } from './1764240000000-rollouts';
 import { ReleasePolicies1764250000000 } from './1764250000000-release-policies';
 import { MirrorScopes1764260000000 } from './1764260000000-mirror-scopes';
+import { ChangeComments1764270000000 } from './1764270000000-change-comments';
 
 /** Every migration, in order. Append new ones; never edit one that has landed. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   Rollouts1764240000000,
   ReleasePolicies1764250000000,
   MirrorScopes1764260000000,
+  ChangeComments1764270000000,
 ];

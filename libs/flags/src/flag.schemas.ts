@@ -86,7 +86,10 @@ export const environmentConfigPatchSchema = z.strictObject({
   defaultServe: serveSchema.optional(),
 });
 
-const variants = z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, "use 1–128 letters, digits, '_', '.' or '-' in variant names"), z.unknown());
+const variantName = z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, "use 1–128 letters, digits, '_', '.' or '-' in variant names");
+const variants = z.record(variantName, z.unknown());
+/** Keyed by variant name; each must name a variant of the flag (checked by the service). */
+const variantDescriptions = z.record(variantName, prose(500));
 
 const tags = z.array(z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, "use 1–64 letters, digits, '_', '.', ':' or '-' in a tag")).max(50, 'at most 50 tags');
 
@@ -98,6 +101,7 @@ export const createFlagSchema = z.strictObject({
   owner: name(200).optional(),
   type: z.enum(FLAG_TYPES as [string, ...string[]], { error: () => `must be one of ${FLAG_TYPES.join(', ')}` }),
   variants: variants.optional(),
+  variantDescriptions: variantDescriptions.optional(),
   environments: z.record(z.string(), environmentConfigPatchSchema).optional(),
 });
 
@@ -107,6 +111,7 @@ export const updateFlagSchema = z.strictObject({
   tags: tags.optional(),
   owner: name(200).nullable().optional(),
   variants: variants.optional(),
+  variantDescriptions: variantDescriptions.optional(),
   archived: z.boolean().optional(),
 });
 

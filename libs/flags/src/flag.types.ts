@@ -21,6 +21,8 @@ export interface FlagView {
   owner: string | null;
   type: FlagType;
   variants: Record<string, unknown>;
+  /** What a variant means, by variant name (only variants that have one). Not sent to SDKs. */
+  variantDescriptions: Record<string, string>;
   archived: boolean;
   createdAt: string;
   updatedAt: string;

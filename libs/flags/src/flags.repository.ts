@@ -11,6 +11,7 @@ interface FlagRow {
   owner: string | null;
   type: FlagType;
   variants: Record<string, unknown>;
+  variant_descriptions: Record<string, string> | null;
   archived: boolean;
   version: number;
   created_at: Date;
@@ -86,7 +87,7 @@ export class FlagsRepository {
   }
 
   async insertFlag(m: Queryable, flag: Omit<FlagView, 'createdAt' | 'updatedAt' | 'version' | 'environments' | 'archived'>): Promise<void> {
-    await m.query('INSERT INTO flags (key, name, description, tags, owner, type, variants) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+    await m.query('INSERT INTO flags (key, name, description, tags, owner, type, variants, variant_descriptions) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [
       flag.key,
       flag.name,
       flag.description,
@@ -94,14 +95,15 @@ export class FlagsRepository {
       flag.owner,
       flag.type,
       JSON.stringify(flag.variants),
+      JSON.stringify(flag.variantDescriptions),
     ]);
   }
 
   async updateFlagDefinition(m: Queryable, flag: FlagView): Promise<number> {
     const rows: Array<{ version: number }> = await m.query(
-      `WITH updated AS (UPDATE flags SET name = $2, description = $3, tags = $4, owner = $5, variants = $6, archived = $7, version = version + 1, updated_at = now()
+      `WITH updated AS (UPDATE flags SET name = $2, description = $3, tags = $4, owner = $5, variants = $6, archived = $7, variant_descriptions = $8, version = version + 1, updated_at = now()
        WHERE key = $1 RETURNING version) SELECT version FROM updated`,
-      [flag.key, flag.name, flag.description, flag.tags, flag.owner, JSON.stringify(flag.variants), flag.archived],
+      [flag.key, flag.name, flag.description, flag.tags, flag.owner, JSON.stringify(flag.variants), flag.archived, JSON.stringify(flag.variantDescriptions)],
     );
     return rows[0].version;
   }
@@ -228,6 +230,7 @@ function toFlagView(row: FlagRow, envs: FlagEnvRow[]): FlagView {
     owner: row.owner,
     type: row.type,
     variants: row.variants,
+    variantDescriptions: row.variant_descriptions ?? {},
     archived: row.archived,
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),

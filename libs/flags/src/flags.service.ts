@@ -161,6 +161,7 @@ export class FlagsService {
     const variants = input.variants ?? (type === 'boolean' ? { on: true, off: false } : undefined);
     if (!variants || Object.keys(variants).length === 0)
       throw new ValidationFailedError([{ path: 'variants', problem: `a ${type} flag needs at least one variant` }]);
+    const variantDescriptions = describedVariants(variants, input.variantDescriptions);
     return this.write(ctx, async (m) => {
       if (await this.repo.findFlag(m, input.key))
         throw new ConflictError(`flag "${input.key}" already exists`, {}, [{ path: 'key', problem: 'is already taken' }]);
@@ -189,6 +190,7 @@ export class FlagsService {
         owner: input.owner ?? null,
         type,
         variants,
+        variantDescriptions,
       });
       for (const [env, config] of configs) await this.repo.upsertFlagEnvironment(m, input.key, env, config);
       const flag = (await this.repo.findFlag(m, input.key))!;
@@ -226,6 +228,8 @@ export class FlagsService {
         variants: input.variants ?? before.variants,
         archived: input.archived ?? before.archived,
       };
+      // Descriptions follow their variants: a removed variant's description goes with it.
+      next.variantDescriptions = describedVariants(next.variants, input.variantDescriptions, before.variantDescriptions);
       if (input.variants) {
         if (Object.keys(input.variants).length === 0) throw new ValidationFailedError([{ path: 'variants', problem: 'must have at least one variant' }]);
         const segments = await this.repo.segmentKeys(m);
@@ -609,6 +613,20 @@ export function defaultConfig(type: FlagType, variants: Record<string, unknown>)
 
 function stored(config: StoredConfig): StoredConfig {
   return { enabled: config.enabled, offVariant: config.offVariant, rules: config.rules, defaultServe: config.defaultServe };
+}
+
+/**
+ * The descriptions a flag keeps: those given (each must name a variant; an empty text removes it),
+ * else the current ones for variants that still exist.
+ */
+function describedVariants(variants: Record<string, unknown>, given: Record<string, string> | undefined, current: Record<string, string> = {}): Record<string, string> {
+  if (given) {
+    const unknown = Object.keys(given).filter((name) => !(name in variants));
+    if (unknown.length) throw new ValidationFailedError(unknown.map((name) => ({ path: `variantDescriptions.${name}`, problem: 'is not a variant of this flag' })));
+  }
+  const out: Record<string, string> = {};
+  for (const [name, text] of Object.entries(given ?? current)) if (name in variants && text.trim() !== '') out[name] = text.trim();
+  return out;
 }
 
 function definitionOf(flag: FlagView): Omit<FlagView, 'environments'> {

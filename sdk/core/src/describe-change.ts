@@ -22,6 +22,7 @@ export interface DescribableFlag {
   tags?: string[];
   owner?: string | null;
   variants?: Record<string, unknown>;
+  variantDescriptions?: Record<string, string>;
   archived?: boolean;
   environments?: Record<string, DescribableEnvironment | undefined>;
 }
@@ -140,6 +141,8 @@ export function restoredFlag<F extends DescribableFlag>(current: F, old: Describ
     tags: old.tags,
     owner: old.owner,
     variants: old.variants,
+    // Versions written before descriptions existed keep today's texts for the variants they restore.
+    variantDescriptions: old.variantDescriptions ?? keep(current.variantDescriptions ?? {}, old.variants ?? {}),
     archived: false,
     environments,
   };
@@ -170,6 +173,10 @@ export function conditionText(condition: Condition): string {
 
 // ---- internals ---------------------------------------------------------------------------------
 
+function keep(descriptions: Record<string, string>, variants: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(Object.entries(descriptions).filter(([name]) => name in variants));
+}
+
 function describeDefinition(before: DescribableFlag, after: DescribableFlag): string[] {
   const out = describeText(before, after);
   if (!equal(before.tags ?? [], after.tags ?? [])) out.push(`Tags: ${listText(before.tags)} → ${listText(after.tags)}`);
@@ -181,6 +188,11 @@ function describeDefinition(before: DescribableFlag, after: DescribableFlag): st
     else if (!equal(was[name], now[name])) out.push(`Variant '${name}': ${valueText(was[name])} → ${valueText(now[name])}`);
   }
   for (const name of Object.keys(was)) if (!(name in now)) out.push(`Variant '${name}' removed`);
+  const saidWas = before.variantDescriptions ?? {};
+  const saidNow = after.variantDescriptions ?? {};
+  for (const name of Object.keys(now)) {
+    if (name in was && (saidWas[name] ?? '') !== (saidNow[name] ?? '')) out.push(`Variant '${name}': description changed`);
+  }
   if (Boolean(before.archived) !== Boolean(after.archived)) out.push(after.archived ? 'Archived' : 'Unarchived');
   return out;
 }

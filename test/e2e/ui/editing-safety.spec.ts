@@ -122,7 +122,7 @@ const NUMBERS = 'search.limit';
     expect(flag.environments.development.defaultServe).toEqual(flag.environments.staging.defaultServe);
   }, 60_000);
 
-  it('edits variants as a typed table, JSON only for object flags', async () => {
+  it('edits variants as a typed table with descriptions, JSON only for object flags', async () => {
     await page.goto(`${server.url}/flags/${NUMBERS}/settings`);
     const table = page.getByRole('table', { name: 'Variants' });
     expect(await table.getByLabel('Value of low').inputValue()).toBe('10');
@@ -135,11 +135,16 @@ const NUMBERS = 'search.limit';
     await page.getByRole('button', { name: 'Add variant' }).click();
     await table.getByLabel('Name of variant 3').fill('max');
     await table.getByLabel('Value of max').fill('1000');
+    await table.getByLabel('Description of max').fill('the ceiling for enterprise plans');
     await page.getByRole('button', { name: 'Save settings' }).click();
     // Production asks for confirmation of a change that reaches every environment.
     await page.getByRole('dialog').getByRole('button', { name: 'Confirm' }).click();
     await page.getByText(/^Saved/).waitFor();
-    expect((await api.get(`/api/v1/flags/${NUMBERS}`)).body.variants).toEqual({ low: 10, high: 250, max: 1000 });
+    const saved = (await api.get(`/api/v1/flags/${NUMBERS}`)).body;
+    expect(saved.variants).toEqual({ low: 10, high: 250, max: 1000 });
+    expect(saved.variantDescriptions).toEqual({ max: 'the ceiling for enterprise plans' });
+    await page.reload();
+    expect(await page.getByRole('table', { name: 'Variants' }).getByLabel('Description of max').inputValue()).toBe('the ceiling for enterprise plans');
   }, 60_000);
 
   it('raises no toasts for one’s own changes, only for other people’s', async () => {

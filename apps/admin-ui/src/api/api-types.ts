@@ -51,6 +51,8 @@ export interface FlagView {
   owner: string | null;
   type: FlagType;
   variants: Record<string, unknown>;
+  /** Absent in versions written before descriptions existed. */
+  variantDescriptions?: Record<string, string>;
   archived: boolean;
   createdAt: string;
   updatedAt: string;

@@ -5,12 +5,14 @@ import { ErrorBanner } from '../forms/error-banner';
 import { FieldError, invalid } from '../forms/field-error';
 import { useSession } from '../session/session-context';
 import { navigate } from '../shell/navigation';
+import { VariantTable } from './variant-table';
+import { descriptionsOf, rowsOf, variantsOf, type RowProblems, type VariantRow } from './variants.model';
 
-const DEFAULT_VARIANTS: Record<FlagType, string> = {
-  boolean: '{ "on": true, "off": false }',
-  string: '{ "control": "control", "treatment": "treatment" }',
-  number: '{ "low": 10, "high": 100 }',
-  object: '{ "default": {} }',
+const DEFAULT_VARIANTS: Record<FlagType, Record<string, unknown>> = {
+  boolean: { on: true, off: false },
+  string: { control: 'control', treatment: 'treatment' },
+  number: { low: 10, high: 100 },
+  object: { default: {} },
 };
 
 /** The "New flag" button and its form; the page may hold `open` so another button (an empty page's) can open it. */
@@ -23,11 +25,12 @@ export function CreateFlagForm({ open: held, onOpenChange }: { open?: boolean; o
     key: '',
     name: '',
     type: 'boolean' as FlagType,
-    variants: DEFAULT_VARIANTS.boolean,
     tags: '',
     owner: '',
     description: '',
   });
+  const [rows, setRows] = useState<VariantRow[]>(() => rowsOf('boolean', DEFAULT_VARIANTS.boolean));
+  const [rowProblems, setRowProblems] = useState<RowProblems[]>([]);
   const [details, setDetails] = useState<ErrorDetail[]>([]);
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
@@ -36,13 +39,14 @@ export function CreateFlagForm({ open: held, onOpenChange }: { open?: boolean; o
     event.preventDefault();
     setDetails([]);
     setError(undefined);
-    let variants: unknown;
-    try {
-      variants = JSON.parse(form.variants);
-    } catch {
-      setDetails([{ path: 'variants', problem: 'must be a JSON object of variant name → value' }]);
+    const checked = variantsOf(form.type, rows);
+    setRowProblems(checked.problems);
+    const variants = checked.variants;
+    if (!variants) {
+      if (checked.problem) setDetails([{ path: 'variants', problem: checked.problem }]);
       return;
     }
+    const variantDescriptions = descriptionsOf(rows);
     setBusy(true);
     try {
       const flag = await api.post<FlagView>('/api/v1/flags', {
@@ -50,6 +54,7 @@ export function CreateFlagForm({ open: held, onOpenChange }: { open?: boolean; o
         ...(form.name.trim() ? { name: form.name.trim() } : {}),
         type: form.type,
         variants,
+        ...(Object.keys(variantDescriptions).length ? { variantDescriptions } : {}),
         tags: form.tags
           .split(',')
           .map((t) => t.trim())
@@ -105,7 +110,9 @@ export function CreateFlagForm({ open: held, onOpenChange }: { open?: boolean; o
             value={form.type}
             onChange={(e) => {
               const type = e.target.value as FlagType;
-              setForm({ ...form, type, variants: DEFAULT_VARIANTS[type] });
+              setForm({ ...form, type });
+              setRows(rowsOf(type, DEFAULT_VARIANTS[type]));
+              setRowProblems([]);
             }}
           >
             <option value="boolean">boolean</option>
@@ -125,20 +132,9 @@ export function CreateFlagForm({ open: held, onOpenChange }: { open?: boolean; o
           <input {...input('tags')} placeholder="comma-separated" />
           <FieldError id="new-flag-tags-error" details={details} path="tags" />
         </div>
-        <div>
-          <label htmlFor="new-flag-variants">Variants (JSON)</label>
-          <textarea
-            id="new-flag-variants"
-            rows={2}
-            value={form.variants}
-            onChange={(e) => setForm({ ...form, variants: e.target.value })}
-            aria-invalid={invalid(details, 'variants') || undefined}
-            aria-describedby="new-flag-variants-error"
-            spellCheck={false}
-          />
-          <FieldError id="new-flag-variants-error" details={details} path="variants" />
-        </div>
       </div>
+      <VariantTable type={form.type} rows={rows} problems={rowProblems} details={details} readOnly={false} onChange={setRows} />
+      <FieldError id="new-flag-variants-error" details={details} path="variants" />
       <label htmlFor="new-flag-description">Description</label>
       <textarea {...input('description')} rows={2} />
       <FieldError id="new-flag-description-error" details={details} path="description" />

@@ -8,7 +8,7 @@ import { ErrorBanner } from '../forms/error-banner';
 import { FieldError, invalid } from '../forms/field-error';
 import { useSession } from '../session/session-context';
 import { VariantTable } from './variant-table';
-import { rowsOf, variantsOf, type RowProblems, type VariantRow } from './variants.model';
+import { descriptionsOf, rowsOf, variantsOf, type RowProblems, type VariantRow } from './variants.model';
 import { reviewNeeds } from './change-review';
 
 export function FlagSettings({ flag, onSaved }: { flag: FlagView; onSaved(flag: FlagView): void }) {
@@ -19,7 +19,7 @@ export function FlagSettings({ flag, onSaved }: { flag: FlagView; onSaved(flag: 
     tags: flag.tags.join(', '),
     owner: flag.owner ?? '',
   });
-  const [rows, setRows] = useState<VariantRow[]>(() => rowsOf(flag.type, flag.variants));
+  const [rows, setRows] = useState<VariantRow[]>(() => rowsOf(flag.type, flag.variants, flag.variantDescriptions));
   const [rowProblems, setRowProblems] = useState<RowProblems[]>([]);
   const [details, setDetails] = useState<ErrorDetail[]>([]);
   const [error, setError] = useState<unknown>();
@@ -80,6 +80,8 @@ export function FlagSettings({ flag, onSaved }: { flag: FlagView; onSaved(flag: 
       return;
     }
     const variantsChanged = JSON.stringify(variants) !== JSON.stringify(flag.variants);
+    const variantDescriptions = descriptionsOf(rows);
+    const descriptionsChanged = JSON.stringify(variantDescriptions) !== JSON.stringify(flag.variantDescriptions ?? {});
     await send(
       {
         name: form.name,
@@ -90,6 +92,7 @@ export function FlagSettings({ flag, onSaved }: { flag: FlagView; onSaved(flag: 
           .filter(Boolean),
         owner: form.owner.trim() ? form.owner.trim() : null,
         ...(variantsChanged ? { variants } : {}),
+        ...(variantsChanged || descriptionsChanged ? { variantDescriptions } : {}),
       },
       variantsChanged,
     );

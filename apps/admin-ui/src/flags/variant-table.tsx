@@ -14,7 +14,7 @@ interface Props {
   onChange(rows: VariantRow[]): void;
 }
 
-/** Variants as rows: a name and a value typed for the flag (switch, text, number), JSON only for object flags. */
+/** Variants as rows: a name, a value typed for the flag (switch, text, number; JSON only for object flags) and what it means. */
 export function VariantTable({ type, rows, problems, details, readOnly, onChange }: Props) {
   const set = (index: number, change: Partial<VariantRow>) => onChange(rows.map((row, i) => (i === index ? { ...row, ...change } : row)));
   return (
@@ -25,6 +25,7 @@ export function VariantTable({ type, rows, problems, details, readOnly, onChange
           <tr>
             <th scope="col">Name</th>
             <th scope="col">Value ({type === 'object' ? 'JSON object' : type})</th>
+            <th scope="col">Description</th>
             <th scope="col">
               <span className="visually-hidden">Remove</span>
             </th>
@@ -36,6 +37,10 @@ export function VariantTable({ type, rows, problems, details, readOnly, onChange
             const valueProblems = [problems[i]?.value, ...details.filter((d) => d.path === `variants.${row.name}`).map((d) => d.problem)].filter(
               (p): p is string => !!p,
             );
+            const descriptionProblems = [
+              problems[i]?.description,
+              ...details.filter((d) => d.path === `variantDescriptions.${row.name}`).map((d) => d.problem),
+            ].filter((p): p is string => !!p);
             const valueProps = {
               id: `variant-${i}-value`,
               'aria-label': `Value of ${label}`,
@@ -81,6 +86,18 @@ export function VariantTable({ type, rows, problems, details, readOnly, onChange
                     />
                   )}
                   <FieldError id={`variant-${i}-value-error`} problems={valueProblems} />
+                </td>
+                <td>
+                  <input
+                    aria-label={`Description of ${label}`}
+                    value={row.description}
+                    disabled={readOnly}
+                    placeholder="What this variant means"
+                    aria-invalid={descriptionProblems.length > 0 || undefined}
+                    aria-describedby={`variant-${i}-description-error`}
+                    onChange={(e) => set(i, { description: e.target.value })}
+                  />
+                  <FieldError id={`variant-${i}-description-error`} problems={descriptionProblems} />
                 </td>
                 <td>
                   <button

@@ -1,6 +1,6 @@
-import { newRow, rowsOf, variantsOf, type VariantRow } from './variants.model';
+import { descriptionsOf, newRow, rowsOf, variantsOf, type VariantRow } from './variants.model';
 
-const rows = (entries: Array<[string, string]>): VariantRow[] => entries.map(([name, value], i) => ({ uid: `u${i}`, name, value }));
+const rows = (entries: Array<[string, string]>): VariantRow[] => entries.map(([name, value], i) => ({ uid: `u${i}`, name, value, description: '' }));
 
 describe('variant rows', () => {
   it('shows values as typed text, JSON only for objects', () => {
@@ -57,5 +57,15 @@ describe('variant rows', () => {
 
   it('adds a row with an unused name', () => {
     expect(newRow('number', rows([['variant-2', '1']]))).toMatchObject({ name: 'variant-3', value: '0' });
+  });
+
+  it('keeps each variant’s description, trimmed, and only where one is written', () => {
+    const table = rowsOf('boolean', { on: true, off: false }, { on: 'the new checkout' });
+    expect(table.map((r) => r.description)).toEqual(['the new checkout', '']);
+    table[1].description = '  the old one  ';
+    expect(descriptionsOf(table)).toEqual({ on: 'the new checkout', off: 'the old one' });
+    table[0].description = 'x'.repeat(501);
+    expect(variantsOf('boolean', table).problems[0]).toEqual({ description: 'use at most 500 characters' });
+    expect(variantsOf('boolean', table).variants).toBeUndefined();
   });
 });

@@ -10,11 +10,14 @@ export interface VariantRow {
   uid: string;
   name: string;
   value: string;
+  /** What the variant means, in the team's words (optional). */
+  description: string;
 }
 
 export interface RowProblems {
   name?: string;
   value?: string;
+  description?: string;
 }
 
 const NAME = /^[A-Za-z0-9_.-]{1,128}$/;
@@ -29,15 +32,15 @@ export function textOf(type: FlagType, value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
-export function rowsOf(type: FlagType, variants: Record<string, unknown>): VariantRow[] {
-  return Object.entries(variants).map(([name, value]) => ({ uid: nextUid(), name, value: textOf(type, value) }));
+export function rowsOf(type: FlagType, variants: Record<string, unknown>, descriptions: Record<string, string> = {}): VariantRow[] {
+  return Object.entries(variants).map(([name, value]) => ({ uid: nextUid(), name, value: textOf(type, value), description: descriptions[name] ?? '' }));
 }
 
 export function newRow(type: FlagType, rows: readonly VariantRow[]): VariantRow {
   const value = { boolean: 'true', string: '', number: '0', object: '{}' }[type];
   let n = rows.length + 1;
   while (rows.some((row) => row.name === `variant-${n}`)) n += 1;
-  return { uid: nextUid(), name: `variant-${n}`, value };
+  return { uid: nextUid(), name: `variant-${n}`, value, description: '' };
 }
 
 function parseValue(type: FlagType, text: string): { value: unknown } | { problem: string } {
@@ -58,6 +61,13 @@ function parseValue(type: FlagType, text: string): { value: unknown } | { proble
   }
 }
 
+/** The API's `variantDescriptions` for valid rows: only rows with a text. */
+export function descriptionsOf(rows: readonly VariantRow[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const row of rows) if (row.description.trim()) out[row.name.trim()] = row.description.trim();
+  return out;
+}
+
 /** The API's `variants`, or per-row problems (same order as `rows`) and a table-wide `problem`. */
 export function variantsOf(type: FlagType, rows: readonly VariantRow[]): { variants?: Record<string, unknown>; problems: RowProblems[]; problem?: string } {
   const variants: Record<string, unknown> = {};
@@ -68,11 +78,12 @@ export function variantsOf(type: FlagType, rows: readonly VariantRow[]): { varia
     if (!NAME.test(name)) problem.name = "use 1–128 letters, digits, '_', '.' or '-'";
     else if (seen.has(name)) problem.name = `"${name}" is used twice`;
     seen.add(name);
+    if (row.description.trim().length > 500) problem.description = 'use at most 500 characters';
     const parsed = parseValue(type, row.value);
     if ('problem' in parsed) problem.value = parsed.problem;
     else variants[name] = parsed.value;
     return problem;
   });
   if (rows.length === 0) return { problems, problem: 'a flag needs at least one variant' };
-  return problems.some((p) => p.name || p.value) ? { problems } : { variants, problems };
+  return problems.some((p) => p.name || p.value || p.description) ? { problems } : { variants, problems };
 }

@@ -8,6 +8,7 @@ import { Rollouts1764240000000 } from './1764240000000-rollouts';
 import { ReleasePolicies1764250000000 } from './1764250000000-release-policies';
 import { MirrorScopes1764260000000 } from './1764260000000-mirror-scopes';
 import { ChangeComments1764270000000 } from './1764270000000-change-comments';
+import { VariantDescriptions1764320000000 } from './1764320000000-variant-descriptions';
 
 /** Every migration, in order. Append new ones; never edit one that has landed. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   ReleasePolicies1764250000000,
   MirrorScopes1764260000000,
   ChangeComments1764270000000,
+  VariantDescriptions1764320000000,
 ];

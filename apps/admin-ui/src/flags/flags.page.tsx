@@ -55,18 +55,26 @@ export function FlagsPage({ filters = {} }: { filters?: FlagFilters }) {
   );
   // Filter choices come from every flag, not just the ones the current filter shows.
   const all = useLoad(() => api.get<{ items: FlagSummary[] }>('/api/v1/flags').then((r) => r.items), [api]);
-  const { reload: reloadFlags } = flags;
-  const { reload: reloadAll } = all;
+  const { reload: reloadFlags, set: setFlags } = flags;
+  const { reload: reloadAll, set: setAll } = all;
 
   useEffect(
     () =>
       live.subscribe((change) => {
         if (change.flags.length > 0) {
+          // The notice says outright which switches moved: show that at once (with many tabs the
+          // refetch that follows can take a while), then let the refetch bring the rest.
+          const told = Object.entries(change.enabled).filter((entry): entry is [string, boolean] => typeof entry[1] === 'boolean');
+          if (told.length > 0) {
+            const apply = (items: FlagSummary[] | undefined) => items && items.map((flag) => withEnabled(flag, change.environment, told));
+            setFlags(apply);
+            setAll(apply);
+          }
           void reloadFlags();
           void reloadAll();
         }
       }),
-    [live, reloadFlags, reloadAll],
+    [live, reloadFlags, reloadAll, setFlags, setAll],
   );
 
   // Archived flags' tags and owners are choices too while they are shown.
@@ -279,4 +287,12 @@ export function FlagsPage({ filters = {} }: { filters?: FlagFilters }) {
       ) : null}
     </section>
   );
+}
+
+/** The flag with the switch states a live notice gives for one environment (the same object when none applies). */
+function withEnabled(flag: FlagSummary, environment: string, told: ReadonlyArray<[string, boolean]>): FlagSummary {
+  const state = told.find(([key]) => key === flag.key)?.[1];
+  const current = flag.environments[environment];
+  if (state === undefined || !current || current.enabled === state) return flag;
+  return { ...flag, environments: { ...flag.environments, [environment]: { ...current, enabled: state } } };
 }

@@ -5,7 +5,8 @@ export interface Loaded<T> {
   error: unknown;
   loading: boolean;
   reload(): Promise<void>;
-  set(data: T): void;
+  /** A value, or an update of the current one (as React's setState takes it). */
+  set(data: T | undefined | ((current: T | undefined) => T | undefined)): void;
 }
 
 /** Loads on mount and whenever `deps` change; `reload` refetches (live updates call it). */

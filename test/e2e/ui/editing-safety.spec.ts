@@ -66,7 +66,7 @@ const NUMBERS = 'search.limit';
     expect(problems.filter((p) => p.startsWith('pageerror'))).toEqual([]);
   });
 
-  it('asks before unsaved targeting edits are thrown away: tab, environment, in-app link, reload', async () => {
+  it('asks before unsaved targeting edits are thrown away: tab, environment, back button, in-app link, reload', async () => {
     await page.getByRole('link', { name: FLAG, exact: true }).click();
     await page.getByRole('heading', { name: 'Rules' }).waitFor();
     expect(await unloadIsGuarded()).toBe(false);
@@ -88,6 +88,13 @@ const NUMBERS = 'search.limit';
       .click();
     await leaveDialog().getByRole('button', { name: 'Cancel' }).click();
     expect(new URL(page.url()).search).toBe('');
+    expect(await page.getByLabel('Description of rule 1').inputValue()).toBe('Beta testers');
+
+    // The browser's back button asks too; "Cancel" keeps the page, its URL and the edits.
+    await page.goBack();
+    await leaveDialog().getByRole('button', { name: 'Cancel' }).click();
+    await leaveDialog().waitFor({ state: 'detached' });
+    expect(new URL(page.url()).pathname).toBe(`/flags/${FLAG}`);
     expect(await page.getByLabel('Description of rule 1').inputValue()).toBe('Beta testers');
 
     // A link elsewhere in the app: discarding goes on, and nothing guards the next page.

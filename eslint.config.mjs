@@ -11,7 +11,7 @@ const deepLibImport = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'apps/admin-ui/dist/**', '**/*.d.ts', '.switchyard/**', 'test-results/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'apps/admin-ui/dist/**', '**/*.d.ts', '.switchyard/**', 'test-results/**', '.cache/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -54,7 +54,8 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['@nestjs/*', '**/libs/**', '**/apps/**'], message: 'sdk/* depends on sdk/core only.' },
-            { regex: '^@switchyard/(?!core$|node-sdk$)', message: 'sdk/* depends on sdk/core only.' },
+            // sdk/react sits on the web SDK, as the OpenFeature provider sits on the Node SDK.
+            { regex: '^@switchyard/(?!core$|node-sdk$|web-sdk$)', message: 'sdk/* depends on sdk/core only.' },
           ],
         },
       ],

@@ -3,7 +3,7 @@
 # packages already present are skipped, so a warm machine pays nothing.
 set -euo pipefail
 
-PACKAGES=(redis-server buildah docker-registry prometheus chromium)
+PACKAGES=(redis-server redis-sentinel buildah docker-registry prometheus chromium kubernetes-client)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
@@ -19,6 +19,6 @@ echo "setup:system: installing ${missing[*]}"
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 # The Debian packages start services we do not want holding ports; tests start their own.
-for svc in docker-registry prometheus prometheus-node-exporter; do
+for svc in docker-registry prometheus prometheus-node-exporter redis-sentinel; do
   if command -v service >/dev/null 2>&1; then $SUDO service "$svc" stop >/dev/null 2>&1 || true; fi
 done

@@ -21,9 +21,14 @@ export class SseClient {
 
   private constructor() {}
 
-  static async connect(url: string, headers: Record<string, string> = {}): Promise<SseClient> {
+  /** `body` makes it a POST with a JSON body (the browser value stream takes its context that way). */
+  static async connect(url: string, headers: Record<string, string> = {}, body?: unknown): Promise<SseClient> {
     const client = new SseClient();
-    const res = await fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal: client.controller.signal });
+    const res = await fetch(url, {
+      ...(body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) }),
+      headers: { accept: 'text/event-stream', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      signal: client.controller.signal,
+    });
     client.status = res.status;
     if (!res.ok || !res.body) {
       client.closed = true;

@@ -1,3 +1,4 @@
+import type { ChangesPage } from '@switchyard/audit';
 import type { EnvironmentView, NewRelease, Release, ReleasePage, Rollout, StageName, StageReport, StoredPolicy } from '@switchyard/deploy';
 
 export interface RetryPolicy {
@@ -118,6 +119,22 @@ export class DeployApiClient {
     if (query.service) params.delete('service');
     const search = params.toString();
     return this.request('GET', `${path}${search ? `?${search}` : ''}`, undefined, true);
+  }
+
+  /** The timeline (GET /api/v1/changes): newest first; `since` is 30m / 2h / 7d or an ISO time. */
+  listChanges(query: {
+    environment?: string;
+    since?: string;
+    service?: string;
+    kind?: string;
+    actor?: string;
+    limit?: number;
+    cursor?: string;
+  }): Promise<ChangesPage> {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) if (value !== undefined && value !== '') params.set(key, String(value));
+    const search = params.toString();
+    return this.request('GET', `/api/v1/changes${search ? `?${search}` : ''}`, undefined, true);
   }
 
   private async request<T>(method: string, path: string, body: unknown, idempotent: boolean, extraHeaders: Record<string, string> = {}): Promise<T> {

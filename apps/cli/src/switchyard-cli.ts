@@ -1,4 +1,5 @@
 import { CLI_VERSION, CommandError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './cli-io';
+import { CHANGES_USAGE, changesCommand } from './commands/changes.command';
 import { ABORT_USAGE, abortCommand, APPROVE_USAGE, approveCommand } from './commands/gate-decision.command';
 import { ROLLBACK_USAGE, rollbackCommand } from './commands/rollback.command';
 import { ROLLOUT_USAGE, rolloutCommand } from './commands/rollout.command';
@@ -20,6 +21,7 @@ const COMMANDS: Record<string, { run: (args: string[], io: CliIo) => Promise<num
   approve: { run: approveCommand, usage: APPROVE_USAGE },
   abort: { run: abortCommand, usage: ABORT_USAGE },
   rollback: { run: rollbackCommand, usage: ROLLBACK_USAGE },
+  changes: { run: changesCommand, usage: CHANGES_USAGE },
   policy: { run: policyCommand, usage: POLICY_USAGE },
   proxy: { run: proxyCommand, usage: PROXY_USAGE },
 };

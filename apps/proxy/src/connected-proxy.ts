@@ -21,6 +21,8 @@ export interface ConnectedProxyOptions {
   reportIntervalMs?: number;
   /** Wait at most this long for the first flags and routes before serving (it serves either way). */
   startTimeoutMs?: number;
+  /** See ProxyOptions.resolveUpstream. */
+  resolveUpstream?: (url: string) => string;
 }
 
 export interface ConnectedProxy extends RunningProxy {
@@ -58,6 +60,7 @@ export async function startConnectedProxy(options: ConnectedProxyOptions): Promi
     logger,
     flags,
     shipsReports: true,
+    resolveUpstream: options.resolveUpstream,
   });
   const stream = new RouteStream({ server: options.server, token: options.token, logger, onRoutes: (routes) => proxy.setRoutes(routes) });
   stream.start();

@@ -41,7 +41,7 @@ export class LiveProxy {
     const exchange = mirror.begin(request, startedAt);
     // On the message rather than in a WeakMap: ephemeron tables make every garbage collection slower.
     if (exchange) request[EXCHANGE] = exchange;
-    this.proxy.web(request, response, { target: mirror.route.primary, agent: mirror.primaryAgent }, (error: NodeJS.ErrnoException) => {
+    this.proxy.web(request, response, { target: mirror.primaryTarget, agent: mirror.primaryAgent }, (error: NodeJS.ErrnoException) => {
       exchange?.primaryFailed();
       this.metrics.primaryErrors.labels(mirror.name).inc();
       this.logger.debug({ route: mirror.name, code: error.code, message: error.message }, 'primary did not answer');

@@ -52,6 +52,12 @@ async function main(): Promise<void> {
       process.stderr.write(`switchyard proxy: bad route file\n${error.message}\n`);
       process.exit(2);
     }
+    // A proxy with nothing to mirror is a mistake (an empty ConfigMap, a wrong path), not a state to
+    // serve in: refuse it at start. Later edits may empty the file; the running proxy then passes through.
+    if (routes.length === 0) {
+      process.stderr.write(`switchyard proxy: --config ${args.config} has no routes: add at least one route (apps/proxy/README.md)\n`);
+      process.exit(2);
+    }
     proxy = await startProxy({
       routes,
       port: args.port,

@@ -34,6 +34,12 @@ export interface ProxyOptions {
   routeFile?: RouteFileWatcher;
   /** Event-loop utilisation above which shadow copies are shed (see LoadShedder); 1 turns it off. Default 0.9. */
   maxEventLoopUtilization?: number;
+  /**
+   * Where a route's target URL really connects. In a cluster, `http://quotes.quotes.svc:8080` is
+   * resolved by DNS as written (the default); tests on the Kubernetes simulator map Service names
+   * to the loopback address of whatever plays the pods the Service selects.
+   */
+  resolveUpstream?: (url: string) => string;
 }
 
 export interface RunningProxy {
@@ -78,6 +84,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       metrics,
       logger: logger.child({ route: route.name }),
       history: history ?? new ReportHistory(route.name, { ships: options.shipsReports }),
+      resolveUpstream: options.resolveUpstream,
     });
   };
   let mirrors = options.routes.map((route) => build(route));

@@ -23,6 +23,8 @@ export interface RouteMirrorDeps {
   logger: Logger;
   /** Shared by the mirrors that a route's edits replace one another with, so its report spans them. */
   history?: ReportHistory;
+  /** Where a target URL really connects (see ProxyOptions.resolveUpstream); default: as written, through DNS. */
+  resolveUpstream?: (url: string) => string;
 }
 
 /**
@@ -35,6 +37,8 @@ export class RouteMirror {
   readonly analysis: MirrorAnalysis;
   readonly breaker: CircuitBreaker;
   readonly primary: URL;
+  /** The primary as the live path's proxy targets it (the route's text, resolved). */
+  readonly primaryTarget: string;
   readonly candidate: URL;
   readonly secondary?: URL;
   readonly primaryAgent: http.Agent;
@@ -55,9 +59,11 @@ export class RouteMirror {
   ) {
     this.analysis = new MirrorAnalysis(route);
     this.history = deps.history ?? new ReportHistory(route.name, { ships: true });
-    this.primary = new URL(route.primary);
-    this.candidate = new URL(route.candidate);
-    if (route.secondary) this.secondary = new URL(route.secondary);
+    const resolve = deps.resolveUpstream ?? ((url: string) => url);
+    this.primaryTarget = resolve(route.primary);
+    this.primary = new URL(this.primaryTarget);
+    this.candidate = new URL(resolve(route.candidate));
+    if (route.secondary) this.secondary = new URL(resolve(route.secondary));
     this.primaryAgent =
       this.primary.protocol === 'https:' ? new https.Agent({ keepAlive: true, maxFreeSockets: 256 }) : new http.Agent({ keepAlive: true, maxFreeSockets: 256 });
     this.shadows = {

@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppErrorFilter, ValidationFailedError, validationDetails } from '@switchyard/errors';
 import { MetricsService } from '@switchyard/observability';
+import { registerClientCors } from './client-access/client-cors';
 import { MAX_JSON_DEPTH, jsonDepthExceeds, nulCharacterPath } from './hostile-input';
 import { SERVER_VERSION } from './installation/installation.controller';
 
@@ -55,21 +56,8 @@ export function configureApp(app: NestFastifyApplication): void {
     void reply.header('x-request-id', request.id);
     done();
   });
-  // Browsers evaluate through OFREP and read SDK snapshots cross-origin; the admin API stays same-origin.
-  fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-    if (!request.url.startsWith('/ofrep/') && !request.url.startsWith('/sdk/')) return done();
-    void reply
-      .header('access-control-allow-origin', request.headers.origin ?? '*')
-      .header('vary', 'Origin')
-      .header('access-control-expose-headers', 'ETag, X-Request-Id')
-      .header('access-control-max-age', '600');
-    if (request.method !== 'OPTIONS') return done();
-    void reply
-      .header('access-control-allow-methods', 'GET, POST, OPTIONS')
-      .header('access-control-allow-headers', 'Authorization, Content-Type, If-None-Match, Last-Event-ID, X-Switchyard-Environment')
-      .status(204)
-      .send();
-  });
+  // Browsers evaluate with client tokens, from the origins each token allows; everything else stays same-origin.
+  registerClientCors(app);
   fastify.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     // The route template, never the raw URL, keeps label cardinality bounded.
     const route = request.routeOptions?.url ?? 'unmatched';

@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { AuditService } from './audit.service';
+import { ChangesService } from './changes.service';
 
 @Global()
-@Module({ providers: [AuditService], exports: [AuditService] })
+@Module({ providers: [AuditService, ChangesService], exports: [AuditService, ChangesService] })
 export class AuditModule {}

@@ -1,12 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Database } from '@switchyard/persistence';
+import { serviceOfEvent } from './change-timeline';
 
 export interface AuditEventInput {
   actor: string;
   action: string;
   target: string;
   environment?: string;
+  /** The deployed service the change belongs to (rollouts, mirror routes), for the timeline's service filter. */
+  service?: string;
   before?: unknown;
   after?: unknown;
   meta?: Record<string, unknown>;
@@ -23,6 +26,7 @@ export interface AuditEvent {
   action: string;
   target: string;
   environment: string | null;
+  service: string | null;
   before: unknown;
   after: unknown;
   meta: Record<string, unknown>;
@@ -59,6 +63,7 @@ interface AuditRow {
   action: string;
   target: string;
   environment: string | null;
+  service: string | null;
   before: unknown;
   after: unknown;
   meta: Record<string, unknown>;
@@ -70,15 +75,20 @@ interface AuditRow {
 export class AuditService {
   constructor(private readonly db: Database) {}
 
-  /** Writes inside the caller's transaction, so the change and its audit event commit together. */
+  /**
+   * Writes inside the caller's transaction, so the change and its audit event commit together.
+   * A writer that does not name the service still gets one when its target or meta says it
+   * (`release:<service>/<id>`, meta.service), so the timeline's service filter misses nothing.
+   */
   async record(manager: EntityManager, event: AuditEventInput): Promise<void> {
     await manager.query(
-      `INSERT INTO audit_events (actor, action, target, environment, before, after, meta, summary, comment) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      `INSERT INTO audit_events (actor, action, target, environment, service, before, after, meta, summary, comment) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
       [
         event.actor,
         event.action,
         event.target,
         event.environment ?? null,
+        event.service ?? serviceOfEvent(event),
         event.before === undefined ? null : JSON.stringify(event.before),
         event.after === undefined ? null : JSON.stringify(event.after),
         JSON.stringify(event.meta ?? {}),
@@ -105,7 +115,7 @@ export class AuditService {
     if (query.cursor) add('id < ?', query.cursor);
     params.push(query.limit + 1);
     const rows = await this.db.query<AuditRow>(
-      `SELECT id::text AS id, at, actor, action, target, environment, before, after, meta, summary, comment FROM audit_events
+      `SELECT id::text AS id, at, actor, action, target, environment, service, before, after, meta, summary, comment FROM audit_events
        ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY audit_events.id DESC LIMIT $${params.length}`,
       params,
     );

@@ -3,8 +3,8 @@ export { AuthGuard, PrincipalResolver } from './auth.guard';
 export { TokensService, hashToken, type TokenView } from './tokens.service';
 export { RouteDeclarationCheck, type DeclaredRoute } from './route-declaration.check';
 export { Scopes, Public, SCOPES_KEY, PUBLIC_KEY } from './scopes.decorator';
-export { CurrentPrincipal, actorOf, principalOf, type Principal } from './principal';
-export { FIXED_SCOPES, grants, isScope, readableMirrorRoutes, reportableMirrorRoutes, sdkEnvironments, type Scope, type FixedScope } from './scopes';
+export { CurrentPrincipal, actorOf, principalOf, type ClientAccess, type Principal } from './principal';
+export { FIXED_SCOPES, CLIENT_SCOPE_PATTERN, clientEnvironments, grants, isScope, readableMirrorRoutes, reportableMirrorRoutes, sdkEnvironments, type Scope, type FixedScope } from './scopes';
 export {
   UsersService,
   ROLES,

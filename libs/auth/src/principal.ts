@@ -6,6 +6,18 @@ export interface Principal {
   id: string;
   name: string;
   scopes: string[];
+  /** Set for tokens with a `client:<env>` scope: where browsers may use it from, and which flags it sees. */
+  client?: ClientAccess;
+}
+
+/**
+ * A browser token's limits. `allowedOrigins` are exact `scheme://host[:port]` origins (none: no
+ * browser may use it); `flagFilter` is `client-side` (flags marked client-side), `tag:<tag>`, or
+ * null (every flag of the environment).
+ */
+export interface ClientAccess {
+  allowedOrigins: string[];
+  flagFilter: string | null;
 }
 
 export function principalOf(request: { principal?: Principal }): Principal | undefined {

@@ -18,6 +18,11 @@ describe('scopes', () => {
     [['mirror:report:quotes'], 'mirror:report:*', true],
     [['mirror:report:quotes'], 'mirror:read', false],
     [['mirror:write'], 'mirror:report:*', false],
+    [['client:production'], 'client:*', true],
+    [['client:production'], 'sdk:*', false],
+    [['client:production'], 'flags:read', false],
+    [['admin'], 'client:*', true],
+    [['sdk:production'], 'client:*', false],
   ])('%j grants %s → %s', (held, required, expected) => {
     expect(grants(held, required)).toBe(expected);
   });

@@ -5,10 +5,12 @@
  * `mirror:write` (change mirror routes, which steer live traffic) implies `mirror:read`.
  * `mirror:report:<route>` is a connected proxy's token: it reads that route and posts its
  * reports, nothing else; `mirror:report:*` does so for every route.
+ * `client:<environment>` is a browser's token: it may only ask for evaluated values of that one
+ * environment (never the snapshot, rules or segments), from the origins listed on the token.
  */
 export const FIXED_SCOPES = ['admin', 'flags:write', 'flags:read', 'deploy', 'deploy:read', 'approve', 'mirror:write', 'mirror:read'] as const;
 export type FixedScope = (typeof FIXED_SCOPES)[number];
-export type Scope = FixedScope | `sdk:${string}` | `mirror:report:${string}`;
+export type Scope = FixedScope | `sdk:${string}` | `mirror:report:${string}` | `client:${string}`;
 
 const IMPLIED: Record<string, readonly string[]> = {
   'flags:write': ['flags:read'],
@@ -17,12 +19,19 @@ const IMPLIED: Record<string, readonly string[]> = {
 };
 
 export const SDK_SCOPE_PATTERN = /^sdk:[a-z0-9][a-z0-9_-]{0,63}$/;
+export const CLIENT_SCOPE_PATTERN = /^client:[a-z0-9][a-z0-9_-]{0,63}$/;
+const CLIENT = 'client:';
 const MIRROR_REPORT = 'mirror:report:';
 /** Route names as mirror routes spell them, or `*`. */
 export const MIRROR_REPORT_SCOPE_PATTERN = /^mirror:report:(?:\*|[a-z0-9][a-z0-9._-]{0,62})$/;
 
 export function isScope(value: string): value is Scope {
-  return (FIXED_SCOPES as readonly string[]).includes(value) || SDK_SCOPE_PATTERN.test(value) || MIRROR_REPORT_SCOPE_PATTERN.test(value);
+  return (
+    (FIXED_SCOPES as readonly string[]).includes(value) ||
+    SDK_SCOPE_PATTERN.test(value) ||
+    MIRROR_REPORT_SCOPE_PATTERN.test(value) ||
+    CLIENT_SCOPE_PATTERN.test(value)
+  );
 }
 
 /**
@@ -34,6 +43,8 @@ export function grants(held: readonly string[], required: string): boolean {
   for (const scope of held) if (IMPLIED[scope]?.includes(required)) return true;
   if (required === 'sdk:*') return held.some((scope) => scope.startsWith('sdk:') || scope === 'flags:read' || scope === 'flags:write');
   if (required === 'mirror:report:*') return held.some((scope) => scope.startsWith(MIRROR_REPORT));
+  // Only a client token itself: a route open to browsers must not also become a route for anything broader by accident.
+  if (required === 'client:*') return held.some((scope) => scope.startsWith(CLIENT));
   return false;
 }
 
@@ -52,4 +63,9 @@ export function reportableMirrorRoutes(held: readonly string[]): 'all' | string[
 /** Mirror routes a principal may read: 'all' with `mirror:read` (or more), else the routes it reports for. */
 export function readableMirrorRoutes(held: readonly string[]): 'all' | string[] {
   return grants(held, 'mirror:read') ? 'all' : reportableMirrorRoutes(held);
+}
+
+/** The environments a browser's client token evaluates (normally one): `client:<env>` scopes only. */
+export function clientEnvironments(held: readonly string[]): string[] {
+  return held.filter((scope) => scope.startsWith(CLIENT)).map((scope) => scope.slice(CLIENT.length));
 }

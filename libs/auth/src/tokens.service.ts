@@ -5,14 +5,19 @@ import { AuditService } from '@switchyard/audit';
 import { APP_CONFIG, type AppConfig } from '@switchyard/config';
 import { NotFoundError } from '@switchyard/errors';
 import { LOGGER } from '@switchyard/observability';
-import { Database } from '@switchyard/persistence';
-import type { Principal } from './principal';
+import { Database, DatabaseUnavailableError } from '@switchyard/persistence';
+import type { ClientAccess, Principal } from './principal';
+import { TokenVerdicts } from './token-verdicts';
 
 export interface TokenView {
   id: string;
   name: string;
   prefix: string;
   scopes: string[];
+  /** Browser origins a client token may be used from. */
+  allowedOrigins: string[];
+  /** A client token's flag filter: `client-side`, `tag:<tag>` or null (all flags). */
+  flagFilter: string | null;
   createdBy: string;
   createdAt: string;
   lastUsedAt: string | null;
@@ -24,6 +29,8 @@ interface TokenRow {
   name: string;
   token_prefix: string;
   scopes: string[];
+  allowed_origins: string[] | null;
+  flag_filter: string | null;
   created_by: string;
   created_at: Date;
   last_used_at: Date | null;
@@ -45,18 +52,28 @@ function newSecret(): string {
  * API tokens: only a SHA-256 hash is stored (the secrets are 192-bit random, so a slow hash adds
  * nothing), the secret is shown once. Lookups are cached briefly so the SDK/OFREP hot paths do not
  * hit PostgreSQL per request; revocation reaches other replicas within the cache TTL.
+ *
+ * While PostgreSQL is unreachable, verdicts up to TOKEN_CACHE_MAX_STALE old keep being served (and
+ * re-checked in the background), so SDK snapshot, stream and OFREP reads — served from memory — do
+ * not stop with the database. A token never seen within that window gets 503, not 401: the server
+ * cannot tell. Once PostgreSQL answers, the next check replaces the verdict (a revoked token stops).
  */
 @Injectable()
 export class TokensService implements OnApplicationBootstrap {
-  private readonly cache = new Map<string, { principal: Principal | null; at: number }>();
+  private readonly verdicts: TokenVerdicts;
+  /** One lookup per token hash at a time: a burst of requests shares it. */
+  private readonly lookups = new Map<string, Promise<Principal | null>>();
   private readonly lastUsedWritten = new Map<string, number>();
+  private staleServedInOutage = 0;
 
   constructor(
     private readonly db: Database,
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.verdicts = new TokenVerdicts(CACHE_TTL_MS, Math.max(CACHE_TTL_MS, config.tokenCacheMaxStaleMs));
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     const configured = this.config.adminToken;
@@ -76,11 +93,11 @@ export class TokensService implements OnApplicationBootstrap {
     });
   }
 
-  async create(name: string, scopes: string[], actor: string): Promise<{ token: TokenView; secret: string }> {
+  async create(name: string, scopes: string[], actor: string, client?: ClientAccess): Promise<{ token: TokenView; secret: string }> {
     const secret = newSecret();
     const id = await this.db.transaction(async (manager) => {
-      const tokenId = await this.insert(manager, name, secret, scopes, actor);
-      await this.audit.record(manager, { actor, action: 'token.created', target: `token:${name}`, after: { id: tokenId, name, scopes } });
+      const tokenId = await this.insert(manager, name, secret, scopes, actor, client);
+      await this.audit.record(manager, { actor, action: 'token.created', target: `token:${name}`, after: { id: tokenId, name, scopes, ...client } });
       return tokenId;
     });
     return { token: await this.get(id), secret };
@@ -103,26 +120,67 @@ export class TokensService implements OnApplicationBootstrap {
       await manager.query('UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL', [id]);
       await this.audit.record(manager, { actor, action: 'token.revoked', target: `token:${token.name}`, before: { id, scopes: token.scopes } });
     });
-    this.cache.clear();
+    this.verdicts.forgetAll();
     return this.get(id);
   }
 
-  /** Resolves a bearer secret to a principal, or null when unknown or revoked. */
+  /**
+   * Resolves a bearer secret to a principal, or null when unknown or revoked. Throws
+   * DatabaseUnavailableError (503) only when PostgreSQL is unreachable and no usable verdict is known.
+   */
   async verify(secret: string): Promise<Principal | null> {
     const hash = hashToken(secret);
     const now = Date.now();
-    const cached = this.cache.get(hash);
-    if (cached && now - cached.at < CACHE_TTL_MS) {
-      if (cached.principal) this.touch(cached.principal.id, now);
-      return cached.principal;
+    const fresh = this.verdicts.fresh(hash, now);
+    if (fresh) return this.used(fresh.principal, now);
+    const known = this.verdicts.usableDuringOutage(hash, now);
+    if (known && this.db.unreachableSince !== undefined) {
+      // Known outage: do not make the request wait out a timeout; re-check behind its back.
+      this.lookup(hash).catch(() => undefined);
+      return this.servedStale(known.principal);
     }
-    const rows = await this.db.query<TokenRow & { token_hash: string }>('SELECT * FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL', [hash]);
-    const row = rows[0];
-    // Constant-time compare guards against a timing oracle on the index lookup's result.
-    const principal: Principal | null =
-      row && timingSafeEqual(Buffer.from(row.token_hash), Buffer.from(hash)) ? { kind: 'token', id: row.id, name: row.name, scopes: row.scopes } : null;
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(hash, { principal, at: now });
+    try {
+      return this.used(await this.lookup(hash), now);
+    } catch (error) {
+      if (!(error instanceof DatabaseUnavailableError)) throw error;
+      const fallback = this.verdicts.usableDuringOutage(hash, Date.now());
+      if (fallback) return this.servedStale(fallback.principal);
+      throw error;
+    }
+  }
+
+  private lookup(hash: string): Promise<Principal | null> {
+    const pending = this.lookups.get(hash);
+    if (pending) return pending;
+    const lookup = this.db
+      .query<TokenRow & { token_hash: string }>('SELECT * FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL', [hash])
+      .then((rows) => {
+        const row = rows[0];
+        // Constant-time compare guards against a timing oracle on the index lookup's result.
+        const principal: Principal | null =
+          row && timingSafeEqual(Buffer.from(row.token_hash), Buffer.from(hash))
+            ? { kind: 'token', id: row.id, name: row.name, scopes: row.scopes, ...clientAccessOf(row) }
+            : null;
+        this.verdicts.record(hash, principal, Date.now());
+        if (this.staleServedInOutage > 0) {
+          this.logger.info({ staleVerdictsServed: this.staleServedInOutage }, 'database answers again; token verdicts are checked again');
+          this.staleServedInOutage = 0;
+        }
+        return principal;
+      })
+      .finally(() => this.lookups.delete(hash));
+    this.lookups.set(hash, lookup);
+    return lookup;
+  }
+
+  private servedStale(principal: Principal | null): Principal | null {
+    if (this.staleServedInOutage === 0) this.logger.warn('database unreachable; serving last known token verdicts');
+    this.staleServedInOutage += 1;
+    // No last-used write: it would only queue behind the outage.
+    return principal;
+  }
+
+  private used(principal: Principal | null, now: number): Principal | null {
     if (principal) this.touch(principal.id, now);
     return principal;
   }
@@ -131,6 +189,7 @@ export class TokensService implements OnApplicationBootstrap {
     // At most one write per token per minute, off the request path.
     if (now - (this.lastUsedWritten.get(id) ?? 0) < LAST_USED_EVERY_MS) return;
     this.lastUsedWritten.set(id, now);
+    if (this.db.unreachableSince !== undefined) return;
     this.db.query('UPDATE api_tokens SET last_used_at = now() WHERE id = $1', [id]).catch((error: unknown) => {
       this.logger.warn({ err: error }, 'could not record token use');
     });
@@ -142,16 +201,13 @@ export class TokensService implements OnApplicationBootstrap {
     secret: string,
     scopes: string[],
     createdBy: string,
+    client?: ClientAccess,
   ): Promise<string> {
     const id = randomUUID();
-    await manager.query('INSERT INTO api_tokens (id, name, token_hash, token_prefix, scopes, created_by) VALUES ($1, $2, $3, $4, $5, $6)', [
-      id,
-      name,
-      hashToken(secret),
-      secret.slice(0, 7),
-      scopes,
-      createdBy,
-    ]);
+    await manager.query(
+      'INSERT INTO api_tokens (id, name, token_hash, token_prefix, scopes, created_by, allowed_origins, flag_filter) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+      [id, name, hashToken(secret), secret.slice(0, 7), scopes, createdBy, client?.allowedOrigins ?? [], client?.flagFilter ?? null],
+    );
     return id;
   }
 }
@@ -162,9 +218,17 @@ function toView(row: TokenRow): TokenView {
     name: row.name,
     prefix: row.token_prefix,
     scopes: row.scopes,
+    allowedOrigins: row.allowed_origins ?? [],
+    flagFilter: row.flag_filter ?? null,
     createdBy: row.created_by,
     createdAt: new Date(row.created_at).toISOString(),
     lastUsedAt: row.last_used_at ? new Date(row.last_used_at).toISOString() : null,
     revokedAt: row.revoked_at ? new Date(row.revoked_at).toISOString() : null,
   };
+}
+
+/** Browser limits travel with the principal (and its cached verdict), so requests never look them up again. */
+function clientAccessOf(row: TokenRow): { client?: ClientAccess } {
+  if (!row.scopes.some((scope) => scope.startsWith('client:'))) return {};
+  return { client: { allowedOrigins: row.allowed_origins ?? [], flagFilter: row.flag_filter ?? null } };
 }

@@ -82,3 +82,56 @@ describe('loadConfig', () => {
     expect(loadConfig({ REDIS_URL: '', DATABASE_URL: '' }).redis.url).toBeUndefined();
   });
 });
+
+describe('loadConfig: Redis topology and database timeouts', () => {
+  const problemsOf = (env: Record<string, string>) => {
+    try {
+      loadConfig(env);
+    } catch (error) {
+      return (error as ConfigError).problems;
+    }
+    return [];
+  };
+
+  it('reads Sentinel and Cluster settings', () => {
+    const sentinel = loadConfig({ REDIS_SENTINELS: 'redis-0:26379, [::1]:26380', REDIS_SENTINEL_NAME: 'switchyard' }).redis;
+    expect(sentinel).toMatchObject({ mode: 'sentinel', enabled: true, sentinelName: 'switchyard' });
+    expect(sentinel.sentinels).toEqual([
+      { host: 'redis-0', port: 26379 },
+      { host: '::1', port: 26380 },
+    ]);
+    const cluster = loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:6379,10.0.0.2:6379' }).redis;
+    expect(cluster).toMatchObject({
+      mode: 'cluster',
+      enabled: true,
+      clusterNodes: [
+        { host: '10.0.0.1', port: 6379 },
+        { host: '10.0.0.2', port: 6379 },
+      ],
+    });
+    expect(loadConfig({ REDIS_URL: 'redis://r:6379' }).redis).toMatchObject({ mode: 'standalone', enabled: true });
+    expect(loadConfig({}).redis).toMatchObject({ mode: 'none', enabled: false });
+  });
+
+  it('refuses a topology that cannot work, naming the variable', () => {
+    expect(problemsOf({ REDIS_SENTINELS: 'redis-0:26379' })).toEqual([
+      { variable: 'REDIS_SENTINEL_NAME', problem: expect.stringContaining('is required with REDIS_SENTINELS') },
+    ]);
+    expect(problemsOf({ REDIS_SENTINEL_NAME: 'x' })).toEqual([{ variable: 'REDIS_SENTINELS', problem: expect.stringContaining('is required') }]);
+    expect(problemsOf({ REDIS_SENTINELS: 'a:1', REDIS_SENTINEL_NAME: 'x', REDIS_CLUSTER_NODES: 'b:2' }).map((p) => p.variable)).toEqual([
+      'REDIS_CLUSTER_NODES',
+    ]);
+    expect(problemsOf({ REDIS_CLUSTER_NODES: 'redis-0' })).toEqual([{ variable: 'REDIS_CLUSTER_NODES', problem: expect.stringContaining('host:port') }]);
+    expect(problemsOf({ REDIS_CLUSTER_NODES: 'redis-0:70000' }).map((p) => p.variable)).toEqual(['REDIS_CLUSTER_NODES']);
+  });
+
+  it('bounds database waits (default 5 s) and stale token verdicts (default 15 min)', () => {
+    const defaults = loadConfig({});
+    expect(defaults.database).toMatchObject({ statementTimeoutMs: 5000, acquireTimeoutMs: 5000 });
+    expect(defaults.tokenCacheMaxStaleMs).toBe(15 * 60_000);
+    const set = loadConfig({ DATABASE_STATEMENT_TIMEOUT: '2s', DATABASE_ACQUIRE_TIMEOUT: '750ms', TOKEN_CACHE_MAX_STALE: '1h' });
+    expect(set.database).toMatchObject({ statementTimeoutMs: 2000, acquireTimeoutMs: 750 });
+    expect(set.tokenCacheMaxStaleMs).toBe(3_600_000);
+    expect(problemsOf({ DATABASE_STATEMENT_TIMEOUT: 'forever' }).map((p) => p.variable)).toEqual(['DATABASE_STATEMENT_TIMEOUT']);
+  });
+});

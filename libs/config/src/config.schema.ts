@@ -100,6 +100,31 @@ const proxyList = z
     return items;
   });
 
+/** Comma-separated `host:port` pairs (Sentinels, cluster seed nodes); empty means none. */
+const hostPortList = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    const items = (value ?? '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean);
+    const nodes: Array<{ host: string; port: number }> = [];
+    for (const item of items) {
+      const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(item);
+      const port = match ? Number(match[2]) : 0;
+      if (!match || port < 1 || port > 65535) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be comma-separated host:port pairs (e.g. redis-0:26379,redis-1:26379); item ${items.indexOf(item) + 1} is not`,
+        });
+        return z.NEVER;
+      }
+      nodes.push({ host: match[1].replace(/^\[|\]$/g, ''), port });
+    }
+    return nodes;
+  });
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export const configSchema = z.object({
@@ -118,12 +143,25 @@ export const configSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 : _ . -')
     .default('switchyard:'),
+  REDIS_SENTINELS: hostPortList,
+  REDIS_SENTINEL_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 _ . -')
+    .optional(),
+  REDIS_CLUSTER_NODES: hostPortList,
+  DATABASE_STATEMENT_TIMEOUT: duration('5s'),
+  DATABASE_ACQUIRE_TIMEOUT: duration('5s'),
+  TOKEN_CACHE_MAX_STALE: duration('15m'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  SWITCHYARD_REPLICAS: integer(1, 1, 1000),
   BODY_LIMIT_BYTES: integer(1_048_576, 1024, 104_857_600),
   RECONCILE_INTERVAL: duration('10s'),
   STALE_AFTER: duration('30d'),
   SSE_HEARTBEAT: duration('15s'),
   SSE_MAX_BUFFER_BYTES: integer(1_048_576, 16_384, 67_108_864),
+  CLIENT_RATE_PER_ADDRESS: integer(50, 1, 1_000_000),
+  CLIENT_RATE_PER_TOKEN: integer(5_000, 1, 10_000_000),
   RELEASE_ABANDON_AFTER: duration('10m'),
   SWITCHYARD_ADMIN_TOKEN: z.string().min(20, 'must be at least 20 characters').optional(),
   UI_DIR: z.string().optional(),
@@ -140,6 +178,18 @@ export const configSchema = z.object({
   ROLLOUT_POLL_INTERVAL: duration('2s'),
   ROLLOUT_LEASE: duration('30s'),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  SECRETS_KEY: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return undefined;
+      const key = Buffer.from(value, 'base64');
+      if (key.length !== 32 || key.toString('base64') !== value.trim()) {
+        ctx.addIssue({ code: 'custom', message: 'must be 32 bytes in base64 (e.g. `openssl rand -base64 32`)' });
+        return z.NEVER;
+      }
+      return key;
+    }),
   METRICS_MAX_FLAG_SERIES: integer(10_000, 1, 1_000_000),
   MIRROR_ALLOWED_TARGETS: z
     .string()
@@ -168,8 +218,24 @@ export interface AppConfig {
    * address is the client's, so a client cannot pick the address the sign-in throttle keys on.
    */
   trustProxy: string[];
-  database: { url?: string; schema: string; dataDir: string };
-  redis: { url?: string; prefix: string };
+  /**
+   * `statementTimeoutMs`: longest a statement runs or a reply is awaited; `acquireTimeoutMs`: longest
+   * a request waits for a connection. Past either the request answers 503 instead of hanging.
+   */
+  database: { url?: string; schema: string; dataDir: string; statementTimeoutMs: number; acquireTimeoutMs: number };
+  /**
+   * Where Redis is: `url` (one server), or `sentinels` + `sentinelName` (the master Sentinel names,
+   * found again after a failover), or `clusterNodes` (seed nodes of a Redis Cluster). With Sentinel or
+   * Cluster, `url` only carries credentials, database and TLS (`rediss:`), when given. `enabled` is true
+   * for any of the three; `mode` says which.
+   */
+  redis: RedisConfig;
+  /**
+   * While PostgreSQL is unreachable, a token verdict (valid or revoked) seen within this long is still
+   * served, so SDK and OFREP reads keep working through an outage; once the database answers, verdicts
+   * are checked again (a token revoked meanwhile stops working then).
+   */
+  tokenCacheMaxStaleMs: number;
   logLevel: ConfigShape['LOG_LEVEL'];
   bodyLimitBytes: number;
   reconcileIntervalMs: number;
@@ -178,6 +244,9 @@ export interface AppConfig {
   sseHeartbeatMs: number;
   /** A stream client with more than this unsent is too slow and is dropped. */
   sseMaxBufferBytes: number;
+  /** Requests per second a browser client token may make from one address, and in all (bursts of 4× are allowed). */
+  clientRatePerAddress: number;
+  clientRatePerToken: number;
   /** A running release with no stage report for this long is marked abandoned. */
   releaseAbandonAfterMs: number;
   adminToken?: string;
@@ -194,8 +263,28 @@ export interface AppConfig {
   rolloutLeaseMs: number;
   /** `token`: when set, GET /metrics needs `Authorization: Bearer <token>`. `maxFlagSeries`: distinct flag usage label sets exported. */
   metrics: { token?: string; maxFlagSeries: number };
+  /** SECRETS_KEY: seals Secret values from release manifests at rest (AES-256-GCM); without it such manifests are refused. */
+  secretsKey?: Buffer;
   /** Where mirror routes may send traffic (MIRROR_ALLOWED_TARGETS); unset: anywhere but loopback, link-local and metadata addresses. */
   mirrorTargets: EgressPolicy;
+  /** LOG_FORMAT; unset: JSON, unless a person runs the server in a terminal outside production (decided in main.ts). */
+  logFormat?: 'json' | 'pretty';
+  /**
+   * SWITCHYARD_REPLICAS: how many server processes the deployment runs (the manifests set it from the
+   * replica count). More than one needs shared storage, so the combination that cannot work is
+   * refused at start instead of splitting flags across replicas.
+   */
+  replicas: number;
+}
+
+export interface RedisConfig {
+  url?: string;
+  prefix: string;
+  mode: 'none' | 'standalone' | 'sentinel' | 'cluster';
+  enabled: boolean;
+  sentinels?: Array<{ host: string; port: number }>;
+  sentinelName?: string;
+  clusterNodes?: Array<{ host: string; port: number }>;
 }
 
 export class ConfigError extends Error {
@@ -213,19 +302,32 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     throw new ConfigError(parsed.error.issues.map((issue) => ({ variable: String(issue.path[0] ?? '?'), problem: issue.message })));
   }
   const c = parsed.data;
+  const redisProblems = redisModeProblems(c);
+  if (redisProblems.length > 0) throw new ConfigError(redisProblems);
+  const replicaProblems = sharedStorageProblems(c);
+  if (replicaProblems.length > 0) throw new ConfigError(replicaProblems);
   return {
     nodeEnv: c.NODE_ENV,
     port: c.PORT,
     host: c.HOST,
     trustProxy: c.TRUST_PROXY,
-    database: { url: c.DATABASE_URL, schema: c.DATABASE_SCHEMA, dataDir: c.DATA_DIR },
-    redis: { url: c.REDIS_URL, prefix: c.REDIS_PREFIX },
+    database: {
+      url: c.DATABASE_URL,
+      schema: c.DATABASE_SCHEMA,
+      dataDir: c.DATA_DIR,
+      statementTimeoutMs: c.DATABASE_STATEMENT_TIMEOUT,
+      acquireTimeoutMs: c.DATABASE_ACQUIRE_TIMEOUT,
+    },
+    redis: redisConfig(c),
+    tokenCacheMaxStaleMs: c.TOKEN_CACHE_MAX_STALE,
     logLevel: c.LOG_LEVEL,
     bodyLimitBytes: c.BODY_LIMIT_BYTES,
     reconcileIntervalMs: c.RECONCILE_INTERVAL,
     staleAfterMs: c.STALE_AFTER,
     sseHeartbeatMs: c.SSE_HEARTBEAT,
     sseMaxBufferBytes: c.SSE_MAX_BUFFER_BYTES,
+    clientRatePerAddress: c.CLIENT_RATE_PER_ADDRESS,
+    clientRatePerToken: c.CLIENT_RATE_PER_TOKEN,
     releaseAbandonAfterMs: c.RELEASE_ABANDON_AFTER,
     adminToken: c.SWITCHYARD_ADMIN_TOKEN,
     uiDir: c.UI_DIR,
@@ -240,8 +342,55 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     rolloutPollIntervalMs: c.ROLLOUT_POLL_INTERVAL,
     rolloutLeaseMs: c.ROLLOUT_LEASE,
     metrics: { token: c.METRICS_TOKEN, maxFlagSeries: c.METRICS_MAX_FLAG_SERIES },
+    secretsKey: c.SECRETS_KEY,
     mirrorTargets: c.MIRROR_ALLOWED_TARGETS,
+    logFormat: c.LOG_FORMAT,
+    replicas: c.SWITCHYARD_REPLICAS,
   };
+}
+
+/** Sentinel and Cluster exclude each other, and Sentinel needs the master's name. */
+function redisModeProblems(c: ConfigShape): Array<{ variable: string; problem: string }> {
+  const problems: Array<{ variable: string; problem: string }> = [];
+  const sentinels = c.REDIS_SENTINELS.length > 0;
+  const cluster = c.REDIS_CLUSTER_NODES.length > 0;
+  if (sentinels && cluster) problems.push({ variable: 'REDIS_CLUSTER_NODES', problem: 'cannot be combined with REDIS_SENTINELS: choose Sentinel or Cluster' });
+  if (sentinels && !c.REDIS_SENTINEL_NAME)
+    problems.push({ variable: 'REDIS_SENTINEL_NAME', problem: 'is required with REDIS_SENTINELS (the master name the Sentinels monitor)' });
+  if (!sentinels && c.REDIS_SENTINEL_NAME)
+    problems.push({ variable: 'REDIS_SENTINELS', problem: 'is required with REDIS_SENTINEL_NAME (comma-separated host:port of the Sentinels)' });
+  return problems;
+}
+
+function redisConfig(c: ConfigShape): RedisConfig {
+  const base = { url: c.REDIS_URL, prefix: c.REDIS_PREFIX };
+  if (c.REDIS_SENTINELS.length > 0) return { ...base, mode: 'sentinel', enabled: true, sentinels: c.REDIS_SENTINELS, sentinelName: c.REDIS_SENTINEL_NAME };
+  if (c.REDIS_CLUSTER_NODES.length > 0) return { ...base, mode: 'cluster', enabled: true, clusterNodes: c.REDIS_CLUSTER_NODES };
+  return c.REDIS_URL ? { ...base, mode: 'standalone', enabled: true } : { ...base, mode: 'none', enabled: false };
+}
+
+/**
+ * Replicas share nothing but PostgreSQL and Redis: embedded PGlite is one process's files and the
+ * in-memory store reaches one process's SDK clients, so either with more than one replica would
+ * split flags between replicas. Refused, naming the missing setting.
+ */
+function sharedStorageProblems(c: ConfigShape): Array<{ variable: string; problem: string }> {
+  if (c.SWITCHYARD_REPLICAS <= 1) return [];
+  const problems: Array<{ variable: string; problem: string }> = [];
+  const replicas = `SWITCHYARD_REPLICAS=${c.SWITCHYARD_REPLICAS}`;
+  if (!c.DATABASE_URL) {
+    problems.push({
+      variable: 'DATABASE_URL',
+      problem: `is required with ${replicas}: embedded storage serves one replica only (set DATABASE_URL, e.g. from the Secret's DATABASE_URL key, or SWITCHYARD_REPLICAS=1)`,
+    });
+  }
+  if (!c.REDIS_URL && c.REDIS_SENTINELS.length === 0 && c.REDIS_CLUSTER_NODES.length === 0) {
+    problems.push({
+      variable: 'REDIS_URL',
+      problem: `is required with ${replicas}: without Redis a flag change reaches one replica's SDK clients only (set REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES)`,
+    });
+  }
+  return problems;
 }
 
 /** The process's configuration, read from its environment once at start-up. */

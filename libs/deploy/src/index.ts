@@ -16,6 +16,9 @@ export {
   type CanarySpec,
   type AnalysisSpec,
   type MetricSpec,
+  type DarkLaunchSpec,
+  type FlagReleaseSpec,
+  type GuardrailSpec,
 } from './pipeline/pipeline-spec';
 // Test results
 export { parseJUnitXml, JUnitParseError, type TestSummary, type FailedCase } from './junit/junit-report';
@@ -65,6 +68,11 @@ export {
 // Rollouts to Kubernetes (server)
 export { RolloutsService, type StartOptions, type RollbackRequest, type ReleasePlan } from './rollout/rollouts.service';
 export { RolloutEngine, ROLLOUT_ACTOR } from './rollout/rollout.engine';
+export { RolloutDriver } from './rollout/rollout.driver';
+export { ReleaseAbandonSweeper } from './rollout/release-abandon.sweeper';
+export { StepHandlerRegistry, type StepHandler, type StepContext, type StepResult } from './rollout/steps/step-handler';
+export { type FlagReleaseDetail } from './rollout/steps/flag-release.step';
+export { MIRROR_CONTROL, type MirrorControl, type MirrorChangeContext, type EnsureRouteInput } from './rollout/steps/mirror-control';
 export { RolloutsRepository } from './rollout/rollouts.repository';
 export { RolloutSignals, type RolloutSignal } from './rollout/rollout-signals';
 export { type EnvironmentPreview, type ObjectPlan } from './rollout/rollout-planner';
@@ -98,13 +106,13 @@ export {
   type ManifestProblem,
   type EnvironmentPlan,
 } from './rollout/manifest-set';
-export { ClusterAccess, NotConfiguredError } from './kubernetes/cluster-access';
+export { ClusterAccess, NotConfiguredError, type ClusterState } from './kubernetes/cluster-access';
 export { KubeClient, KubeApiError, FIELD_MANAGER, type KubeList, type WatchEvent } from './kubernetes/kube-client';
 export { resolveKubeTarget, loadKubeconfig, inClusterTarget, KubeConfigError, type KubeTarget, type KubeAccess } from './kubernetes/kube-config';
 export { resourcePath, type KubeObject, type ObjectRef } from './kubernetes/kube-resources';
 export { waitForRollout, type WaitOutcome } from './kubernetes/rollout-waiter';
 export { deploymentRolloutState, failingPods, type RolloutState } from './kubernetes/deployment-status';
-export { diffObjects, type FieldChange } from './kubernetes/object-diff';
+export { diffObjects, redactSecret, secretValueHash, type FieldChange } from './kubernetes/object-diff';
 // Canary analysis
 export { PrometheusClient, PrometheusError, type QueryValue } from './analysis/prometheus.client';
 export {

@@ -18,6 +18,8 @@ export interface FlagView {
   name: string;
   description: string;
   tags: string[];
+  /** Offered to browsers whose client token filters on "flags marked client-side". Not sent to SDKs. */
+  clientSide: boolean;
   owner: string | null;
   type: FlagType;
   variants: Record<string, unknown>;

@@ -8,6 +8,7 @@ interface FlagRow {
   name: string;
   description: string;
   tags: string[];
+  client_side: boolean | null;
   owner: string | null;
   type: FlagType;
   variants: Record<string, unknown>;
@@ -56,10 +57,15 @@ export class FlagsRepository {
     }));
   }
 
-  /** Locks the environments (in key order, so concurrent writers never deadlock) and bumps each version by one. */
+  /**
+   * Locks the environments (in key order, so concurrent writers never deadlock) and bumps each version by one.
+   * NO KEY UPDATE, not UPDATE: the writer's own inserts into flag_environments already hold FOR KEY SHARE on
+   * these rows (foreign-key checks), and two writers each holding KEY SHARE while asking for FOR UPDATE
+   * deadlock (seen with concurrent writes through three replicas); NO KEY UPDATE still serialises bumps.
+   */
   async bumpEnvironments(m: Queryable, keys: string[]): Promise<Map<string, number>> {
     const sorted = [...new Set(keys)].sort();
-    await m.query('SELECT key FROM environments WHERE key = ANY($1) ORDER BY key FOR UPDATE', [sorted]);
+    await m.query('SELECT key FROM environments WHERE key = ANY($1) ORDER BY key FOR NO KEY UPDATE', [sorted]);
     // Wrapped in a CTE because TypeORM returns [rows, count] for a bare UPDATE … RETURNING.
     const rows: Array<{ key: string; version: string }> = await m.query(
       'WITH bumped AS (UPDATE environments SET version = version + 1 WHERE key = ANY($1) RETURNING key, version) SELECT key, version FROM bumped',
@@ -87,23 +93,37 @@ export class FlagsRepository {
   }
 
   async insertFlag(m: Queryable, flag: Omit<FlagView, 'createdAt' | 'updatedAt' | 'version' | 'environments' | 'archived'>): Promise<void> {
-    await m.query('INSERT INTO flags (key, name, description, tags, owner, type, variants, variant_descriptions) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [
-      flag.key,
-      flag.name,
-      flag.description,
-      flag.tags,
-      flag.owner,
-      flag.type,
-      JSON.stringify(flag.variants),
-      JSON.stringify(flag.variantDescriptions),
-    ]);
+    await m.query(
+      'INSERT INTO flags (key, name, description, tags, owner, type, variants, variant_descriptions, client_side) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+      [
+        flag.key,
+        flag.name,
+        flag.description,
+        flag.tags,
+        flag.owner,
+        flag.type,
+        JSON.stringify(flag.variants),
+        JSON.stringify(flag.variantDescriptions),
+        flag.clientSide,
+      ],
+    );
   }
 
   async updateFlagDefinition(m: Queryable, flag: FlagView): Promise<number> {
     const rows: Array<{ version: number }> = await m.query(
-      `WITH updated AS (UPDATE flags SET name = $2, description = $3, tags = $4, owner = $5, variants = $6, archived = $7, variant_descriptions = $8, version = version + 1, updated_at = now()
+      `WITH updated AS (UPDATE flags SET name = $2, description = $3, tags = $4, owner = $5, variants = $6, archived = $7, variant_descriptions = $8, client_side = $9, version = version + 1, updated_at = now()
        WHERE key = $1 RETURNING version) SELECT version FROM updated`,
-      [flag.key, flag.name, flag.description, flag.tags, flag.owner, JSON.stringify(flag.variants), flag.archived, JSON.stringify(flag.variantDescriptions)],
+      [
+        flag.key,
+        flag.name,
+        flag.description,
+        flag.tags,
+        flag.owner,
+        JSON.stringify(flag.variants),
+        flag.archived,
+        JSON.stringify(flag.variantDescriptions),
+        flag.clientSide ?? false,
+      ],
     );
     return rows[0].version;
   }
@@ -227,6 +247,7 @@ function toFlagView(row: FlagRow, envs: FlagEnvRow[]): FlagView {
     name: row.name,
     description: row.description,
     tags: row.tags,
+    clientSide: row.client_side ?? false,
     owner: row.owner,
     type: row.type,
     variants: row.variants,

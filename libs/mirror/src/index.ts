@@ -49,3 +49,12 @@ export {
   type RouteAggregate,
 } from './mirror-aggregate';
 export { EgressPolicy, EgressRuleError } from './egress-policy';
+export {
+  darkLaunchVerdict,
+  formatPercent,
+  type DarkLaunchEndpointVerdict,
+  type DarkLaunchOutcome,
+  type DarkLaunchSetting,
+  type DarkLaunchThresholds,
+  type DarkLaunchVerdict,
+} from './dark-launch-verdict';

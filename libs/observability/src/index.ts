@@ -1,3 +1,3 @@
-export { createLogger, NestPinoLogger, type Logger } from './logger';
+export { createLogger, defaultLogFormat, prettyLine, writeThroughLog, NestPinoLogger, type Logger, type LogFormat } from './logger';
 export { MetricsService } from './metrics.service';
 export { ObservabilityModule, LOGGER } from './observability.module';

@@ -1,2 +1,3 @@
 export { RedisConnections } from './redis-connections.service';
 export { RedisModule } from './redis.module';
+export { connectRedis, describeRedis, type RedisClient, type RedisConnectionSettings } from './redis-topology';

@@ -1,17 +1,17 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { APP_CONFIG, type AppConfig } from '@switchyard/config';
 import { LOGGER } from '@switchyard/observability';
+import { connectRedis, type RedisClient } from './redis-topology';
 
 /**
- * The one place Redis connections are made. Commands fail fast while disconnected
- * (no offline queue) so a lost Redis never stalls a request; ioredis reconnects forever
- * with a capped backoff, and callers repair state once it is back.
+ * The one place Redis connections are made — one server, Sentinel or Cluster (redis-topology.ts).
+ * Commands fail fast while disconnected (no offline queue) so a lost Redis never stalls a request;
+ * ioredis reconnects forever with a capped backoff, and callers repair state once it is back.
  */
 @Injectable()
 export class RedisConnections implements OnApplicationShutdown {
-  private readonly clients = new Set<Redis>();
+  private readonly clients = new Set<RedisClient>();
   private readonly log: Logger;
 
   constructor(
@@ -21,9 +21,9 @@ export class RedisConnections implements OnApplicationShutdown {
     this.log = logger.child({ component: 'redis' });
   }
 
-  /** True when a REDIS_URL is configured; otherwise the in-process store is used. */
+  /** True when Redis is configured (REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES); else the in-process store is used. */
   get enabled(): boolean {
-    return this.config.redis.url !== undefined;
+    return this.config.redis.enabled;
   }
 
   get prefix(): string {
@@ -34,15 +34,12 @@ export class RedisConnections implements OnApplicationShutdown {
    * A new connection; `name` shows up in logs and CLIENT LIST. Throws when Redis is not configured.
    * `offlineQueue` is for subscriber connections only, whose SUBSCRIBE must wait for the connection.
    */
-  create(name: string, options: { offlineQueue?: boolean } = {}): Redis {
-    const url = this.config.redis.url;
-    if (!url) throw new Error('REDIS_URL is not configured');
-    const client = new Redis(url, {
+  create(name: string, options: { offlineQueue?: boolean } = {}): RedisClient {
+    const client = connectRedis(this.config.redis, {
       connectionName: `switchyard-${name}`,
-      enableOfflineQueue: options.offlineQueue ?? false,
-      maxRetriesPerRequest: 1,
-      connectTimeout: 3000,
-      retryStrategy: (attempt) => Math.min(100 * 2 ** Math.min(attempt, 5), 2000),
+      offlineQueue: options.offlineQueue ?? false,
+      connectTimeoutMs: 3000,
+      retryDelay: (attempt) => Math.min(100 * 2 ** Math.min(attempt, 5), 2000),
     });
     let down = false;
     client.on('error', (error: Error) => {

@@ -6,3 +6,4 @@ export { EnvironmentSnapshots, EnvironmentState, type SnapshotEvent, type Snapsh
 export { SnapshotPublisher, type EnvironmentChange } from './snapshot-publisher.service';
 export { Reconciler } from './reconciler.service';
 export { StoreModule } from './store.module';
+export { storeKeys } from './store-keys';

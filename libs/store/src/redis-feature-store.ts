@@ -1,28 +1,30 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { LOGGER } from '@switchyard/observability';
-import { RedisConnections } from '@switchyard/redis';
+import { RedisConnections, type RedisClient } from '@switchyard/redis';
 import { FeatureStore, type ChangeListener, type ChangeMessage } from './feature-store';
+import { storeKeys } from './store-keys';
 
-// Compare-and-set in one round trip: write snapshot + version and PUBLISH only when newer.
+// Compare-and-set in one round trip: write snapshot + version and PUBLISH only when newer. Both keys
+// share a hash tag (one cluster slot); the channel is ARGV[4], not a key, so a cluster accepts it.
 const PUBLISH_IF_NEWER = `
 local current = tonumber(redis.call('GET', KEYS[2]) or '-1')
 if current >= tonumber(ARGV[1]) then return 0 end
 redis.call('SET', KEYS[1], ARGV[2])
 redis.call('SET', KEYS[2], ARGV[1])
-redis.call('PUBLISH', KEYS[3], ARGV[3])
+redis.call('PUBLISH', ARGV[4], ARGV[3])
 return 1`;
 
 /**
- * Keys (with the configured prefix): `env:<E>:snapshot` (JSON), `env:<E>:version`; channel
- * `changes`. SDKs in `redis` mode read the same keys and channel.
+ * Keys (with the configured prefix): `env:{<E>}:snapshot` (JSON), `env:{<E>}:version`; channel
+ * `changes` (see store-keys.ts). SDKs in `redis` mode read the same keys and channel. Works on one
+ * Redis, behind Sentinel, and on a Redis Cluster.
  */
 @Injectable()
 export class RedisFeatureStore extends FeatureStore implements OnModuleInit {
   readonly kind = 'redis' as const;
-  private commands!: Redis;
-  private subscriber!: Redis;
+  private commands!: RedisClient;
+  private subscriber!: RedisClient;
   private readonly listeners: ChangeListener[] = [];
   private readonly reconnectListeners: Array<() => void> = [];
   private readonly log: Logger;
@@ -36,15 +38,15 @@ export class RedisFeatureStore extends FeatureStore implements OnModuleInit {
   }
 
   get channel(): string {
-    return `${this.connections.prefix}changes`;
+    return storeKeys.changes(this.connections.prefix);
   }
 
   snapshotKey(environment: string): string {
-    return `${this.connections.prefix}env:${environment}:snapshot`;
+    return storeKeys.snapshot(this.connections.prefix, environment);
   }
 
   versionKey(environment: string): string {
-    return `${this.connections.prefix}env:${environment}:version`;
+    return storeKeys.version(this.connections.prefix, environment);
   }
 
   async onModuleInit(): Promise<void> {
@@ -79,13 +81,13 @@ export class RedisFeatureStore extends FeatureStore implements OnModuleInit {
   async publish(environment: string, version: number, snapshotJson: string, message: ChangeMessage): Promise<boolean> {
     const result = await this.commands.eval(
       PUBLISH_IF_NEWER,
-      3,
+      2,
       this.snapshotKey(environment),
       this.versionKey(environment),
-      this.channel,
       String(version),
       snapshotJson,
       JSON.stringify(message),
+      this.channel,
     );
     return result === 1;
   }
@@ -112,7 +114,7 @@ export class RedisFeatureStore extends FeatureStore implements OnModuleInit {
   }
 }
 
-function ready(client: Redis): Promise<void> {
+function ready(client: RedisClient): Promise<void> {
   if (client.status === 'ready') return Promise.resolve();
   return new Promise((resolve) => client.once('ready', () => resolve()));
 }

@@ -2,13 +2,27 @@ import type { Snapshot } from '@switchyard/core';
 
 export type ClientMode = 'stream' | 'poll' | 'redis';
 
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
 export interface RedisConnectionOptions {
-  /** `redis://host:6379` or `rediss://…` — the Redis the Switchyard server publishes to. */
-  url: string;
+  /**
+   * `redis://host:6379` or `rediss://…` — the Redis the Switchyard server publishes to. With
+   * `sentinels` or `clusterNodes` it is optional and only carries credentials, database and TLS.
+   */
+  url?: string;
   /** The server's `REDIS_PREFIX`. Default `switchyard:`. */
   prefix?: string;
-  /** Passed to ioredis unchanged (TLS, username, sentinels…). */
+  /** Passed to ioredis unchanged (TLS, username…); with `clusterNodes`, used for each node's connection. */
   options?: Record<string, unknown>;
+  /** Redis Sentinel: the Sentinels (the server's `REDIS_SENTINELS`); needs `sentinelName`. */
+  sentinels?: RedisNode[];
+  /** Redis Sentinel: the master name (the server's `REDIS_SENTINEL_NAME`). */
+  sentinelName?: string;
+  /** Redis Cluster: seed nodes (the server's `REDIS_CLUSTER_NODES`). */
+  clusterNodes?: RedisNode[];
 }
 
 export interface ClientOptions {
@@ -51,7 +65,9 @@ export interface ResolvedOptions {
   token: string | undefined;
   environment: string | undefined;
   mode: ClientMode;
-  redis: { url: string; prefix: string; options: Record<string, unknown> } | undefined;
+  redis:
+    | { url: string | undefined; prefix: string; options: Record<string, unknown>; sentinels?: RedisNode[]; sentinelName?: string; clusterNodes?: RedisNode[] }
+    | undefined;
   timeoutMs: number;
   pollIntervalMs: number;
   bootstrap: Snapshot | string | undefined;
@@ -77,6 +93,26 @@ function text(name: string, value: unknown): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || value.length === 0) throw new TypeError(`Switchyard: option ${name} must be a non-empty string`);
   return value;
+}
+
+/** A non-empty list of `{ host, port }`, or undefined when not given. */
+function nodes(name: string, value: unknown): RedisNode[] | undefined {
+  if (value === undefined) return undefined;
+  const valid =
+    Array.isArray(value) &&
+    value.length > 0 &&
+    value.every(
+      (node: unknown) =>
+        typeof node === 'object' &&
+        node !== null &&
+        typeof (node as RedisNode).host === 'string' &&
+        (node as RedisNode).host.length > 0 &&
+        Number.isInteger((node as RedisNode).port) &&
+        (node as RedisNode).port > 0 &&
+        (node as RedisNode).port < 65536,
+    );
+  if (!valid) throw new TypeError(`Switchyard: option ${name} must be a non-empty array of { host, port }`);
+  return (value as RedisNode[]).map((node) => ({ host: node.host, port: node.port }));
 }
 
 /** Applies defaults and rejects unusable combinations up front, so mistakes surface at start-up. */
@@ -108,9 +144,21 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
     if (bootstrap === undefined && cacheFile === undefined) throw new TypeError('Switchyard: offline mode needs bootstrap or cacheFile');
   } else if (mode === 'redis') {
     const redisUrl = text('redis.url', options.redis?.url);
-    if (redisUrl === undefined) throw new TypeError("Switchyard: mode 'redis' needs redis.url");
+    const sentinels = nodes('redis.sentinels', options.redis?.sentinels);
+    const clusterNodes = nodes('redis.clusterNodes', options.redis?.clusterNodes);
+    const sentinelName = text('redis.sentinelName', options.redis?.sentinelName);
+    if (sentinels && clusterNodes) throw new TypeError('Switchyard: redis.sentinels and redis.clusterNodes exclude each other');
+    if (sentinels && sentinelName === undefined) throw new TypeError('Switchyard: redis.sentinels needs redis.sentinelName (the master name)');
+    if (redisUrl === undefined && !sentinels && !clusterNodes)
+      throw new TypeError("Switchyard: mode 'redis' needs redis.url, redis.sentinels or redis.clusterNodes");
     if (environment === undefined) throw new TypeError("Switchyard: mode 'redis' needs environment");
-    redis = { url: redisUrl, prefix: options.redis?.prefix ?? 'switchyard:', options: options.redis?.options ?? {} };
+    redis = {
+      url: redisUrl,
+      prefix: options.redis?.prefix ?? 'switchyard:',
+      options: options.redis?.options ?? {},
+      ...(sentinels ? { sentinels, sentinelName } : {}),
+      ...(clusterNodes ? { clusterNodes } : {}),
+    };
   } else if (url === undefined) {
     throw new TypeError(`Switchyard: mode '${mode}' needs url (or offline: true with bootstrap)`);
   }

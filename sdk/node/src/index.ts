@@ -1,6 +1,6 @@
 export { createClient, SwitchyardClient } from './switchyard-client';
 export type { ClientStats, ClientStatus, EvaluationDetails, EvaluationErrorCode, FlagMetadata, JsonValue } from './switchyard-client';
-export type { ClientMode, ClientOptions, RedisConnectionOptions } from './client-options';
+export type { ClientMode, ClientOptions, RedisConnectionOptions, RedisNode } from './client-options';
 export { ClientEvent, SwitchyardError } from './client-events';
 export type {
   ChangeEventDetails,

@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import type { Snapshot, SnapshotFlag } from '@switchyard/core';
 import { PrivateRedis } from '../../../test/support/redis-server';
 import { requireTool } from '../../../test/support/system-tool';
+import { resolveOptions } from './client-options';
 import { ClientEvent, type ClientEventMap } from './client-events';
 import { booleanFlag } from './protocol-server.fixture';
 import { createClient, type SwitchyardClient } from './switchyard-client';
@@ -19,8 +20,8 @@ class Publisher {
   constructor(private readonly redis: Redis) {}
 
   async store(): Promise<void> {
-    await this.redis.set(`${PREFIX}env:production:snapshot`, JSON.stringify(this.snapshot));
-    await this.redis.set(`${PREFIX}env:production:version`, String(this.snapshot.version));
+    await this.redis.set(`${PREFIX}env:{production}:snapshot`, JSON.stringify(this.snapshot));
+    await this.redis.set(`${PREFIX}env:{production}:version`, String(this.snapshot.version));
   }
 
   async change(flags: Record<string, SnapshotFlag | null>, options: { announce?: boolean; environment?: string } = {}): Promise<void> {
@@ -101,7 +102,7 @@ class Publisher {
   });
 
   it('waits for an environment that has not been published to Redis yet', async () => {
-    await writer.del(`${PREFIX}env:production:snapshot`, `${PREFIX}env:production:version`);
+    await writer.del(`${PREFIX}env:{production}:snapshot`, `${PREFIX}env:{production}:version`);
     const late = await createClient({
       mode: 'redis',
       environment: 'production',
@@ -112,7 +113,7 @@ class Publisher {
     });
     try {
       expect(late.status).toBe('not-ready');
-      expect(late.stats().lastError).toMatch(/no snapshot at sdk-spec:env:production:snapshot/);
+      expect(late.stats().lastError).toMatch(/no snapshot at sdk-spec:env:\{production\}:snapshot/);
       const ready = nextEvent(late, ClientEvent.Ready);
       await publisher.store();
       expect(await ready).toMatchObject({ source: 'redis', version: 1 });
@@ -148,5 +149,29 @@ class Publisher {
     expect((await changed).keys).toEqual(['dark']);
     await ready;
     expect(client.getBooleanValue('dark', true)).toBe(false);
+  });
+});
+
+describe('redis mode options: one server, Sentinel or Cluster', () => {
+  const base = { mode: 'redis' as const, environment: 'production' };
+
+  it('accepts Sentinel and Cluster without a URL, and keeps the URL for credentials', () => {
+    const sentinel = resolveOptions({
+      ...base,
+      redis: { sentinels: [{ host: '127.0.0.1', port: 26379 }], sentinelName: 'switchyard', url: 'redis://:pw@ignored:1/2' },
+    });
+    expect(sentinel.redis).toMatchObject({ sentinels: [{ host: '127.0.0.1', port: 26379 }], sentinelName: 'switchyard', url: 'redis://:pw@ignored:1/2' });
+    const cluster = resolveOptions({ ...base, redis: { clusterNodes: [{ host: '10.0.0.1', port: 6379 }] } });
+    expect(cluster.redis).toMatchObject({ clusterNodes: [{ host: '10.0.0.1', port: 6379 }], url: undefined, prefix: 'switchyard:' });
+  });
+
+  it('refuses combinations that cannot work, saying which option', () => {
+    expect(() => resolveOptions({ ...base, redis: {} })).toThrow("mode 'redis' needs redis.url, redis.sentinels or redis.clusterNodes");
+    expect(() => resolveOptions({ ...base, redis: { sentinels: [{ host: 'a', port: 1 }] } })).toThrow('redis.sentinels needs redis.sentinelName');
+    expect(() => resolveOptions({ ...base, redis: { clusterNodes: [] } })).toThrow('redis.clusterNodes must be a non-empty array of { host, port }');
+    expect(() => resolveOptions({ ...base, redis: { clusterNodes: [{ host: 'a', port: 0 }] } })).toThrow('redis.clusterNodes');
+    expect(() =>
+      resolveOptions({ ...base, redis: { sentinels: [{ host: 'a', port: 1 }], sentinelName: 'x', clusterNodes: [{ host: 'b', port: 2 }] } }),
+    ).toThrow('exclude each other');
   });
 });

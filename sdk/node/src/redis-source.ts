@@ -1,16 +1,35 @@
-import type { Redis, RedisOptions } from 'ioredis';
+import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import type { Backoff } from './backoff';
 import { SwitchyardError } from './client-events';
 import type { FlagSource, SourceSink } from './flag-source';
 import { asChange, asSnapshot, type SnapshotChange } from './live-snapshot';
 
 export interface RedisSourceOptions {
-  url: string;
+  /** One Redis; with `sentinels`/`clusterNodes` only its credentials, database and TLS are used. */
+  url: string | undefined;
   prefix: string;
   environment: string;
-  /** Passed to ioredis as is (TLS, sentinels, username...). */
+  /** Passed to ioredis as is (TLS, username...). */
   redisOptions: Record<string, unknown>;
+  sentinels?: Array<{ host: string; port: number }>;
+  sentinelName?: string;
+  clusterNodes?: Array<{ host: string; port: number }>;
   backoff: Backoff;
+}
+
+type RedisClient = Redis | Cluster;
+
+/** Credentials, database and TLS from a `redis://` URL, for Sentinel and Cluster connections. */
+function urlSettings(url: string | undefined): RedisOptions {
+  if (url === undefined) return {};
+  const parsed = new URL(url);
+  const db = parsed.pathname.replace(/^\//, '');
+  return {
+    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
+    ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
+    ...(/^\d+$/.test(db) ? { db: Number(db) } : {}),
+    ...(parsed.protocol === 'rediss:' ? { tls: {} } : {}),
+  };
 }
 
 function describe(err: unknown): string {
@@ -19,15 +38,17 @@ function describe(err: unknown): string {
 
 /**
  * Keeps the flags current straight from the central Redis, for services inside the cluster:
- * subscribes to `<prefix>changes` first, then reads `<prefix>env:<E>:snapshot`, so no change can
+ * subscribes to `<prefix>changes` first, then reads `<prefix>env:{<E>}:snapshot`, so no change can
  * fall between the read and the subscription. After a reconnect it compares
- * `<prefix>env:<E>:version` with its own and reads the snapshot again only when they differ.
+ * `<prefix>env:{<E>}:version` with its own and reads the snapshot again only when they differ.
+ * The `{<E>}` hash tag keeps both keys in one Redis Cluster slot (the server's libs/store/src/store-keys.ts
+ * spells the same layout). One Redis, Sentinel (follows failovers) and Cluster are all supported.
  *
  * ioredis is an optional peer dependency, loaded only when this mode is used.
  */
 export class RedisSource implements FlagSource {
-  private commands: Redis | undefined;
-  private subscriber: Redis | undefined;
+  private commands: RedisClient | undefined;
+  private subscriber: RedisClient | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private down = false;
@@ -42,11 +63,11 @@ export class RedisSource implements FlagSource {
   ) {}
 
   private get snapshotKey(): string {
-    return `${this.options.prefix}env:${this.options.environment}:snapshot`;
+    return `${this.options.prefix}env:{${this.options.environment}}:snapshot`;
   }
 
   private get versionKey(): string {
-    return `${this.options.prefix}env:${this.options.environment}:version`;
+    return `${this.options.prefix}env:{${this.options.environment}}:version`;
   }
 
   private get channel(): string {
@@ -69,8 +90,9 @@ export class RedisSource implements FlagSource {
 
   private async open(): Promise<void> {
     let RedisClass: typeof Redis;
+    let ClusterClass: typeof Cluster;
     try {
-      ({ Redis: RedisClass } = await import('ioredis'));
+      ({ Redis: RedisClass, Cluster: ClusterClass } = await import('ioredis'));
     } catch (err) {
       this.sink.error(new SwitchyardError('connection', `mode 'redis' needs the ioredis package (npm install ioredis): ${describe(err)}`));
       return;
@@ -82,8 +104,28 @@ export class RedisSource implements FlagSource {
       retryStrategy: (attempt: number) => backoff.delayFor(attempt - 1),
       ...(this.options.redisOptions as RedisOptions),
     };
-    const commands = new RedisClass(this.options.url, { ...options, maxRetriesPerRequest: 1 });
-    const subscriber = new RedisClass(this.options.url, options);
+    const connect = (extra: RedisOptions): RedisClient => {
+      const { clusterNodes, sentinels, sentinelName, url } = this.options;
+      if (clusterNodes) {
+        const { retryStrategy, ...nodeOptions } = { ...urlSettings(url), ...options, ...extra };
+        return new ClusterClass(clusterNodes, {
+          clusterRetryStrategy: retryStrategy ?? undefined,
+          // A failed-over slot answers MOVED/CLUSTERDOWN for a moment: retry instead of failing the read.
+          retryDelayOnFailover: 200,
+          retryDelayOnClusterDown: 200,
+          redisOptions: nodeOptions,
+        });
+      }
+      // ioredis asks the Sentinels for the current master on every (re)connect, so it follows a failover;
+      // a demoted master that is still reachable answers READONLY, which forces the same reconnect.
+      if (sentinels) {
+        const reconnectOnError = (error: Error) => error.message.startsWith('READONLY');
+        return new RedisClass({ ...urlSettings(url), reconnectOnError, ...options, ...extra, sentinels, name: sentinelName });
+      }
+      return new RedisClass(url!, { ...options, ...extra });
+    };
+    const commands = connect({ maxRetriesPerRequest: 1 });
+    const subscriber = connect({});
     this.commands = commands;
     this.subscriber = subscriber;
     // Without an error listener ioredis would throw; one report per outage, not per retry.
@@ -99,6 +141,23 @@ export class RedisSource implements FlagSource {
       this.queued = [];
       this.sink.lost('the Redis connection closed');
     });
+    // ioredis gives a connection up for good ('end') in a few corner cases (a reconnect interrupted while
+    // it resolves the master); start over with fresh connections rather than stay stale forever.
+    const onEnd = () => {
+      if (this.closed || this.commands !== commands) return;
+      subscriber.disconnect();
+      commands.disconnect();
+      this.commands = undefined;
+      this.subscriber = undefined;
+      this.sink.lost('the Redis connection ended');
+      clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        void this.open();
+      }, this.options.backoff.next());
+    };
+    commands.on('end', onEnd);
+    subscriber.on('end', onEnd);
     subscriber.on('ready', () => {
       if (this.closed) return;
       this.down = false;
@@ -164,7 +223,15 @@ export class RedisSource implements FlagSource {
     } catch (err) {
       if (this.closed) return;
       this.sink.error(err instanceof SwitchyardError ? err : new SwitchyardError('connection', `redis: ${describe(err)}`, undefined, { cause: err }));
-      // The subscriber's next 'ready' (after ioredis reconnects) tries again.
+      // Connections replaced meanwhile (see onEnd): their own 'ready' syncs.
+      if (this.commands !== commands) return;
+      // Try again after a backoff: the subscriber may already be back (its 'ready' will not fire again)
+      // while the command connection is still finding the new master after a failover.
+      clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        void this.sync();
+      }, this.options.backoff.next());
     }
   }
 

@@ -344,7 +344,7 @@ export class SwitchyardClient {
   private createSource(o: ResolvedOptions): FlagSource | undefined {
     const backoff = new Backoff(o.reconnectInitialMs, o.reconnectMaxMs);
     if (o.mode === 'redis' && o.redis !== undefined && o.environment !== undefined) {
-      return new RedisSource(this.sink, { url: o.redis.url, prefix: o.redis.prefix, environment: o.environment, redisOptions: o.redis.options, backoff });
+      return new RedisSource(this.sink, { ...o.redis, environment: o.environment, redisOptions: o.redis.options, backoff });
     }
     if (this.transport === undefined) return undefined;
     if (o.mode === 'poll') return new PollSource(this.transport, this.sink, { intervalMs: o.pollIntervalMs, backoff });

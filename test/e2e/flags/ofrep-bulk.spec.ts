@@ -70,11 +70,16 @@ describe('OFREP bulk evaluation, ETag, event stream and CORS', () => {
     expect(after.body.flags[0]).toMatchObject({ key: 'dark-mode', value: false, reason: 'DISABLED' });
   });
 
-  it('answers CORS preflights for browser providers', async () => {
-    const res = await fetch(`${server.url}/ofrep/v1/evaluate/flags`, {
-      method: 'OPTIONS',
-      headers: { origin: 'https://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
-    });
+  it('answers CORS preflights only for origins a client token allows (sdk: tokens are not for browsers)', async () => {
+    const preflight = (origin: string) =>
+      fetch(`${server.url}/ofrep/v1/evaluate/flags`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
+      });
+    expect((await preflight('https://app.example')).headers.get('access-control-allow-origin')).toBeNull();
+    const created = await admin.post('/api/v1/tokens', { name: 'app-web', scopes: ['client:staging'], allowedOrigins: ['https://app.example'] });
+    expect(created.status).toBe(201);
+    const res = await preflight('https://app.example');
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example');
     expect(res.headers.get('access-control-allow-headers')).toContain('Authorization');

@@ -36,7 +36,7 @@ const ENV = 'development';
     client.on('error', () => undefined);
     try {
       await client.connect();
-      const [version, snapshot] = await Promise.all([client.get(`${REDIS_PREFIX}env:${ENV}:version`), client.get(`${REDIS_PREFIX}env:${ENV}:snapshot`)]);
+      const [version, snapshot] = await Promise.all([client.get(`${REDIS_PREFIX}env:{${ENV}}:version`), client.get(`${REDIS_PREFIX}env:{${ENV}}:snapshot`)]);
       return { version: version === null ? undefined : Number(version), snapshot: snapshot === null ? undefined : JSON.parse(snapshot) };
     } catch {
       return {};

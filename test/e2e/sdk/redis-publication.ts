@@ -11,7 +11,7 @@ export async function publishedToRedis(server: TestServer, environment: string):
   const redis = new Redis(server.redisUrl!, { maxRetriesPerRequest: 1 });
   try {
     await waitFor(
-      async () => (await redis.exists(`${server.config.redis.prefix}env:${environment}:snapshot`)) === 1,
+      async () => (await redis.exists(`${server.config.redis.prefix}env:{${environment}}:snapshot`)) === 1,
       20_000,
       `${environment} published to Redis`,
     );

@@ -120,8 +120,8 @@ describe('security matrix: every route × every token kind, role and no credenti
     routes = declaredRoutes(server);
 
     callers.push({ name: 'none', refusal: 401, headers: () => ({}) });
-    // Fixed scopes, an SDK token, and proxy tokens bound to the probe route and to another route.
-    const tokenScopes = [...FIXED_SCOPES, 'sdk:production', `mirror:report:${PROBE}`, 'mirror:report:elsewhere'];
+    // Fixed scopes, an SDK token, proxy tokens bound to the probe route and to another route, and a browser's client token.
+    const tokenScopes = [...FIXED_SCOPES, 'sdk:production', `mirror:report:${PROBE}`, 'mirror:report:elsewhere', 'client:production'];
     for (const scope of tokenScopes) {
       const secret = scope === 'admin' ? server.adminToken : await admin.token_(`matrix-${scope.replace(/[^a-z0-9-]/g, '-')}`, [scope]);
       callers.push({ name: `token ${scope}`, scopes: [scope], refusal: 403, headers: () => ({ authorization: `Bearer ${secret}` }) });
@@ -204,6 +204,69 @@ describe('security matrix: every route × every token kind, role and no credenti
     expect(failures).toEqual([]);
     // The walk covered the API: every area, and at least the routes there were when this was written.
     expect(routes.length).toBeGreaterThanOrEqual(60);
-    expect(callers.length).toBe(1 + FIXED_SCOPES.length + 3 + 1 + ROLES.length + 1);
+    expect(callers.length).toBe(1 + FIXED_SCOPES.length + 4 + 1 + ROLES.length + 1);
   }, 300_000);
+
+  it('answers a client token on every route without a rule, segment, condition value or another user’s data', async () => {
+    const confirm = { 'x-switchyard-confirm': 'production' };
+    const segment = await admin.post('/api/v1/segments', {
+      key: 'leak-segment',
+      name: 'Leak',
+      conditions: [{ attribute: 'plan', operator: 'in', values: ['sentinel-segment-value'] }],
+    });
+    expect(segment.status).toBe(201);
+    const flag = await admin.post(
+      '/api/v1/flags',
+      {
+        key: 'leak-probe',
+        type: 'boolean',
+        environments: {
+          production: {
+            enabled: true,
+            rules: [
+              { conditions: [{ attribute: 'email', operator: 'in', values: ['sentinel-alice@corp.example'] }], serve: { variant: 'on' } },
+              { conditions: [{ attribute: 'plan', operator: 'in_segment', values: ['leak-segment'] }], serve: { variant: 'on' } },
+            ],
+          },
+        },
+      },
+      confirm,
+    );
+    expect(flag.status).toBe(201);
+    const ruleIds = (flag.body.environments.production.rules as Array<{ id: string }>).map((rule) => rule.id);
+    const origin = 'https://matrix.example';
+    const created = await admin.post('/api/v1/tokens', { name: 'matrix-browser', scopes: ['client:production'], allowedOrigins: [origin] });
+    const secret = created.body.secret as string;
+    const forbidden = ['sentinel-alice@corp.example', 'sentinel-segment-value', 'leak-segment', '"rules"', '"conditions"', '"segments"', ...ruleIds];
+    const leaks: string[] = [];
+    for (const route of routes) {
+      const hasBody = route.method === 'POST' || route.method === 'PATCH' || route.method === 'PUT';
+      const controller = new AbortController();
+      const res = await fetch(`${server.url}${concretePath(route.path, { key: 'leak-probe', name: PROBE })}`, {
+        method: route.method,
+        headers: { authorization: `Bearer ${secret}`, origin, ...(hasBody ? { 'content-type': 'application/json' } : {}) },
+        body: hasBody ? JSON.stringify({ context: { targetingKey: 'visitor-1', plan: 'free' } }) : undefined,
+        signal: controller.signal,
+      });
+      const text = await firstFrames(res, controller);
+      for (const needle of forbidden) if (text.includes(needle)) leaks.push(`${route.method} ${route.path} (${res.status}) contains ${needle}`);
+    }
+    expect(leaks).toEqual([]);
+  }, 120_000);
 });
+
+/** The body, or for a stream its opening frames (enough to hold the first values it sends). */
+async function firstFrames(res: Response, controller: AbortController): Promise<string> {
+  if (!(res.headers.get('content-type') ?? '').includes('text/event-stream')) return res.text();
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  // `retry:` then the first event: two frame ends.
+  while (text.split('\n\n').length < 3) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += decoder.decode(value, { stream: true });
+  }
+  controller.abort();
+  return text;
+}

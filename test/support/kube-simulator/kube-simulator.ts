@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { applyConfiguration, deepEqual, mergeInto, recordUpdate, type Json, type JsonObject, type Ownership } from './field-ownership';
@@ -9,6 +10,11 @@ import { ObjectStore, type StoredObject } from './object-store';
 import { applyDefaults, validateName, validateObject, type FieldError } from './object-rules';
 import { apiVersionOf, qualifiedName, RESOURCE_TYPES, typeByPath, type ResourceType } from './resource-types';
 import { WorkloadController, type ImageBehaviour } from './workload-controller';
+import { FaultInjector, type FaultOptions } from './fault-injector';
+import { ACCESS_REVIEW_GROUPS, accessReviewDiscovery, ADMIN_USER, RbacAuthorizer, SELF_SUBJECT_ACCESS_REVIEWS, verbOf, type UserInfo } from './rbac-authorizer';
+import { renderScale, requestedReplicas } from './scale-subresource';
+import { toTable, wantsTable } from './table-printer';
+import { servingCertificate } from './tls-certificates';
 
 export type { ImageBehaviour } from './workload-controller';
 
@@ -19,6 +25,8 @@ export interface KubeSimulatorOptions {
   token?: string;
   /** How long a container takes to start (and, for crashing images, to crash). */
   podStartMs?: number;
+  /** Serve HTTPS with a throwaway CA (in the kubeconfig), as clusters do; kubectl sends tokens only over TLS. */
+  tls?: boolean;
 }
 
 export interface RecordedRequest {
@@ -78,19 +86,26 @@ export class KubeSimulator {
   private readonly controller: WorkloadController;
   private readonly behaviours = new Map<string, ImageBehaviour>();
   private readonly openResponses = new Set<ServerResponse>();
+  /** RBAC for the service-account tokens issued by serviceAccountKubeconfig (the admin token and anonymous requests are not checked). */
+  readonly rbac = new RbacAuthorizer((kind, namespace) => this.objects(kind, namespace));
+  /** The fault switch: `sim.faults.set({ resetRate: 0.1, dropWatchesWithinMs: 3000 })`. */
+  readonly faults = new FaultInjector();
 
   private constructor(
     private readonly server: Server,
     readonly url: string,
     readonly token: string,
     podStartMs: number,
+    /** PEM of the CA behind the HTTPS certificate (undefined: plain HTTP). */
+    readonly ca?: string,
   ) {
     this.controller = new WorkloadController(this.store, { podStartMs }, (image) => this.behaviourOf(image));
     for (const name of ['default', 'kube-system', 'kube-public']) this.seedNamespace(name);
   }
 
   static async start(options: KubeSimulatorOptions = {}): Promise<KubeSimulator> {
-    const server = createServer();
+    const certificate = options.tls ? servingCertificate() : undefined;
+    const server = certificate ? (createHttpsServer({ cert: certificate.cert, key: certificate.key }) as unknown as Server) : createServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve);
@@ -98,9 +113,10 @@ export class KubeSimulator {
     const address = server.address() as AddressInfo;
     const simulator = new KubeSimulator(
       server,
-      `http://${options.host ?? '127.0.0.1'}:${address.port}`,
+      `${certificate ? 'https' : 'http'}://${options.host ?? '127.0.0.1'}:${address.port}`,
       options.token ?? randomBytes(16).toString('hex'),
       options.podStartMs ?? 50,
+      certificate?.ca,
     );
     server.on('request', (req: IncomingMessage, res: ServerResponse) => void simulator.handle(req, res));
     return simulator;
@@ -147,12 +163,21 @@ export class KubeSimulator {
     return this.requests.slice(from).length;
   }
 
-  kubeconfig(namespace = 'default'): string {
+  kubeconfig(namespace = 'default', token = this.token): string {
     return stringifyYaml({
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: [{ name: 'switchyard-simulator', cluster: { server: this.url } }],
-      users: [{ name: 'switchyard-simulator', user: { token: this.token } }],
+      // client-node (like kubectl's insecure port) talks plain HTTP only to a cluster marked insecure-skip-tls-verify.
+      clusters: [
+        {
+          name: 'switchyard-simulator',
+          cluster: {
+            server: this.url,
+            ...(this.ca ? { 'certificate-authority-data': Buffer.from(this.ca).toString('base64') } : { 'insecure-skip-tls-verify': true }),
+          },
+        },
+      ],
+      users: [{ name: 'switchyard-simulator', user: { token } }],
       contexts: [{ name: 'switchyard-simulator', context: { cluster: 'switchyard-simulator', user: 'switchyard-simulator', namespace } }],
       'current-context': 'switchyard-simulator',
     });
@@ -160,6 +185,17 @@ export class KubeSimulator {
 
   writeKubeconfig(file: string): void {
     writeFileSync(file, this.kubeconfig(), { mode: 0o600 });
+  }
+
+  /** A kubeconfig that authenticates as ServiceAccount `namespace/name`, whose requests RBAC decides (as in-cluster Switchyard's would be). */
+  serviceAccountKubeconfig(namespace: string, name: string): string {
+    return this.kubeconfig(namespace, this.rbac.issueServiceAccountToken(namespace, name));
+  }
+
+  /** Turns the fault switch (see FaultInjector); `undefined` turns it off. */
+  injectFaults(options: FaultOptions | undefined): void {
+    if (options) this.faults.set(options);
+    else this.faults.clear();
   }
 
   private seedNamespace(name: string): void {
@@ -177,16 +213,26 @@ export class KubeSimulator {
       if (url.pathname.startsWith('/simulator/v1/')) return this.hook(method, url, body, res);
       recorded = { method, path: url.pathname, query: url.search, status: 0, watch: isWatch(url) };
       this.requests.push(recorded);
+      if (this.faults.intercept(req, res, isWatch(url))) return;
       // Plain HTTP is the old insecure port: kubectl sends no credentials there, so anonymous
       // requests pass — but a wrong token is refused, so a client that sends one must send the right one.
       const authorization = req.headers.authorization;
-      if (authorization !== undefined && authorization !== `Bearer ${this.token}`) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+      const user = authorization === undefined ? undefined : this.authenticate(authorization);
       const discovery = this.discovery(url.pathname);
       if (discovery) return send(res, 200, discovery, recorded);
+      if (method === 'POST' && url.pathname === SELF_SUBJECT_ACCESS_REVIEWS) {
+        return send(res, 201, this.rbac.review(user ?? ADMIN_USER, parseBody(body, 'application/json')), recorded);
+      }
       const route = this.route(url.pathname);
       const contentType = String(req.headers['content-type'] ?? '')
         .split(';')[0]
         .trim();
+      if (user) this.authorize(user, method, route, isWatch(url), contentType);
+      if (route.subresource === 'scale') return this.scale(method, route, body, contentType, url, res, recorded);
+      if (method === 'GET' && !isWatch(url) && wantsTable(req.headers.accept)) {
+        const objects = route.name ? [this.read(route)] : this.listObjects(route, url);
+        return send(res, 200, toTable(route.resource, objects, this.store.resourceVersion), recorded);
+      }
       const manager = url.searchParams.get('fieldManager') ?? String(req.headers['user-agent'] ?? 'unknown').split('/')[0];
       const dryRun = url.searchParams.get('dryRun') === 'All';
       switch (method) {
@@ -227,6 +273,68 @@ export class KubeSimulator {
     }
   }
 
+  private authenticate(authorization: string): UserInfo | undefined {
+    if (authorization === `Bearer ${this.token}`) return ADMIN_USER;
+    const user = authorization.startsWith('Bearer ') ? this.rbac.userOf(authorization.slice('Bearer '.length)) : undefined;
+    if (!user) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+    return user;
+  }
+
+  /**
+   * RBAC, as the API server's authorizer runs it before any handler: 403 Forbidden with the real
+   * wording. A server-side apply of an object that does not exist yet also needs `create`.
+   */
+  private authorize(user: UserInfo, method: string, route: Route, watch: boolean, contentType: string): void {
+    const request = {
+      verb: verbOf(method, route.name !== undefined, watch),
+      group: route.resource.group,
+      resource: route.resource.plural,
+      subresource: route.subresource,
+      namespace: route.resource.namespaced ? route.namespace : undefined,
+      name: route.name,
+    };
+    const deny = (verb: string) => {
+      const denied = { ...request, verb };
+      throw new ApiError(403, 'Forbidden', this.rbac.forbiddenMessage(user, denied), {
+        ...(route.name ? { name: route.name } : {}),
+        ...(route.resource.group ? { group: route.resource.group } : {}),
+        kind: route.resource.plural,
+      });
+    };
+    if (!this.rbac.allows(user, request)) deny(request.verb);
+    if (
+      method === 'PATCH' &&
+      contentType === 'application/apply-patch+yaml' &&
+      !route.subresource &&
+      !this.store.get(route.resource, route.namespace, route.name as string) &&
+      !this.rbac.allows(user, { ...request, verb: 'create' })
+    ) {
+      deny('create');
+    }
+  }
+
+  /** deployments/{name}/scale: read and write `spec.replicas` alone, as the HPA controller and `kubectl scale` do. */
+  private scale(method: string, route: Route, body: string, contentType: string, url: URL, res: ServerResponse, recorded: RecordedRequest): void {
+    if (route.resource.kind !== 'Deployment' && route.resource.kind !== 'ReplicaSet') throw notFoundPath();
+    const main: Route = { ...route, subresource: undefined };
+    if (method === 'GET') return send(res, 200, renderScale(this.read(main)), recorded);
+    if (method !== 'PUT' && method !== 'PATCH') throw methodNotAllowed();
+    const replicas = requestedReplicas(parseBody(body, contentType.includes('yaml') ? 'application/yaml' : 'application/json'));
+    if (replicas === undefined) {
+      throw new ApiError(422, 'Invalid', `Scale.autoscaling "${String(route.name)}" is invalid: spec.replicas: Invalid value: must be a non-negative integer`);
+    }
+    const manager = url.searchParams.get('fieldManager') ?? 'kube-controller-manager';
+    const { object } = this.patch(
+      main,
+      JSON.stringify({ spec: { replicas } }),
+      'application/merge-patch+json',
+      url,
+      manager,
+      url.searchParams.get('dryRun') === 'All',
+    );
+    return send(res, 200, renderScale(object), recorded);
+  }
+
   private hook(method: string, url: URL, body: string, res: ServerResponse): void {
     if (method === 'PUT' && url.pathname === '/simulator/v1/images') {
       const { image, behaviour } = JSON.parse(body || '{}') as { image?: string; behaviour?: ImageBehaviour };
@@ -241,12 +349,14 @@ export class KubeSimulator {
   }
 
   private discovery(path: string): JsonObject | undefined {
+    const groupVersions = [...new Set(RESOURCE_TYPES.filter((t) => t.group).map((t) => `${t.group}/${t.version}`))];
     const groups = [...new Set(RESOURCE_TYPES.filter((t) => t.group).map((t) => t.group))];
-    const resources = (group: string) => ({
+    const versionOf = (group: string) => (RESOURCE_TYPES.find((t) => t.group === group) as ResourceType).version;
+    const resources = (groupVersion: string): JsonObject => ({
       kind: 'APIResourceList',
       apiVersion: 'v1',
-      groupVersion: group ? `${group}/v1` : 'v1',
-      resources: RESOURCE_TYPES.filter((t) => t.group === group).flatMap((t) => [
+      groupVersion,
+      resources: RESOURCE_TYPES.filter((t) => apiVersionOf(t) === groupVersion).flatMap((t) => [
         {
           name: t.plural,
           singularName: t.kind.toLowerCase(),
@@ -258,7 +368,20 @@ export class KubeSimulator {
         ...(t.statusSubresource
           ? [{ name: `${t.plural}/status`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs: ['get', 'patch', 'update'] }]
           : []),
-      ]),
+        ...(t.kind === 'Deployment' || t.kind === 'ReplicaSet'
+          ? [
+              {
+                name: `${t.plural}/scale`,
+                singularName: '',
+                namespaced: true,
+                group: 'autoscaling',
+                version: 'v1',
+                kind: 'Scale',
+                verbs: ['get', 'patch', 'update'],
+              },
+            ]
+          : []),
+      ]) as JsonObject[],
     });
     switch (path) {
       case '/version':
@@ -277,17 +400,22 @@ export class KubeSimulator {
         return {
           kind: 'APIGroupList',
           apiVersion: 'v1',
-          groups: groups.map((name) => ({
-            name,
-            versions: [{ groupVersion: `${name}/v1`, version: 'v1' }],
-            preferredVersion: { groupVersion: `${name}/v1`, version: 'v1' },
-          })),
+          groups: [
+            ...groups.map((name) => ({
+              name,
+              versions: [{ groupVersion: `${name}/${versionOf(name)}`, version: versionOf(name) }],
+              preferredVersion: { groupVersion: `${name}/${versionOf(name)}`, version: versionOf(name) },
+            })),
+            ...ACCESS_REVIEW_GROUPS,
+          ],
         };
       case '/api/v1':
-        return resources('');
+        return resources('v1');
       default: {
-        const match = /^\/apis\/([^/]+)\/v1$/.exec(path);
-        return match && groups.includes(match[1]) ? resources(match[1]) : undefined;
+        const review = accessReviewDiscovery(path);
+        if (review) return review;
+        const match = /^\/apis\/([^/]+\/[^/]+)$/.exec(path);
+        return match && groupVersions.includes(match[1]) ? resources(match[1]) : undefined;
       }
     }
   }
@@ -302,13 +430,16 @@ export class KubeSimulator {
     } else if (segments[0] === 'apis' && segments.length >= 3) {
       group = segments[1];
       rest = segments.slice(3);
-      if (segments[2] !== 'v1') throw notFoundPath();
     } else throw notFoundPath();
-    const lookup = (plural: string | undefined) => (plural ? typeByPath(group, 'v1', plural) : undefined);
+    const version = segments[0] === 'api' ? 'v1' : segments[2];
+    const lookup = (plural: string | undefined) => (plural ? typeByPath(group, version, plural) : undefined);
     if (rest[0] === 'namespaces' && rest.length >= 3 && lookup(rest[2])?.namespaced) {
       const resource = lookup(rest[2]) as ResourceType;
       if (rest.length > 5) throw notFoundPath();
-      return { resource, namespace: rest[1], name: rest[3], subresource: rest[4] };
+      const subresource = rest[4];
+      const scalable = resource.kind === 'Deployment' || resource.kind === 'ReplicaSet';
+      if (subresource && !((subresource === 'status' && resource.statusSubresource) || (subresource === 'scale' && scalable))) throw notFoundPath();
+      return { resource, namespace: rest[1], name: rest[3], subresource };
     }
     const resource = lookup(rest[0]);
     if (!resource || rest.length > 3) throw notFoundPath();
@@ -329,13 +460,16 @@ export class KubeSimulator {
     return stored;
   }
 
-  private list(route: Route, url: URL): JsonObject {
+  private listObjects(route: Route, url: URL): JsonObject[] {
     const filter = this.filter(url);
-    const items = this.store
+    return this.store
       .list(route.resource, route.namespace)
       .map((stored) => this.store.render(stored))
-      .filter(filter)
-      .map(({ apiVersion: _a, kind: _k, ...item }) => item);
+      .filter(filter);
+  }
+
+  private list(route: Route, url: URL): JsonObject {
+    const items = this.listObjects(route, url).map(({ apiVersion: _a, kind: _k, ...item }) => item);
     return { kind: `${route.resource.kind}List`, apiVersion: apiVersionOf(route.resource), metadata: { resourceVersion: this.store.resourceVersion }, items };
   }
 
@@ -352,6 +486,7 @@ export class KubeSimulator {
     res.flushHeaders();
     recorded.status = 200;
     this.openResponses.add(res);
+    this.faults.armWatch(res);
     const write = (type: string, object: JsonObject) => {
       if (!res.writableEnded) res.write(`${JSON.stringify({ type, object })}\n`);
     };

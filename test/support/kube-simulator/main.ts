@@ -13,6 +13,7 @@ async function main(): Promise<void> {
       kubeconfig: { type: 'string' },
       token: { type: 'string' },
       'pod-start-ms': { type: 'string', default: '1000' },
+      tls: { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
   const podStartMs = Number(values['pod-start-ms']);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number (got "${values.port}")`);
   if (!Number.isInteger(podStartMs) || podStartMs < 0) throw new Error(`--pod-start-ms must be a number of milliseconds (got "${values['pod-start-ms']}")`);
-  const simulator = await KubeSimulator.start({ port, host: values.host, token: values.token, podStartMs });
+  const simulator = await KubeSimulator.start({ port, host: values.host, token: values.token, podStartMs, tls: values.tls });
   if (values.kubeconfig) simulator.writeKubeconfig(values.kubeconfig);
   process.stdout.write(
     [

@@ -1,3 +1,5 @@
+import { RBAC_RESOURCE_TYPES } from './rbac-resource-types';
+
 /** The resources the simulator serves, with the names the real API server uses for them. */
 export interface ResourceType {
   group: string;
@@ -39,6 +41,38 @@ export const RESOURCE_TYPES: ResourceType[] = [
     shortNames: ['deploy'],
   },
   { group: 'apps', version: 'v1', kind: 'ReplicaSet', plural: 'replicasets', namespaced: true, generation: true, statusSubresource: true, shortNames: ['rs'] },
+  // Kept, served and authorized like the rest, but with no controller behind them (the HPA's scaling is a test's PUT on deployments/scale).
+  {
+    group: 'autoscaling',
+    version: 'v2',
+    kind: 'HorizontalPodAutoscaler',
+    plural: 'horizontalpodautoscalers',
+    namespaced: true,
+    generation: true,
+    statusSubresource: true,
+    shortNames: ['hpa'],
+  },
+  {
+    group: 'networking.k8s.io',
+    version: 'v1',
+    kind: 'Ingress',
+    plural: 'ingresses',
+    namespaced: true,
+    generation: true,
+    statusSubresource: true,
+    shortNames: ['ing'],
+  },
+  {
+    group: 'policy',
+    version: 'v1',
+    kind: 'PodDisruptionBudget',
+    plural: 'poddisruptionbudgets',
+    namespaced: true,
+    generation: true,
+    statusSubresource: true,
+    shortNames: ['pdb'],
+  },
+  ...RBAC_RESOURCE_TYPES,
 ];
 
 export function apiVersionOf(type: ResourceType): string {

@@ -48,6 +48,8 @@ export interface FlagView {
   name: string;
   description: string;
   tags: string[];
+  /** Offered to client tokens that filter on "flags marked client-side"; absent in older versions. */
+  clientSide?: boolean;
   owner: string | null;
   type: FlagType;
   variants: Record<string, unknown>;
@@ -128,6 +130,10 @@ export interface TokenView {
   name: string;
   prefix: string;
   scopes: string[];
+  /** Browser origins a client:<environment> token may be used from (none = no browser access). */
+  allowedOrigins?: string[];
+  /** A client token's flag filter: "client-side", "tag:<tag>" or null (every flag). */
+  flagFilter?: string | null;
   createdBy: string;
   createdAt: string;
   lastUsedAt: string | null;

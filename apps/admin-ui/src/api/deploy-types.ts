@@ -74,7 +74,7 @@ export interface ReleasePage {
 
 export type RolloutStatus = 'running' | 'waiting' | 'succeeded' | 'failed' | 'aborted' | 'superseded';
 export type StepStatus = 'pending' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'skipped' | 'aborted';
-export type StepKind = 'deploy' | 'gate' | 'canary' | 'analysis' | 'promote' | 'rollback';
+export type StepKind = 'deploy' | 'gate' | 'dark-launch' | 'canary' | 'analysis' | 'promote' | 'flag-release' | 'rollback';
 
 export interface RolloutStep {
   kind: StepKind;

@@ -19,6 +19,7 @@ export function FlagSettings({ flag, onSaved }: { flag: FlagView; onSaved(flag: 
     tags: flag.tags.join(', '),
     owner: flag.owner ?? '',
   });
+  const [clientSide, setClientSide] = useState(flag.clientSide ?? false);
   const [rows, setRows] = useState<VariantRow[]>(() => rowsOf(flag.type, flag.variants, flag.variantDescriptions));
   const [rowProblems, setRowProblems] = useState<RowProblems[]>([]);
   const [details, setDetails] = useState<ErrorDetail[]>([]);
@@ -91,6 +92,7 @@ export function FlagSettings({ flag, onSaved }: { flag: FlagView; onSaved(flag: 
           .map((t) => t.trim())
           .filter(Boolean),
         owner: form.owner.trim() ? form.owner.trim() : null,
+        clientSide,
         ...(variantsChanged ? { variants } : {}),
         ...(variantsChanged || descriptionsChanged ? { variantDescriptions } : {}),
       },
@@ -123,6 +125,21 @@ export function FlagSettings({ flag, onSaved }: { flag: FlagView; onSaved(flag: 
       <label htmlFor="settings-owner">Owner</label>
       <input {...field('owner')} />
       <FieldError id="settings-owner-error" details={details} path="owner" />
+      <label className="inline">
+        <input
+          type="checkbox"
+          id="settings-client-side"
+          checked={clientSide}
+          disabled={readOnly}
+          onChange={(e) => setClientSide(e.target.checked)}
+          aria-describedby="settings-client-side-help settings-client-side-error"
+        />{' '}
+        Available to client-side SDKs
+      </label>
+      <p id="settings-client-side-help" className="muted small">
+        Browsers whose client token shows “flags available to client-side SDKs” get this flag’s evaluated value (never its rules).
+      </p>
+      <FieldError id="settings-client-side-error" details={details} path="clientSide" />
       <VariantTable type={flag.type} rows={rows} problems={rowProblems} details={details} readOnly={readOnly} onChange={setRows} />
       <FieldError id="settings-variants-error" details={details.filter((d) => d.path === 'variants')} path="variants" />
       {details.some((d) => d.path.startsWith('environments.')) ? <FieldError id="settings-env-error" details={details} path="environments" /> : null}

@@ -44,6 +44,10 @@ export function ReleaseDetailPage({ id }: { id: string }) {
             <dd>
               <Link href={`/releases/policy?service=${encodeURIComponent(data.service)}`}>Release policy of {data.service}</Link>
             </dd>
+            <dt>Timeline</dt>
+            <dd>
+              <Link href={`/timeline?service=${encodeURIComponent(data.service)}&since=7d`}>Everything that changed for {data.service}</Link>
+            </dd>
             <dt>Created</dt>
             <dd>
               <TimeText at={data.createdAt} /> by {data.createdBy}

@@ -1,12 +1,14 @@
 import { useEffect, useState } from 'react';
 import { ApiError } from '../api/api-client';
-import type { Release, Rollout, RolloutMeasurements, ServiceEnvironment } from '../api/deploy-types';
+import type { Release, Rollout, RolloutMeasurements, RolloutStep, ServiceEnvironment } from '../api/deploy-types';
 import { ErrorBanner } from '../forms/error-banner';
 import { TimeText } from '../forms/time-text';
 import { useLoad } from '../forms/use-load';
 import { useSession } from '../session/session-context';
+import { Link } from '../shell/link';
 import { CanaryChart } from './canary-chart';
 import { formatDuration, groupByMetric, rollbackMessage, shortDigest, summarizePlan } from './release.model';
+import { darkLaunchView, flagReleaseView, gateTitle } from './rollout-stages.model';
 import { StatusBadge } from './releases.page';
 import { StartRollout } from './start-rollout';
 
@@ -122,9 +124,7 @@ export function RolloutPanel({ release }: { release: Release }) {
           </table>
           {data.gate ? (
             <div className="gate" role="region" aria-label="Approval gate">
-              <h3>
-                {data.gate.kind === 'inconclusive' ? 'Inconclusive analysis' : 'Approval'} needed for {data.gate.environment}
-              </h3>
+              <h3>{gateTitle(data.gate)}</h3>
               <p className="small">
                 Waiting since <TimeText at={data.gate.since} />
               </p>
@@ -173,6 +173,13 @@ export function RolloutPanel({ release }: { release: Release }) {
                 </div>
               </div>
             ))}
+          {data.steps.map((step, i) =>
+            step.kind === 'dark-launch' ? (
+              <DarkLaunchStage key={i} step={step} />
+            ) : step.kind === 'flag-release' ? (
+              <FlagReleaseStage key={i} step={step} />
+            ) : null,
+          )}
           {data.decisions.length > 0 ? (
             <>
               <h3>Decisions</h3>
@@ -196,6 +203,138 @@ export function RolloutPanel({ release }: { release: Release }) {
       />
       <ErrorBanner error={environments.error} />
     </section>
+  );
+}
+
+/** The dark launch of one environment: where it mirrors, how far it got, and the verdict with the endpoints and fields that decided it. */
+function DarkLaunchStage({ step }: { step: RolloutStep }) {
+  const view = darkLaunchView(step);
+  if (!view) return null;
+  const verdict = view.verdict;
+  return (
+    <div className="stage dark-launch-stage" role="region" aria-label={`Dark launch in ${step.environment}`}>
+      <h3>Dark launch in {step.environment}</h3>
+      <p className="small">
+        Route <code>{view.route}</code>, {view.sample}
+        {view.shadow ? (
+          <>
+            {' '}
+            mirrored to <code>{view.shadow}</code> (no user traffic)
+          </>
+        ) : null}
+        ; needs {view.limits}
+        {view.deadline ? (
+          <>
+            , until <TimeText at={view.deadline} />
+          </>
+        ) : null}
+        .
+      </p>
+      {view.progress && !verdict ? <p data-testid="dark-launch-progress">{view.progress}</p> : null}
+      {verdict ? (
+        <>
+          <p className={`verdict verdict-${verdict.outcome}`}>
+            <strong>Dark-launch verdict: {verdict.label}</strong> — {verdict.reason}
+          </p>
+          {verdict.endpoints.length ? (
+            <table className="small" aria-label={`Dark-launch endpoints in ${step.environment}`}>
+              <thead>
+                <tr>
+                  <th scope="col">Endpoint</th>
+                  <th scope="col">Compared</th>
+                  <th scope="col">Mismatched</th>
+                  <th scope="col">Fields that differ</th>
+                </tr>
+              </thead>
+              <tbody>
+                {verdict.endpoints.map((e) => (
+                  <tr key={e.endpoint}>
+                    <td>
+                      <code>{e.endpoint}</code>
+                    </td>
+                    <td>{e.compared.toLocaleString('en-US')}</td>
+                    <td>{e.mismatch}</td>
+                    <td>
+                      {e.fields.length
+                        ? e.fields.map((f, n) => (
+                            <span key={f.path}>
+                              {n ? ', ' : ''}
+                              <code>{f.path}</code> {f.percent}
+                            </span>
+                          ))
+                        : '—'}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          ) : null}
+          {verdict.reportUrl ? (
+            <p>
+              <Link href={verdict.reportUrl}>Open the dark-launch report</Link>
+            </p>
+          ) : null}
+        </>
+      ) : null}
+    </div>
+  );
+}
+
+/** The flag release of one environment: its steps with the one held now, the guardrails as charts, and a banner when one tripped. */
+function FlagReleaseStage({ step }: { step: RolloutStep }) {
+  const view = flagReleaseView(step);
+  if (!view) return null;
+  return (
+    <div className="stage flag-release-stage" role="region" aria-label={`Flag release in ${step.environment}`}>
+      <h3>Flag release in {step.environment}</h3>
+      {view.tripped ? (
+        <div className="banner banner-error" role="alert">
+          <span>
+            {view.tripped.text}
+            {view.tripped.at ? (
+              <>
+                {' '}
+                (<TimeText at={view.tripped.at} />)
+              </>
+            ) : null}
+          </span>
+        </div>
+      ) : null}
+      <p className="small">
+        {view.flags.map((flag, n) => (
+          <span key={flag}>
+            {n ? ', ' : ''}
+            <Link href={`/flags/${encodeURIComponent(flag)}?environment=${encodeURIComponent(step.environment)}`}>{flag}</Link>
+          </span>
+        ))}{' '}
+        stepped up every {view.interval} while the guardrails hold.
+      </p>
+      <ol className="release-steps" aria-label={`Flag release steps in ${step.environment}`}>
+        {view.steps.map((s) => (
+          <li key={s.percent} data-state={s.state} aria-current={s.state === 'current' ? 'step' : undefined}>
+            {s.label}
+            {s.state === 'current' && view.stepStartedAt ? (
+              <span className="small muted">
+                {' '}
+                since <TimeText at={view.stepStartedAt} />
+              </span>
+            ) : null}
+          </li>
+        ))}
+      </ol>
+      {view.verdict ? (
+        <p className={`verdict verdict-${view.verdict.verdict.toLowerCase()}`}>
+          <strong>Guardrail verdict: {view.verdict.verdict}</strong> — {view.verdict.reason}
+        </p>
+      ) : null}
+      {view.measurements.length ? (
+        <div className="chart-row">
+          {[...groupByMetric(view.measurements)].map(([metric, list]) => (
+            <CanaryChart key={metric} measurements={list} />
+          ))}
+        </div>
+      ) : null}
+    </div>
   );
 }
 

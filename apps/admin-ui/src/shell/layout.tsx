@@ -11,6 +11,7 @@ const NAV: Array<{ href: string; label: string; pages: Route['page'][]; admin?: 
   { href: '/environments', label: 'Environments', pages: ['environments'] },
   { href: '/releases', label: 'Releases', pages: ['releases', 'release'] },
   { href: '/dark-launch', label: 'Dark launch', pages: ['dark-launch'] },
+  { href: '/timeline', label: 'Timeline', pages: ['timeline'] },
   { href: '/audit', label: 'Audit log', pages: ['audit'] },
   { href: '/tokens', label: 'API tokens', pages: ['tokens'], admin: true },
   { href: '/users', label: 'Users', pages: ['users'], admin: true },

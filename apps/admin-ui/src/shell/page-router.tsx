@@ -9,6 +9,7 @@ import { ReleasesPage } from '../releases/releases.page';
 import { SegmentsPage } from '../segments/segments.page';
 import { AccountPage } from '../session/account.page';
 import { useSession } from '../session/session-context';
+import { TimelinePage } from '../timeline/timeline.page';
 import { TokensPage } from '../tokens/tokens.page';
 import { UsersPage } from '../users/users.page';
 import { Link } from './link';
@@ -30,6 +31,8 @@ export function PageRouter({ route }: { route: Route }) {
       return <EnvironmentsPage />;
     case 'audit':
       return <AuditPage filters={route.filters} />;
+    case 'timeline':
+      return <TimelinePage filters={route.filters} />;
     case 'account':
       return <AccountPage />;
     case 'releases':

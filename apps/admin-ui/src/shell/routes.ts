@@ -7,6 +7,9 @@ export type FlagFilters = Partial<Record<(typeof FLAG_FILTERS)[number], string>>
 /** The audit log's filters; `target` and `actor` take a trailing `*` for a prefix. */
 export const AUDIT_FILTERS = ['target', 'actor', 'action', 'environment', 'since', 'until'] as const;
 export type AuditFilters = Partial<Record<(typeof AUDIT_FILTERS)[number], string>>;
+/** The timeline's filters (GET /api/v1/changes); `since` is a duration (30m, 2h, 7d). */
+export const TIMELINE_FILTERS = ['environment', 'service', 'kind', 'actor', 'since'] as const;
+export type TimelineFilters = Partial<Record<(typeof TIMELINE_FILTERS)[number], string>>;
 
 export type Route =
   | { page: 'setup' }
@@ -16,6 +19,7 @@ export type Route =
   | { page: 'segments' }
   | { page: 'environments' }
   | { page: 'audit'; filters?: AuditFilters }
+  | { page: 'timeline'; filters?: TimelineFilters }
   | { page: 'account' }
   | { page: 'tokens' }
   | { page: 'users' }
@@ -56,6 +60,10 @@ export function matchRoute(pathname: string, search = ''): Route {
   if (parts.length === 1 && first === 'audit') {
     const filters = pick(query, AUDIT_FILTERS);
     return filters ? { page: 'audit', filters } : { page: 'audit' };
+  }
+  if (parts.length === 1 && first === 'timeline') {
+    const filters = pick(query, TIMELINE_FILTERS);
+    return filters ? { page: 'timeline', filters } : { page: 'timeline' };
   }
   if (parts.length === 1 && first === 'releases') {
     const service = query.get('service');
@@ -98,6 +106,8 @@ export function pathOf(route: Route): string {
       return withQuery('/flags', route.filters, FLAG_FILTERS);
     case 'audit':
       return withQuery('/audit', route.filters, AUDIT_FILTERS);
+    case 'timeline':
+      return withQuery('/timeline', route.filters, TIMELINE_FILTERS);
     case 'not-found':
       return route.path;
     default:
@@ -125,6 +135,8 @@ export function titleOf(route: Route): string {
         return ['Environments'];
       case 'audit':
         return ['Audit log'];
+      case 'timeline':
+        return route.filters?.environment ? [route.filters.environment, 'Timeline'] : ['Timeline'];
       case 'account':
         return ['Your account'];
       case 'tokens':

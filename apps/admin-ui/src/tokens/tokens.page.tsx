@@ -18,8 +18,12 @@ export function TokensPage() {
   const [copied, setCopied] = useState(false);
   const [details, setDetails] = useState<ErrorDetail[]>([]);
   const [error, setError] = useState<unknown>();
+  const [origins, setOrigins] = useState('');
+  const [flagFilter, setFlagFilter] = useState('');
   const [dialog, confirm] = useConfirm();
-  const allScopes = [...TOKEN_SCOPES, ...environments.map((env) => `sdk:${env.key}`)];
+  const allScopes = [...TOKEN_SCOPES, ...environments.map((env) => `sdk:${env.key}`), ...environments.map((env) => `client:${env.key}`)];
+  // A browser token: it alone has origins and a flag filter (the server refuses them on other tokens).
+  const forBrowsers = scopes.some((scope) => scope.startsWith('client:'));
 
   const create = async (event: FormEvent) => {
     event.preventDefault();
@@ -27,9 +31,20 @@ export function TokensPage() {
     setError(undefined);
     setCopied(false);
     try {
-      setCreated(await api.post<{ token: TokenView; secret: string }>('/api/v1/tokens', { name: name.trim(), scopes }));
+      const browser = forBrowsers
+        ? {
+            allowedOrigins: origins
+              .split(/[\s,]+/)
+              .map((origin) => origin.trim())
+              .filter(Boolean),
+            ...(flagFilter ? { flagFilter } : {}),
+          }
+        : {};
+      setCreated(await api.post<{ token: TokenView; secret: string }>('/api/v1/tokens', { name: name.trim(), scopes, ...browser }));
       setName('');
       setScopes([]);
+      setOrigins('');
+      setFlagFilter('');
       await tokens.reload();
     } catch (err) {
       if (err instanceof ApiError && err.details.length) setDetails(err.details);
@@ -107,6 +122,44 @@ export function TokensPage() {
           ))}
         </fieldset>
         <FieldError id="token-scopes-error" details={details} path="scopes" />
+        {forBrowsers ? (
+          <>
+            <label htmlFor="token-origins">Browser origins</label>
+            <textarea
+              id="token-origins"
+              value={origins}
+              onChange={(e) => setOrigins(e.target.value)}
+              placeholder="https://shop.example.com"
+              rows={3}
+              aria-invalid={invalid(details, 'allowedOrigins') || undefined}
+              aria-describedby="token-origins-help token-origins-error"
+            />
+            <p id="token-origins-help" className="muted small">
+              One per line, exactly as browsers send them (scheme://host[:port]). Pages elsewhere are refused; with none, no browser can use the token.
+            </p>
+            <FieldError id="token-origins-error" details={details} path="allowedOrigins" />
+            <label htmlFor="token-flag-filter">Flags it sees</label>
+            <select id="token-flag-filter" value={flagFilter.startsWith('tag:') ? 'tag:' : flagFilter} onChange={(e) => setFlagFilter(e.target.value)}>
+              <option value="">every flag of the environment</option>
+              <option value="client-side">flags available to client-side SDKs</option>
+              <option value="tag:">flags with a tag…</option>
+            </select>
+            {flagFilter.startsWith('tag:') ? (
+              <>
+                <label htmlFor="token-flag-tag">Tag</label>
+                <input
+                  id="token-flag-tag"
+                  value={flagFilter.slice(4)}
+                  onChange={(e) => setFlagFilter(`tag:${e.target.value}`)}
+                  placeholder="web"
+                  aria-invalid={invalid(details, 'flagFilter') || undefined}
+                  aria-describedby="token-flag-filter-error"
+                />
+              </>
+            ) : null}
+            <FieldError id="token-flag-filter-error" details={details} path="flagFilter" />
+          </>
+        ) : null}
         <div className="actions">
           <button type="submit" className="primary" disabled={scopes.length === 0}>
             Create token
@@ -119,6 +172,7 @@ export function TokensPage() {
             <th scope="col">Name</th>
             <th scope="col">Prefix</th>
             <th scope="col">Scopes</th>
+            <th scope="col">Browser access</th>
             <th scope="col">Created</th>
             <th scope="col">Last used</th>
             <th scope="col">Status</th>
@@ -137,6 +191,26 @@ export function TokensPage() {
                     {s}
                   </span>
                 ))}
+              </td>
+              <td>
+                {token.scopes.some((s) => s.startsWith('client:')) ? (
+                  <>
+                    {(token.allowedOrigins ?? []).length ? (
+                      token.allowedOrigins!.map((origin) => (
+                        <div key={origin}>
+                          <code>{origin}</code>
+                        </div>
+                      ))
+                    ) : (
+                      <span className="muted">no origins: no browser access</span>
+                    )}
+                    <div className="muted small">
+                      {token.flagFilter === 'client-side' ? 'client-side flags' : token.flagFilter ? `flags tagged ${token.flagFilter.slice(4)}` : 'every flag'}
+                    </div>
+                  </>
+                ) : (
+                  <span className="muted">none</span>
+                )}
               </td>
               <td>
                 <TimeText at={token.createdAt} /> <span className="muted small">by {token.createdBy}</span>

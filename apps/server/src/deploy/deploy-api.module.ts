@@ -1,14 +1,13 @@
 import { Module } from '@nestjs/common';
 import { DeployModule } from '@switchyard/deploy';
 import { ServiceEnvironmentsController } from './service-environments.controller';
-import { ReleaseAbandonSweeper } from './release-abandon.sweeper';
 import { ReleaseRolloutController } from './release-rollout.controller';
 import { ReleasePolicyController } from './release-policy.controller';
 import { ReleasesController } from './releases.controller';
-import { RolloutDriver } from './rollout.driver';
 import { RolloutsController } from './rollouts.controller';
 import { ServiceReleasesController } from './service-releases.controller';
 
+/** The deploy API; the rollout driver and the abandon sweeper run inside DeployModule. */
 @Module({
   imports: [DeployModule],
   controllers: [
@@ -19,6 +18,5 @@ import { ServiceReleasesController } from './service-releases.controller';
     ServiceEnvironmentsController,
     ReleasePolicyController,
   ],
-  providers: [ReleaseAbandonSweeper, RolloutDriver],
 })
 export class DeployApiModule {}

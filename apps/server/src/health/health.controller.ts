@@ -1,8 +1,9 @@
 import { Controller, Get, Header, Res, UseGuards, type OnModuleInit } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Public } from '@switchyard/auth';
+import { ClusterAccess, type ClusterState } from '@switchyard/deploy';
 import type { FastifyReply } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '@switchyard/redis';
 import { MetricsService } from '@switchyard/observability';
 import { Database } from '@switchyard/persistence';
 import { RedisConnections } from '@switchyard/redis';
@@ -20,6 +21,7 @@ export class HealthController implements OnModuleInit {
     private readonly db: Database,
     private readonly redis: RedisConnections,
     private readonly metrics: MetricsService,
+    private readonly cluster: ClusterAccess,
   ) {}
 
   onModuleInit(): void {
@@ -32,14 +34,23 @@ export class HealthController implements OnModuleInit {
     return { status: 'ok' };
   }
 
-  /** Readiness: every dependency this replica needs to serve traffic. */
+  /**
+   * Readiness: every dependency this replica needs to serve traffic. The cluster is reported with
+   * the reason it cannot be used, but does not make the replica unready: flags and the API work
+   * without it (only rollouts answer 503), and every replica shares the same kubeconfig.
+   */
   @Get('readyz')
-  async readyz(@Res({ passthrough: true }) reply: FastifyReply): Promise<{ status: string; checks: Record<string, PartState> }> {
-    const [database, migrations, redis] = await Promise.all([this.checkDatabase(), this.checkMigrations(), this.checkRedis()]);
+  async readyz(@Res({ passthrough: true }) reply: FastifyReply): Promise<{ status: string; checks: Record<string, PartState>; kubernetes: ClusterState }> {
+    const [database, migrations, redis, kubernetes] = await Promise.all([
+      this.checkDatabase(),
+      this.checkMigrations(),
+      this.checkRedis(),
+      withTimeout(this.cluster.state(), 6000).catch((error: unknown) => ({ state: 'down' as const, reason: String(error) })),
+    ]);
     const checks = { database, migrations, redis };
     const ready = Object.values(checks).every((state) => state !== 'down');
     void reply.status(ready ? 200 : 503);
-    return { status: ready ? 'ready' : 'not-ready', checks };
+    return { status: ready ? 'ready' : 'not-ready', checks, kubernetes };
   }
 
   /** Prometheus exposition; behind METRICS_TOKEN when that is set. */

@@ -1,12 +1,22 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
+import { MIRROR_CONTROL } from '@switchyard/deploy';
+import { FlagsModule } from '@switchyard/flags';
+import { MirrorControlService } from './mirror-control.service';
 import { MirrorReportsController } from './mirror-reports.controller';
 import { MirrorReportsService } from './mirror-reports.service';
 import { MirrorRouteFeed } from './mirror-route-feed.service';
 import { MirrorRoutesController } from './mirror-routes.controller';
 import { MirrorRoutesService } from './mirror-routes.service';
 
+/**
+ * Global so that the rollout's dark-launch stage (libs/deploy, which never imports the server)
+ * finds the mirror through its MIRROR_CONTROL port.
+ */
+@Global()
 @Module({
+  imports: [FlagsModule],
   controllers: [MirrorRoutesController, MirrorReportsController],
-  providers: [MirrorRoutesService, MirrorRouteFeed, MirrorReportsService],
+  providers: [MirrorRoutesService, MirrorRouteFeed, MirrorReportsService, { provide: MIRROR_CONTROL, useClass: MirrorControlService }],
+  exports: [MIRROR_CONTROL],
 })
 export class MirrorApiModule {}

@@ -57,10 +57,12 @@ export class MirrorRoutesController {
         });
     };
     const stop = this.feed.listen(push);
+    const stopOnShutdown = this.feed.onShutdown(() => out.end());
     const heartbeat = setInterval(() => out.write(': ping\n\n'), HEARTBEAT_MS);
     heartbeat.unref();
     out.on('close', () => {
       stop();
+      stopOnShutdown();
       clearInterval(heartbeat);
     });
     push();

@@ -36,6 +36,13 @@ interface RouteRow {
 
 type Readable = 'all' | readonly string[];
 
+/** Set when a rollout changes a route: whose timeline the change belongs on, and why. */
+export interface RouteChangeContext {
+  service?: string;
+  environment?: string;
+  comment?: string;
+}
+
 const COLUMNS = 'name, definition, version, created_by, updated_by, created_at, updated_at';
 
 /**
@@ -70,18 +77,24 @@ export class MirrorRoutesService {
     return toView(row);
   }
 
-  async create(input: unknown, actor: string): Promise<MirrorRouteView> {
+  async create(input: unknown, actor: string, context: RouteChangeContext = {}): Promise<MirrorRouteView> {
     const route = parseRoute(input, this.targets);
     const view = await this.database.transaction(async (m) => {
       const [existing] = await m.query(`SELECT name FROM mirror_routes WHERE name = $1 FOR UPDATE`, [route.name]);
       if (existing) throw new ConflictError(`mirror route ${route.name} already exists`);
       await this.checkOverlap(m, route);
       const [row] = (await m.query(
-        `INSERT INTO mirror_routes (name, definition, version, created_by, updated_by) VALUES ($1, $2, 1, $3, $3) RETURNING ${COLUMNS}`,
-        [route.name, JSON.stringify(input), actor],
+        `INSERT INTO mirror_routes (name, definition, version, created_by, updated_by, service, environment) VALUES ($1, $2, 1, $3, $3, $4, $5) RETURNING ${COLUMNS}`,
+        [route.name, JSON.stringify(input), actor, context.service ?? null, context.environment ?? null],
       )) as RouteRow[];
       const created = toView(row);
-      await this.audit.record(m, { actor, action: 'mirror-route.created', target: `mirror-route:${route.name}`, after: created.route });
+      await this.audit.record(m, {
+        actor,
+        action: 'mirror-route.created',
+        target: `mirror-route:${route.name}`,
+        after: created.route,
+        ...(await owner(m, route.name, context)),
+      });
       await this.bump(m);
       return created;
     });
@@ -89,7 +102,7 @@ export class MirrorRoutesService {
     return view;
   }
 
-  async replace(name: string, input: unknown, actor: string, ifMatch: number | undefined): Promise<MirrorRouteView> {
+  async replace(name: string, input: unknown, actor: string, ifMatch: number | undefined, context: RouteChangeContext = {}): Promise<MirrorRouteView> {
     const body = input !== null && typeof input === 'object' && !Array.isArray(input) && !('name' in input) ? { ...input, name } : input;
     const route = parseRoute(body, this.targets);
     if (route.name !== name)
@@ -99,12 +112,20 @@ export class MirrorRoutesService {
       await this.checkOverlap(m, route);
       // Wrapped in a CTE because TypeORM returns [rows, count] for a bare UPDATE … RETURNING.
       const [row] = (await m.query(
-        `WITH updated AS (UPDATE mirror_routes SET definition = $2, version = version + 1, updated_by = $3, updated_at = now() WHERE name = $1 RETURNING ${COLUMNS})
+        `WITH updated AS (UPDATE mirror_routes SET definition = $2, version = version + 1, updated_by = $3, updated_at = now(),
+           service = COALESCE($4, service), environment = COALESCE($5, environment) WHERE name = $1 RETURNING ${COLUMNS})
          SELECT ${COLUMNS} FROM updated`,
-        [name, JSON.stringify(body), actor],
+        [name, JSON.stringify(body), actor, context.service ?? null, context.environment ?? null],
       )) as RouteRow[];
       const updated = toView(row);
-      await this.audit.record(m, { actor, action: 'mirror-route.updated', target: `mirror-route:${name}`, before: before.route, after: updated.route });
+      await this.audit.record(m, {
+        actor,
+        action: 'mirror-route.updated',
+        target: `mirror-route:${name}`,
+        before: before.route,
+        after: updated.route,
+        ...(await owner(m, name, context)),
+      });
       await this.bump(m);
       return updated;
     });
@@ -112,11 +133,12 @@ export class MirrorRoutesService {
     return view;
   }
 
-  async remove(name: string, actor: string, ifMatch: number | undefined): Promise<MirrorRouteView> {
+  async remove(name: string, actor: string, ifMatch: number | undefined, context: RouteChangeContext = {}): Promise<MirrorRouteView> {
     const view = await this.database.transaction(async (m) => {
       const before = await this.locked(m, name, ifMatch);
+      const tagged = await owner(m, name, context);
       await m.query(`DELETE FROM mirror_routes WHERE name = $1`, [name]);
-      await this.audit.record(m, { actor, action: 'mirror-route.deleted', target: `mirror-route:${name}`, before: before.route });
+      await this.audit.record(m, { actor, action: 'mirror-route.deleted', target: `mirror-route:${name}`, before: before.route, ...tagged });
       await this.bump(m);
       return before;
     });
@@ -183,6 +205,28 @@ export function parseRoute(input: unknown, targets: EgressPolicy): MirrorRoute {
   });
   if (refused.length > 0) throw new ValidationFailedError(refused);
   return route;
+}
+
+/**
+ * The service and environment a route change belongs to: the caller's (a rollout), else what the
+ * route remembers from the rollout that set it up; plus the caller's comment.
+ */
+export async function owner(
+  m: EntityManager,
+  name: string,
+  context: RouteChangeContext,
+): Promise<{ service?: string; environment?: string; comment?: string }> {
+  const [row] = (await m.query(`SELECT service, environment FROM mirror_routes WHERE name = $1`, [name])) as {
+    service: string | null;
+    environment: string | null;
+  }[];
+  const service = context.service ?? row?.service ?? undefined;
+  const environment = context.environment ?? row?.environment ?? undefined;
+  return {
+    ...(service ? { service } : {}),
+    ...(environment ? { environment } : {}),
+    ...(context.comment ? { comment: context.comment } : {}),
+  };
 }
 
 function bodyPath(path: readonly (string | number)[]): string {

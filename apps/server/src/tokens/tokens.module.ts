@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
+import { ClientAccessModule } from '../client-access/client-access.module';
 import { TokensController } from './tokens.controller';
 
-@Module({ controllers: [TokensController] })
+@Module({ imports: [ClientAccessModule], controllers: [TokensController] })
 export class TokensModule {}

@@ -26,6 +26,8 @@ export interface Measurement {
   outcome: MeasurementOutcome;
   reason: string;
   measuredAt: string;
+  /** A flag release's guardrail measured for one flag (queries with {{flag}}, and flag usage). */
+  flag?: string;
 }
 
 export interface AnalysisVerdict {
@@ -41,9 +43,14 @@ export interface AnalysisVerdict {
   inconclusive: number;
 }
 
-/** `{{service}}`, `{{track}}`, `{{environment}}`, `{{namespace}}` in a PromQL template. */
-export function renderQuery(template: string, context: QueryContext & { track: 'canary' | 'stable' }): string {
-  return template.replace(/\{\{\s*(service|track|environment|namespace)\s*\}\}/g, (_, name: keyof typeof context) => context[name]);
+/**
+ * `{{service}}`, `{{track}}`, `{{environment}}`, `{{namespace}}` in a PromQL template; a flag
+ * release's guardrails also fill `{{flag}}` and `{{percent}}` (left as written elsewhere).
+ */
+export function renderQuery(template: string, context: QueryContext & { track: 'canary' | 'stable'; flag?: string; percent?: number }): string {
+  return template.replace(/\{\{\s*(service|track|environment|namespace|flag|percent)\s*\}\}/g, (whole, name: keyof typeof context) =>
+    context[name] === undefined ? whole : String(context[name]),
+  );
 }
 
 /**

@@ -2,9 +2,20 @@
 export type QueryValue = { kind: 'value'; value: number } | { kind: 'no-data'; detail: string };
 
 export class PrometheusError extends Error {
-  constructor(message: string) {
+  /**
+   * `rejected`: Prometheus answered, and refused the query itself (bad PromQL, several series):
+   * asking again will not help. `unreachable`: no usable answer; it may come back.
+   */
+  constructor(
+    message: string,
+    readonly kind: 'unreachable' | 'rejected' = 'unreachable',
+  ) {
     super(message);
     this.name = 'PrometheusError';
+  }
+
+  get rejected(): boolean {
+    return this.kind === 'rejected';
   }
 }
 
@@ -54,16 +65,19 @@ export class PrometheusClient {
       throw new PrometheusError(`Prometheus at ${this.base} answered ${response.status} without JSON`);
     }
     if (body.status !== 'success' || !body.data)
-      throw new PrometheusError(`Prometheus rejected the query (${body.errorType ?? response.status}): ${body.error ?? 'unknown error'}`);
+      throw new PrometheusError(
+        `Prometheus rejected the query (${body.errorType ?? response.status}): ${body.error ?? 'unknown error'}`,
+        body.errorType === 'bad_data' ? 'rejected' : 'unreachable',
+      );
     const { resultType, result } = body.data;
     let raw: string | undefined;
     if (resultType === 'scalar') raw = (result as [number, string])[1];
     else if (resultType === 'vector') {
       const samples = result as Array<{ metric: Record<string, string>; value: [number, string] }>;
       if (samples.length === 0) return { kind: 'no-data', detail: 'the query returned no series' };
-      if (samples.length > 1) throw new PrometheusError(`the query returned ${samples.length} series; aggregate it to one (e.g. with sum())`);
+      if (samples.length > 1) throw new PrometheusError(`the query returned ${samples.length} series; aggregate it to one (e.g. with sum())`, 'rejected');
       raw = samples[0].value[1];
-    } else throw new PrometheusError(`the query returned a ${resultType}; an instant vector or scalar is needed`);
+    } else throw new PrometheusError(`the query returned a ${resultType}; an instant vector or scalar is needed`, 'rejected');
     const value = Number(raw);
     if (!Number.isFinite(value)) return { kind: 'no-data', detail: `the query evaluated to ${raw}` };
     return { kind: 'value', value };

@@ -38,19 +38,17 @@ contexts:
 `,
     );
     const prod = loadKubeconfig([file]);
-    expect(prod).toMatchObject({
-      server: 'https://10.0.0.1:6443',
-      token: 'abc123',
-      namespace: 'apps',
-      insecureSkipTlsVerify: false,
-      source: `kubeconfig ${file} (context prod)`,
-    });
-    expect(prod.ca?.toString()).toBe('CA-PEM');
+    expect(prod).toMatchObject({ server: 'https://10.0.0.1:6443', namespace: 'apps', source: `kubeconfig ${file} (context prod)` });
+    expect(prod.kubeConfig.getCurrentUser()?.token).toBe('abc123');
+    // Relative paths are resolved beside the kubeconfig, as kubectl does.
+    expect(prod.kubeConfig.getCurrentCluster()?.caFile).toBe(join(dir, 'ca.crt'));
     const dev = loadKubeconfig([file], 'dev');
-    expect([dev.ca?.toString(), dev.cert?.toString(), dev.key?.toString(), dev.insecureSkipTlsVerify, dev.token]).toEqual([
-      'DEV-CA',
-      'CERT',
-      'KEY',
+    const user = dev.kubeConfig.getCurrentUser();
+    const cluster = dev.kubeConfig.getCurrentCluster();
+    expect([cluster?.caData, user?.certData, user?.keyData, cluster?.skipTLSVerify, user?.token]).toEqual([
+      Buffer.from('DEV-CA').toString('base64'),
+      Buffer.from('CERT').toString('base64'),
+      Buffer.from('KEY').toString('base64'),
       true,
       undefined,
     ]);
@@ -65,14 +63,16 @@ contexts:
     expect(resolveKubeTarget({ kubeconfig: `${a}:${b}` })?.server).toBe('http://127.0.0.1:1');
   });
 
-  it('refuses what it cannot do, saying so', () => {
+  it('keeps exec credential plugins (client-node runs them per request) and names what is wrong', () => {
     const exec = write(
       'exec',
-      'current-context: x\ncontexts: [{ name: x, context: { cluster: c, user: u } }]\nclusters: [{ name: c, cluster: { server: "https://k" } }]\nusers: [{ name: u, user: { exec: { command: aws } } }]\n',
+      'current-context: x\ncontexts: [{ name: x, context: { cluster: c, user: u } }]\nclusters: [{ name: c, cluster: { server: "https://k" } }]\nusers: [{ name: u, user: { exec: { apiVersion: client.authentication.k8s.io/v1, command: aws, args: [eks, get-token] } } }]\n',
     );
-    expect(() => loadKubeconfig([exec])).toThrow(/user "u" authenticates through an exec credential plugin, which Switchyard does not run/);
+    expect(loadKubeconfig([exec]).kubeConfig.getCurrentUser()?.exec).toMatchObject({ command: 'aws' });
     expect(() => resolveKubeTarget({ kubeconfig: join(dir, 'missing') })).toThrow(KubeConfigError);
     expect(() => loadKubeconfig([write('empty', 'kind: Config\n')])).toThrow(/no current-context/);
+    expect(() => loadKubeconfig([exec], 'staging')).toThrow(/context "staging" is not defined/);
+    expect(() => loadKubeconfig([write('broken', 'clusters: [ {')])).toThrow(/is not a kubeconfig/);
   });
 
   it('falls back to ~/.kube/config, then the in-cluster service account, else nothing', () => {
@@ -84,10 +84,11 @@ contexts:
     writeFileSync(join(sa, 'namespace'), 'switchyard');
     expect(resolveKubeTarget({ inCluster: { host: 'fd00::1', port: '443' } }, sa)).toMatchObject({
       server: 'https://[fd00::1]:443',
-      tokenFile: join(sa, 'token'),
       namespace: 'switchyard',
       source: 'in-cluster service account',
     });
-    expect(inClusterTarget({ host: '10.96.0.1', port: '443' }, sa).ca?.toString()).toBe('SA-CA');
+    const inCluster = inClusterTarget({ host: '10.96.0.1', port: '443' }, sa).kubeConfig;
+    expect(inCluster.getCurrentCluster()?.caFile).toBe(join(sa, 'ca.crt'));
+    expect(inCluster.getCurrentUser()?.authProvider).toMatchObject({ name: 'tokenFile', config: { tokenFile: join(sa, 'token') } });
   });
 });

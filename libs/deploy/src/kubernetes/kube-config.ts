@@ -1,20 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { parse } from 'yaml';
+import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
 
-/** Where the cluster is and how to authenticate: everything the client needs, already read from disk. */
+/**
+ * Where the cluster is and how to authenticate, as a @kubernetes/client-node KubeConfig with its
+ * context chosen. Credentials (tokens, token files, client certificates, exec plugins) are the
+ * library's to apply on every request, so rotated tokens and expiring exec credentials are re-read.
+ */
 export interface KubeTarget {
+  kubeConfig: KubeConfig;
   server: string;
-  ca?: Buffer;
-  insecureSkipTlsVerify: boolean;
-  tlsServerName?: string;
-  cert?: Buffer;
-  key?: Buffer;
-  token?: string;
-  /** Re-read on use: projected service-account tokens rotate. */
-  tokenFile?: string;
-  username?: string;
-  password?: string;
   /** The context's namespace (informational; manifests name their own). */
   namespace?: string;
   /** For logs and errors: `kubeconfig /path (context c)` or `in-cluster service account`. */
@@ -43,8 +38,9 @@ export interface KubeAccess {
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 /**
- * Resolves the cluster the way `KubeConfig.loadFromDefault()` does: KUBECONFIG, else
- * ~/.kube/config, else the in-cluster service account. Undefined when none is available.
+ * Resolves the cluster the way `KubeConfig.loadFromDefault()` does — KUBECONFIG, else
+ * ~/.kube/config, else the in-cluster service account — but from the validated configuration
+ * (loadFromDefault reads process.env itself) and with kubectl's merge rules. Undefined when none is available.
  */
 export function resolveKubeTarget(access: KubeAccess, serviceAccountDir = SERVICE_ACCOUNT_DIR): KubeTarget | undefined {
   if (access.kubeconfig) {
@@ -61,88 +57,67 @@ export function resolveKubeTarget(access: KubeAccess, serviceAccountDir = SERVIC
   return undefined;
 }
 
+/** The pod's service account, as `KubeConfig.loadFromCluster()` sets it up (the token file is re-read on use: projected tokens rotate). */
 export function inClusterTarget(where: { host: string; port: string }, serviceAccountDir = SERVICE_ACCOUNT_DIR): KubeTarget {
   const host = where.host.includes(':') ? `[${where.host}]` : where.host;
   const namespaceFile = join(serviceAccountDir, 'namespace');
-  return {
-    server: `https://${host}:${where.port}`,
-    ca: readFileSync(join(serviceAccountDir, 'ca.crt')),
-    insecureSkipTlsVerify: false,
-    tokenFile: join(serviceAccountDir, 'token'),
-    namespace: existsSync(namespaceFile) ? readFileSync(namespaceFile, 'utf8').trim() : undefined,
-    source: 'in-cluster service account',
-  };
+  const namespace = existsSync(namespaceFile) ? readFileSync(namespaceFile, 'utf8').trim() : undefined;
+  const server = `https://${host}:${where.port}`;
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromOptions({
+    clusters: [{ name: 'inCluster', server, caFile: join(serviceAccountDir, 'ca.crt'), skipTLSVerify: false }],
+    users: [{ name: 'inClusterUser', authProvider: { name: 'tokenFile', config: { tokenFile: join(serviceAccountDir, 'token') } } }],
+    contexts: [{ name: 'inClusterContext', cluster: 'inCluster', user: 'inClusterUser', namespace }],
+    currentContext: 'inClusterContext',
+  });
+  return { kubeConfig, server, namespace, source: 'in-cluster service account' };
 }
 
-interface Named<T> {
-  name: string;
-  [key: string]: unknown;
-  value: T;
-}
-
-type Entry = Record<string, unknown>;
-
-/** Reads and merges kubeconfig files (first definition of a name wins, as in kubectl) and picks the context. */
+/**
+ * Reads kubeconfig files with KubeConfig.loadFromFile and merges them as kubectl does (the first
+ * definition of a name and the first current-context win; client-node's mergeConfig lets the last
+ * win and throws on duplicates), then checks the chosen context names a cluster and user that exist,
+ * so a typo fails at boot instead of as an anonymous request.
+ */
 export function loadKubeconfig(files: string[], contextOverride?: string): KubeTarget {
-  const clusters = new Map<string, Named<Entry> & { dir: string }>();
-  const users = new Map<string, Named<Entry> & { dir: string }>();
-  const contexts = new Map<string, Entry>();
-  let currentContext: string | undefined;
+  const merged = new KubeConfig();
+  merged.loadFromOptions({ clusters: [], users: [], contexts: [], currentContext: '' });
   for (const file of files) {
-    let document: Entry;
+    const one = new KubeConfig();
     try {
-      document = (parse(readFileSync(file, 'utf8')) ?? {}) as Entry;
+      one.loadFromFile(file);
     } catch (error) {
-      throw new KubeConfigError(`${file}: not a kubeconfig (${error instanceof Error ? error.message : String(error)})`);
+      const code = (error as NodeJS.ErrnoException).code;
+      const reason =
+        code === 'EACCES' || code === 'EISDIR' || code === 'EPERM' ? `cannot be read (${message(error)})` : `is not a kubeconfig (${message(error)})`;
+      throw new KubeConfigError(`${file} ${reason}`);
     }
-    const dir = dirname(resolve(file));
-    for (const item of list(document.clusters))
-      if (!clusters.has(String(item.name))) clusters.set(String(item.name), { name: String(item.name), value: entry(item.cluster), dir });
-    for (const item of list(document.users))
-      if (!users.has(String(item.name))) users.set(String(item.name), { name: String(item.name), value: entry(item.user), dir });
-    for (const item of list(document.contexts)) if (!contexts.has(String(item.name))) contexts.set(String(item.name), entry(item.context));
-    if (!currentContext && typeof document['current-context'] === 'string' && document['current-context']) currentContext = document['current-context'];
+    for (const cluster of one.getClusters()) if (!merged.getCluster(cluster.name)) merged.addCluster(cluster);
+    for (const user of one.getUsers()) if (!merged.getUser(user.name)) merged.addUser(user);
+    for (const context of one.getContexts()) if (!merged.getContextObject(context.name)) merged.addContext(context);
+    if (!merged.getCurrentContext() && one.getCurrentContext()) merged.setCurrentContext(one.getCurrentContext());
   }
+  // A trailing slash would double the one every request path starts with.
+  merged.clusters = merged.clusters.map((cluster) => ({ ...cluster, server: cluster.server.replace(/\/+$/, '') }));
   const where = files.join(':');
-  const contextName = contextOverride ?? currentContext;
+  const contextName = contextOverride ?? merged.getCurrentContext();
   if (!contextName) throw new KubeConfigError(`${where}: no current-context`);
-  const context = contexts.get(contextName);
+  const context = merged.getContextObject(contextName);
   if (!context) throw new KubeConfigError(`${where}: context "${contextName}" is not defined`);
-  const cluster = clusters.get(String(context.cluster));
-  if (!cluster) throw new KubeConfigError(`${where}: context "${contextName}" names cluster "${String(context.cluster)}", which is not defined`);
-  const server = cluster.value.server;
-  if (typeof server !== 'string' || !/^https?:\/\//.test(server)) throw new KubeConfigError(`${where}: cluster "${cluster.name}" has no http(s) server URL`);
-  const user = context.user === undefined ? undefined : users.get(String(context.user));
-  if (context.user !== undefined && !user)
-    throw new KubeConfigError(`${where}: context "${contextName}" names user "${String(context.user)}", which is not defined`);
-  const u = user?.value ?? {};
-  if (u.exec || u['auth-provider']) {
-    throw new KubeConfigError(
-      `${where}: user "${user?.name}" authenticates through ${u.exec ? 'an exec credential plugin' : 'an auth-provider'}, which Switchyard does not run; use a token (a ServiceAccount token works) or a client certificate`,
-    );
-  }
-  const file = (value: unknown, base: string) => (typeof value === 'string' && value ? readFileSync(isAbsolute(value) ? value : join(base, value)) : undefined);
-  const data = (value: unknown) => (typeof value === 'string' && value ? Buffer.from(value, 'base64') : undefined);
+  merged.setCurrentContext(contextName);
+  const cluster = merged.getCluster(context.cluster);
+  if (!cluster) throw new KubeConfigError(`${where}: context "${contextName}" names cluster "${context.cluster}", which is not defined`);
+  if (!/^https?:\/\//.test(cluster.server)) throw new KubeConfigError(`${where}: cluster "${cluster.name}" has no http(s) server URL`);
+  if (context.user && !merged.getUser(context.user))
+    throw new KubeConfigError(`${where}: context "${contextName}" names user "${context.user}", which is not defined`);
   return {
-    server: server.replace(/\/+$/, ''),
-    ca: data(cluster.value['certificate-authority-data']) ?? file(cluster.value['certificate-authority'], cluster.dir),
-    insecureSkipTlsVerify: cluster.value['insecure-skip-tls-verify'] === true,
-    tlsServerName: typeof cluster.value['tls-server-name'] === 'string' ? cluster.value['tls-server-name'] : undefined,
-    cert: user ? (data(u['client-certificate-data']) ?? file(u['client-certificate'], user.dir)) : undefined,
-    key: user ? (data(u['client-key-data']) ?? file(u['client-key'], user.dir)) : undefined,
-    token: typeof u.token === 'string' && u.token ? u.token : undefined,
-    tokenFile: typeof u.tokenFile === 'string' && u.tokenFile && user ? (isAbsolute(u.tokenFile) ? u.tokenFile : join(user.dir, u.tokenFile)) : undefined,
-    username: typeof u.username === 'string' ? u.username : undefined,
-    password: typeof u.password === 'string' ? u.password : undefined,
-    namespace: typeof context.namespace === 'string' ? context.namespace : undefined,
+    kubeConfig: merged,
+    server: cluster.server,
+    namespace: context.namespace,
     source: `kubeconfig ${where} (context ${contextName})`,
   };
 }
 
-function list(value: unknown): Entry[] {
-  return Array.isArray(value) ? (value.filter((item) => typeof item === 'object' && item !== null) as Entry[]) : [];
-}
-
-function entry(value: unknown): Entry {
-  return typeof value === 'object' && value !== null ? (value as Entry) : {};
+function message(error: unknown): string {
+  return error instanceof Error ? error.message.split('\n')[0] : String(error);
 }

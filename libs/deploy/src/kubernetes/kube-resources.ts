@@ -53,10 +53,20 @@ const RESOURCES: Record<string, ResourceInfo> = {
   'networking.k8s.io/v1/Ingress': { plural: 'ingresses', namespaced: true },
   'autoscaling/v2/HorizontalPodAutoscaler': { plural: 'horizontalpodautoscalers', namespaced: true },
   'policy/v1/PodDisruptionBudget': { plural: 'poddisruptionbudgets', namespaced: true },
+  // For administrators' tooling and tests (deploy/rbac); never in a service's manifests.
+  'rbac.authorization.k8s.io/v1/Role': { plural: 'roles', namespaced: true },
+  'rbac.authorization.k8s.io/v1/RoleBinding': { plural: 'rolebindings', namespaced: true },
+  'rbac.authorization.k8s.io/v1/ClusterRole': { plural: 'clusterroles', namespaced: false },
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': { plural: 'clusterrolebindings', namespaced: false },
 };
 
-/** Kinds a manifest may carry (namespaces are created by the rollout itself, pods and replica sets by controllers). */
-export const MANIFEST_KINDS = Object.keys(RESOURCES).filter((key) => !['v1/Namespace', 'v1/Pod', 'apps/v1/ReplicaSet'].includes(key));
+/**
+ * Kinds a manifest may carry (namespaces are created by the rollout itself, pods and replica sets by
+ * controllers; RBAC is an administrator's, and a release that could grant itself rights would escalate).
+ */
+export const MANIFEST_KINDS = Object.keys(RESOURCES).filter(
+  (key) => !['v1/Namespace', 'v1/Pod', 'apps/v1/ReplicaSet'].includes(key) && !key.startsWith('rbac.authorization.k8s.io/'),
+);
 
 export function resourceInfo(apiVersion: string, kind: string): ResourceInfo | undefined {
   return RESOURCES[`${apiVersion}/${kind}`];

@@ -1,3 +1,4 @@
+import { createHmac, randomBytes } from 'node:crypto';
 import type { KubeObject } from './kube-resources';
 
 export interface FieldChange {
@@ -11,11 +12,34 @@ export interface FieldChange {
 const IGNORED = new Set(['metadata.managedFields', 'metadata.resourceVersion', 'metadata.generation', 'metadata.uid', 'metadata.creationTimestamp', 'status']);
 const IGNORED_ANNOTATIONS = ['deployment.kubernetes.io/revision', 'kubectl.kubernetes.io/last-applied-configuration'];
 
-/** The leaf fields that differ between the live object and what an apply would make of it. */
+/** The leaf fields that differ between the live object and what an apply would make of it (Secret values redacted). */
 export function diffObjects(live: KubeObject | undefined, next: KubeObject): FieldChange[] {
   const changes: FieldChange[] = [];
-  walk(clean(live), clean(next), '', changes);
+  walk(redactSecret(clean(live)), redactSecret(clean(next)), '', changes);
   return changes;
+}
+
+// Keyed per process: a plain hash of a short secret (a PIN, a word) could be reversed by guessing.
+// Within one plan the same value hashes the same, so an approver still sees which keys change.
+const SECRET_HASH_KEY = randomBytes(32);
+
+/** `sha256:1a2b…` of a Secret value: shows that it changed, never what it is. */
+export function secretValueHash(value: unknown): string {
+  return `sha256:${createHmac('sha256', SECRET_HASH_KEY).update(String(value)).digest('hex').slice(0, 16)}`;
+}
+
+/**
+ * A Secret with every value under `data` and `stringData` replaced by its keyed hash (keys kept),
+ * for anything shown, stored, logged or sent. Other kinds come back as they are.
+ */
+export function redactSecret<T>(object: T): T {
+  if (!isRecord(object) || object.kind !== 'Secret') return object;
+  const copy = structuredClone(object) as Record<string, unknown>;
+  for (const field of ['data', 'stringData']) {
+    const values = copy[field];
+    if (isRecord(values)) copy[field] = Object.fromEntries(Object.entries(values).map(([key, value]) => [key, secretValueHash(value)]));
+  }
+  return copy as T;
 }
 
 function clean(object: KubeObject | undefined): unknown {

@@ -1,12 +1,13 @@
 import { currentReplicaSet, deploymentRolloutState, failingPods, type FailingPod } from './deployment-status';
-import { KubeApiError, type KubeClient, type WatchEvent } from './kube-client';
+import { KubeApiError, type KubeClient, type KubeList, type WatchEvent } from './kube-client';
 import { DEPLOYMENT, POD, REPLICA_SET, type KubeObject, type ObjectRef } from './kube-resources';
 
 export type WaitOutcome =
   | { ok: true; message: string; elapsedMs: number }
   | {
       ok: false;
-      reason: 'ProgressDeadlineExceeded' | 'PodsFailing' | 'Timeout' | 'NotFound' | 'Aborted';
+      /** `ApiError`: the API server refused a read (e.g. 403) or stayed unreachable beyond the client's retries. */
+      reason: 'ProgressDeadlineExceeded' | 'PodsFailing' | 'Timeout' | 'NotFound' | 'Aborted' | 'ApiError';
       message: string;
       pods?: FailingPod[];
       elapsedMs: number;
@@ -17,6 +18,8 @@ export interface WaitOptions {
   timeoutMs: number;
   signal?: AbortSignal;
   onProgress?: (message: string) => void;
+  /** A watch or list failed transiently and is being retried (for logs and metrics). */
+  onRetry?: (error: KubeApiError) => void;
 }
 
 /**
@@ -76,26 +79,45 @@ export async function waitForRollout(client: KubeClient, namespace: string, name
       .map(([k, v]) => `${k}=${v}`)
       .join(',');
 
-  // Follows one collection: list, then watch from the list's resourceVersion; re-list on 410 Gone.
+  // Follows one collection: list, then watch from the list's resourceVersion. When a watch ends or
+  // drops (reset, 429, 5xx), watch again from the last resourceVersion seen, with backoff; re-list
+  // only on 410 Gone. A flaky API server delays the verdict, it never decides it.
   const follow = async (
     ref: ObjectRef,
     selectors: { labelSelector?: string; fieldSelector?: string },
     apply: (event: WatchEvent | { type: 'RESET'; items: KubeObject[] }) => void,
+    initial?: KubeList,
   ) => {
+    let listed = initial;
+    let resourceVersion: string | undefined;
+    let failures = 0;
     while (!done && !controller.signal.aborted) {
-      const listed = await client.list(ref, selectors);
-      apply({ type: 'RESET', items: listed.items });
-      evaluate();
-      let resourceVersion = listed.resourceVersion;
-      for (;;) {
-        if (done || controller.signal.aborted) return;
+      try {
+        if (resourceVersion === undefined) {
+          listed ??= await client.list(ref, selectors);
+          apply({ type: 'RESET', items: listed.items });
+          evaluate();
+          resourceVersion = listed.resourceVersion;
+          listed = undefined;
+        }
         const ended = await client.watch(ref, { ...selectors, resourceVersion, signal: controller.signal }, (event) => {
+          failures = 0;
           if (event.object.metadata?.resourceVersion) resourceVersion = event.object.metadata.resourceVersion;
           if (event.type !== 'BOOKMARK') apply(event);
           evaluate();
         });
-        if (ended === 'gone') break;
         if (ended === 'aborted') return;
+        if (ended === 'gone') resourceVersion = undefined;
+      } catch (error) {
+        // Some servers answer a too-old resourceVersion with an HTTP 410 instead of an ERROR event: re-list.
+        if (error instanceof KubeApiError && error.status === 410) {
+          resourceVersion = undefined;
+          continue;
+        }
+        if (!(error instanceof KubeApiError && error.transient) || done || controller.signal.aborted) throw error;
+        failures += 1;
+        options.onRetry?.(error);
+        await delay(Math.min(5000, 100 * 2 ** Math.min(failures, 6)), controller.signal);
       }
     }
   };
@@ -128,51 +150,38 @@ export async function waitForRollout(client: KubeClient, namespace: string, name
     if (error instanceof Error && error.name === 'AbortError') return;
     finish({
       ok: false,
-      reason: 'NotFound',
+      reason: 'ApiError',
       message: `watching deployment "${name}" failed: ${error instanceof Error ? error.message : String(error)}`,
       elapsedMs: elapsed(),
     });
   };
 
   try {
-    const first = await client.list({ ...DEPLOYMENT, namespace }, { fieldSelector: `metadata.name=${name}` });
+    const deploymentRef = { ...DEPLOYMENT, namespace };
+    const byName = { fieldSelector: `metadata.name=${name}` };
+    const first = await client.list(deploymentRef, byName);
     const deployment = first.items[0];
     if (!deployment) return { ok: false, reason: 'NotFound', message: `deployment "${name}" not found in namespace ${namespace}`, elapsedMs: elapsed() };
     state.deployment = deployment;
     const labelSelector = selectorOf(deployment);
-    const watchDeployment = async () => {
-      let resourceVersion = first.resourceVersion;
-      while (!done && !controller.signal.aborted) {
-        const ended = await client.watch(
-          { ...DEPLOYMENT, namespace },
-          { fieldSelector: `metadata.name=${name}`, resourceVersion, signal: controller.signal },
-          (event) => {
-            if (event.object.metadata?.resourceVersion) resourceVersion = event.object.metadata.resourceVersion;
-            if (event.type === 'DELETED')
-              finish({ ok: false, reason: 'NotFound', message: `deployment "${name}" was deleted while rolling out`, elapsedMs: elapsed() });
-            else if (event.type !== 'BOOKMARK') state.deployment = event.object;
-            evaluate();
-          },
-        );
-        if (ended === 'gone') {
-          const again = await client.list({ ...DEPLOYMENT, namespace }, { fieldSelector: `metadata.name=${name}` });
-          if (!again.items[0])
-            return finish({ ok: false, reason: 'NotFound', message: `deployment "${name}" was deleted while rolling out`, elapsedMs: elapsed() });
-          state.deployment = again.items[0];
-          resourceVersion = again.resourceVersion;
-          evaluate();
-        }
-      }
+    // Only a list without it or a DELETED event says the Deployment is gone; a failed request says nothing.
+    const onDeployment = (event: WatchEvent | { type: 'RESET'; items: KubeObject[] }) => {
+      if (event.type === 'RESET') {
+        if (!event.items[0]) finish({ ok: false, reason: 'NotFound', message: `deployment "${name}" was deleted while rolling out`, elapsedMs: elapsed() });
+        else state.deployment = event.items[0];
+      } else if (event.type === 'DELETED')
+        finish({ ok: false, reason: 'NotFound', message: `deployment "${name}" was deleted while rolling out`, elapsedMs: elapsed() });
+      else state.deployment = event.object;
     };
     evaluate();
     if (!done) {
-      watchDeployment().catch(failed);
+      follow(deploymentRef, byName, onDeployment, first).catch(failed);
       follow({ ...REPLICA_SET, namespace }, { labelSelector }, intoMap(state.replicaSets)).catch(failed);
       follow({ ...POD, namespace }, { labelSelector }, intoMap(state.pods)).catch(failed);
     }
     return await decided;
   } catch (error) {
-    if (error instanceof KubeApiError) return { ok: false, reason: 'NotFound', message: error.message, elapsedMs: elapsed() };
+    if (error instanceof KubeApiError) return { ok: false, reason: 'ApiError', message: error.message, elapsedMs: elapsed() };
     throw error;
   } finally {
     done = true;
@@ -180,4 +189,16 @@ export async function waitForRollout(client: KubeClient, namespace: string, name
     controller.abort();
     options.signal?.removeEventListener('abort', stopOuter);
   }
+}
+
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
 }

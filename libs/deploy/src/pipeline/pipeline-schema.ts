@@ -1,4 +1,6 @@
 import Ajv, { type ErrorObject } from 'ajv';
+import { darkLaunchViolations, normaliseDarkLaunch } from './dark-launch-spec';
+import { flagReleaseViolations, normaliseFlagRelease } from './flag-release-spec';
 import type { PipelineSpec } from './pipeline-spec';
 import schemaDocument from './switchyard.schema.json';
 
@@ -59,6 +61,12 @@ function deployViolations(data: PipelineSpec): SchemaViolation[] {
         problem: `"${environment.name}" is already an environment above`,
       });
     seen.add(environment.name);
+    violations.push(
+      ...darkLaunchViolations(environment.darkLaunch as unknown as Record<string, unknown> | undefined, ['deploy', 'environments', String(i), 'darkLaunch']),
+    );
+    violations.push(
+      ...flagReleaseViolations(environment.release as unknown as Record<string, unknown> | undefined, ['deploy', 'environments', String(i), 'release']),
+    );
     const metrics = environment.canary?.analysis.metrics ?? [];
     const names = new Set<string>();
     metrics.forEach((metric, j) => {
@@ -76,7 +84,21 @@ function deployViolations(data: PipelineSpec): SchemaViolation[] {
 function normalise(data: PipelineSpec): PipelineSpec {
   // Build args may be written as numbers or booleans in YAML (PORT: 8080); builders want strings.
   const args = Object.fromEntries(Object.entries(data.build.args ?? {}).map(([name, value]) => [name, String(value)]));
-  const deploy = data.deploy ? { ...data.deploy, manifests: data.deploy.manifests.replace(/\/+$/, '') || '.' } : undefined;
+  const deploy = data.deploy
+    ? {
+        ...data.deploy,
+        manifests: data.deploy.manifests.replace(/\/+$/, '') || '.',
+        environments: data.deploy.environments
+          .map((environment) =>
+            environment.darkLaunch
+              ? { ...environment, darkLaunch: normaliseDarkLaunch(environment.darkLaunch as unknown as Record<string, unknown>) }
+              : environment,
+          )
+          .map((environment) =>
+            environment.release ? { ...environment, release: normaliseFlagRelease(environment.release as unknown as Record<string, unknown>) } : environment,
+          ),
+      }
+    : undefined;
   return { ...data, build: { ...data.build, args }, ...(deploy ? { deploy } : {}) };
 }
 

@@ -24,6 +24,60 @@ export interface EnvironmentSpec {
   canary?: CanarySpec;
   /** Upper bound for one wait in this environment, beyond each Deployment's progressDeadlineSeconds. */
   timeout?: string;
+  /** Before any user traffic reaches the release: a shadow copy, compared through a mirror route. */
+  darkLaunch?: DarkLaunchSpec;
+  /** After the image runs here: the feature's flags stepped up progressively, guarded by metrics. */
+  release?: FlagReleaseSpec;
+}
+
+/**
+ * The `release:` block of an environment, defaults applied: percentages as numbers (`10%` → 10),
+ * the interval as written (`10m`).
+ */
+export interface FlagReleaseSpec {
+  /** Boolean flag keys turned on together, step by step. */
+  flags: string[];
+  /** Percent of users the flags are on for at each step: strictly increasing, 0 < x ≤ 100. */
+  steps: number[];
+  /** How long each step holds before its guardrails are judged. */
+  interval: string;
+  guardrails: GuardrailSpec;
+}
+
+/**
+ * What is measured at the end of each step's hold, in the canary analysis' metric syntax.
+ * Queries may use {{flag}} (measured once per flag) and {{percent}} besides {{service}},
+ * {{environment}}, {{namespace}} and {{track}} (always `stable`: the release runs everywhere).
+ */
+export interface GuardrailSpec {
+  /** Fewer requests than this (the `samples` query) in a step make it inconclusive rather than failed. */
+  minSamples: number;
+  /** PromQL counting the requests a step served (default: increase of http_requests_total over 1m). */
+  samples?: string;
+  /** Failed steps tolerated over the stage; one more trips the kill switch. */
+  failureLimit: number;
+  metrics: MetricSpec[];
+  /**
+   * Flag usage the SDKs report to the server: fewer evaluations of a flag in the environment
+   * during a step than `minEvaluations` make the step inconclusive (nobody exercised the feature).
+   */
+  usage?: { minEvaluations: number };
+}
+
+/**
+ * The `darkLaunch:` block of an environment, defaults applied. Percentages are numbers here
+ * (`10%` in the file becomes 10); the timeout stays as written (`10m`).
+ */
+export interface DarkLaunchSpec {
+  /** The mirror route (created if missing) whose candidate becomes `<deployment>-shadow`. */
+  route: string;
+  /** Share of users mirrored, through the route's sampling flag: 0 < sample ≤ 100. */
+  sample: number;
+  /** Fewer comparisons than this when `timeout` ends: insufficient-data. */
+  minCompared: number;
+  /** Highest mismatch rate after noise cancellation that still passes, in percent. */
+  maxMismatch: number;
+  timeout: string;
 }
 
 export interface CanarySpec {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { TestSummary } from '../junit/junit-report';
+import { SecretSealer } from '../kubernetes/secret-sealer';
 import type { PipelineSpec, StageName } from '../pipeline/pipeline-spec';
 import type { ManifestDocument } from '../rollout/manifest-set';
 import type { Release, ReleaseFilter, ReleasePage, ReleaseStage, ReleaseStatus, StageArtifacts, StageStatus } from './release.entity';
@@ -44,6 +45,8 @@ const RELEASE_COLUMNS = `id, seq::text AS seq, service, version, git_sha, branch
 /** Releases and stages in SQL that runs on PostgreSQL and PGlite alike. Every method works inside the caller's transaction. */
 @Injectable()
 export class ReleasesRepository {
+  constructor(private readonly sealer: SecretSealer) {}
+
   async insert(
     manager: EntityManager,
     release: {
@@ -71,7 +74,8 @@ export class ReleasesRepository {
         release.buildNumber ?? null,
         release.pipeline ? JSON.stringify(release.pipeline) : null,
         release.createdBy,
-        release.manifests?.length ? JSON.stringify(release.manifests) : null,
+        // Secret values are stored sealed; RolloutsRepository.releaseManifests opens them for the rollout.
+        release.manifests?.length ? JSON.stringify(release.manifests.map((m) => ({ ...m, object: this.sealer.seal(m.object) }))) : null,
       ],
     );
     for (const [position, name] of stages.entries()) {

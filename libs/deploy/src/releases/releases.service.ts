@@ -4,6 +4,7 @@ import type { EntityManager } from 'typeorm';
 import { AuditService } from '@switchyard/audit';
 import { NotFoundError, ValidationFailedError } from '@switchyard/errors';
 import { Database } from '@switchyard/persistence';
+import { SecretSealer } from '../kubernetes/secret-sealer';
 import { checkPipelineSchema, pathOf } from '../pipeline/pipeline-schema';
 import { STAGE_NAMES, type PipelineSpec, type StageName } from '../pipeline/pipeline-spec';
 import type { NewRelease, Release, ReleaseFilter, ReleasePage, ReleaseStage, StageReport } from './release.entity';
@@ -32,6 +33,7 @@ export class ReleasesService {
     private readonly audit: AuditService,
     private readonly metrics: ReleaseMetrics,
     private readonly policies: ReleasePoliciesService,
+    private readonly sealer: SecretSealer,
   ) {}
 
   async create(actor: string, input: NewRelease): Promise<Release> {
@@ -51,6 +53,15 @@ export class ReleasesService {
       if (!pipeline)
         throw new ValidationFailedError([{ path: 'manifests', problem: 'needs the pipeline (its deploy section says where each environment goes)' }]);
       const problems = checkManifests(pipeline, input.manifests);
+      if (!this.sealer.configured) {
+        input.manifests.forEach((document, i) => {
+          if (SecretSealer.hasValues(document.object))
+            problems.push({
+              path: `manifests[${i}].object`,
+              problem: `Secret ${document.object.metadata.name} carries values, which the server stores only encrypted: set SECRETS_KEY on the server, or reference a Secret that already exists in the cluster`,
+            });
+        });
+      }
       if (problems.length) throw new ValidationFailedError(problems);
     }
     const id = randomUUID();

@@ -183,7 +183,7 @@ export function checkManifests(spec: PipelineSpec, manifests: ManifestDocument[]
         problem: `environment ${environment.name}: no Deployment runs the service's image (a container using ${spec.publish.repository}, or named ${spec.service})`,
       });
     } else if (
-      environment.canary &&
+      (environment.canary || environment.darkLaunch) &&
       !primaryDeployment(
         targeted.map((m) => m.object),
         spec,
@@ -191,7 +191,7 @@ export function checkManifests(spec: PipelineSpec, manifests: ManifestDocument[]
     ) {
       problems.push({
         path: 'manifests',
-        problem: `environment ${environment.name}: the canary needs one Deployment to copy; name it ${spec.service} or run the image in one Deployment only`,
+        problem: `environment ${environment.name}: the ${environment.canary ? 'canary' : 'dark launch'} needs one Deployment to copy; name it ${spec.service} or run the image in one Deployment only`,
       });
     }
   }
@@ -211,8 +211,12 @@ export interface EnvironmentPlan {
   approval: EnvironmentSpec['approval'];
   canary?: EnvironmentSpec['canary'];
   timeout?: string;
+  /** Mirror a sample of users to a `<primary>-shadow` copy and gate on the comparison, before any user traffic. */
+  darkLaunch?: EnvironmentSpec['darkLaunch'];
+  /** After the image runs here: the feature's flags stepped up under guardrails (a flag-release step). */
+  release?: EnvironmentSpec['release'];
   objects: KubeObject[];
-  /** The Deployment the canary copies (name), when the environment has a canary. */
+  /** The Deployment the canary (and the dark launch's shadow) copies (name), when the environment has either. */
   primary?: string;
 }
 
@@ -239,13 +243,15 @@ export function prepareEnvironment(
       return object;
     });
   objects.sort((a, b) => Number(a.kind === 'Deployment') - Number(b.kind === 'Deployment'));
-  const primary = environment.canary ? primaryDeployment(objects, spec)?.metadata.name : undefined;
+  const primary = environment.canary || environment.darkLaunch ? primaryDeployment(objects, spec)?.metadata.name : undefined;
   return {
     name: environment.name,
     namespace: environment.namespace,
     approval: environment.approval,
     canary: environment.canary,
     timeout: environment.timeout,
+    ...(environment.darkLaunch ? { darkLaunch: environment.darkLaunch } : {}),
+    ...(environment.release ? { release: environment.release } : {}),
     objects,
     primary,
   };

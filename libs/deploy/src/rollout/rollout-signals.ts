@@ -1,6 +1,10 @@
 import { Injectable } from '@nestjs/common';
 
-export type RolloutSignal = { kind: 'runnable'; rolloutId: string } | { kind: 'abort'; rolloutId: string };
+export type RolloutSignal =
+  | { kind: 'runnable'; rolloutId: string }
+  | { kind: 'abort'; rolloutId: string }
+  /** Someone approved while a step holds (a flag-release step's wait): it may move on now. */
+  | { kind: 'approved'; rolloutId: string };
 
 /**
  * In-process nudges between the API and the driver: "this rollout can move" (approved, started)

@@ -1,6 +1,7 @@
 import type { AnalysisVerdict, Measurement } from '../analysis/canary-analysis';
 import type { KubeObject } from '../kubernetes/kube-resources';
 import type { EnvironmentPlan } from './manifest-set';
+import type { RecordedObject } from './release-objects';
 
 export const ROLLOUT_STATUSES = ['running', 'waiting', 'succeeded', 'failed', 'aborted', 'superseded'] as const;
 export type RolloutStatus = (typeof ROLLOUT_STATUSES)[number];
@@ -11,9 +12,10 @@ export type RolloutKind = 'release' | 'rollback';
 /**
  * One step of a rollout. `deploy` applies an environment and waits; `gate` waits for a person;
  * `canary` deploys `<name>-canary`; `analysis` measures it; `promote` updates the stable
- * Deployment and removes the canary; `rollback` restores the previous release (appended when one happens).
+ * Deployment and removes the canary; `flag-release` steps the feature's flags up under guardrails
+ * once the image runs; `rollback` restores the previous release (appended when one happens).
  */
-export const STEP_KINDS = ['deploy', 'gate', 'canary', 'analysis', 'promote', 'rollback'] as const;
+export const STEP_KINDS = ['deploy', 'gate', 'dark-launch', 'canary', 'analysis', 'promote', 'flag-release', 'rollback'] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 export type StepStatus = 'pending' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'skipped' | 'aborted';
 
@@ -87,6 +89,12 @@ export interface EnvironmentDeployment {
   imageDigest: string | null;
   /** The Deployments as applied (with their pod templates). */
   workloads: KubeObject[];
+  /**
+   * Every object the release applied here, in apply order (Secrets as references, never values):
+   * what a rollback to this entry re-applies, and what tells it which newer objects to delete.
+   * Absent on entries recorded before it existed: those roll back their Deployments only.
+   */
+  objects?: RecordedObject[];
   deployedBy: string;
   reason: string | null;
   deployedAt: string;
@@ -98,7 +106,7 @@ export interface EnvironmentView {
   namespace: string | null;
   current: EnvironmentDeployment | null;
   /** Newest first, the current one included. */
-  history: Array<Omit<EnvironmentDeployment, 'workloads'>>;
+  history: Array<Omit<EnvironmentDeployment, 'workloads' | 'objects'>>;
   activeRollout: Pick<Rollout, 'id' | 'kind' | 'releaseId' | 'version' | 'status' | 'currentStep'> | null;
 }
 

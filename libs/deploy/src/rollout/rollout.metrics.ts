@@ -7,6 +7,7 @@ import { MetricsService } from '@switchyard/observability';
 export class RolloutMetrics {
   private readonly stepDuration: Histogram<'service' | 'environment' | 'step' | 'outcome'>;
   private readonly verdicts: Counter<'service' | 'environment' | 'verdict'>;
+  private readonly guardrailVerdicts: Counter<'service' | 'environment' | 'verdict'>;
   private readonly rollouts: Counter<'service' | 'kind' | 'outcome'>;
   private readonly rollbacks: Counter<'service' | 'environment' | 'trigger'>;
   private readonly kubeRequests: Counter<'verb' | 'code'>;
@@ -23,6 +24,11 @@ export class RolloutMetrics {
       'environment',
       'verdict',
     ]);
+    this.guardrailVerdicts = metrics.counter(
+      'switchyard_flag_release_verdicts_total',
+      'Flag-release guardrail verdicts (one per step measured; Failed trips the kill switch) by service, environment and verdict',
+      ['service', 'environment', 'verdict'],
+    );
     this.rollouts = metrics.counter('switchyard_rollouts_total', 'Rollouts that ended, by service, kind (release or rollback) and outcome', [
       'service',
       'kind',
@@ -45,6 +51,10 @@ export class RolloutMetrics {
 
   verdict(service: string, environment: string, verdict: string): void {
     this.verdicts.inc({ service, environment, verdict });
+  }
+
+  guardrailVerdict(service: string, environment: string, verdict: string): void {
+    this.guardrailVerdicts.inc({ service, environment, verdict });
   }
 
   rolloutFinished(service: string, kind: string, outcome: string): void {

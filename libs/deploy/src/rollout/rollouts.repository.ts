@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { AnalysisVerdict, Measurement } from '../analysis/canary-analysis';
 import type { KubeObject } from '../kubernetes/kube-resources';
+import { SecretSealer } from '../kubernetes/secret-sealer';
 import type { ManifestDocument } from './manifest-set';
+import type { RecordedObject } from './release-objects';
 import type { EnvironmentDeployment, Rollout, RolloutDecision, RolloutKind, RolloutPlan, RolloutStatus, RolloutStep } from './rollout.entity';
 
 type Timestamp = Date | string;
@@ -58,6 +60,7 @@ interface DeploymentRow {
   image: string;
   image_digest: string | null;
   workloads: KubeObject[] | string;
+  objects: RecordedObject[] | string | null;
   deployed_by: string;
   reason: string | null;
   deployed_at: Timestamp;
@@ -65,7 +68,7 @@ interface DeploymentRow {
 
 const ROLLOUT_COLUMNS = `id, kind, release_id, service, version, image, image_digest, status, plan, steps, current_step, verdict, error, decisions,
   abort_requested, cleanup_pending, superseded_by, created_by, reason, created_at, updated_at, finished_at`;
-const DEPLOYMENT_COLUMNS = `id::text AS id, service, environment, namespace, kind, release_id, rollout_id, version, image, image_digest, workloads, deployed_by, reason, deployed_at`;
+const DEPLOYMENT_COLUMNS = `id::text AS id, service, environment, namespace, kind, release_id, rollout_id, version, image, image_digest, workloads, objects, deployed_by, reason, deployed_at`;
 
 export interface RolloutChange {
   status?: RolloutStatus;
@@ -83,6 +86,8 @@ export interface RolloutChange {
 /** Rollouts, their locks, measurements and each environment's history, in SQL that runs on PostgreSQL and PGlite. */
 @Injectable()
 export class RolloutsRepository {
+  constructor(private readonly sealer: SecretSealer) {}
+
   async insert(
     manager: EntityManager,
     rollout: Pick<
@@ -102,7 +107,7 @@ export class RolloutsRepository {
         rollout.image,
         rollout.imageDigest,
         rollout.status,
-        JSON.stringify(rollout.plan),
+        JSON.stringify(this.sealPlan(rollout.plan)),
         JSON.stringify(rollout.steps),
         rollout.createdBy,
         rollout.reason,
@@ -112,7 +117,7 @@ export class RolloutsRepository {
 
   async find(manager: EntityManager, id: string, forUpdate = false): Promise<Rollout | undefined> {
     const rows: RolloutRow[] = await manager.query(`SELECT ${ROLLOUT_COLUMNS} FROM rollouts WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [id]);
-    return rows[0] ? toRollout(rows[0]) : undefined;
+    return rows[0] ? this.toRollout(rows[0]) : undefined;
   }
 
   async latestForRelease(manager: EntityManager, releaseId: string, forUpdate = false): Promise<Rollout | undefined> {
@@ -120,7 +125,7 @@ export class RolloutsRepository {
       `SELECT ${ROLLOUT_COLUMNS} FROM rollouts WHERE release_id = $1 AND kind = 'release' ORDER BY rollouts.seq DESC LIMIT 1${forUpdate ? ' FOR UPDATE' : ''}`,
       [releaseId],
     );
-    return rows[0] ? toRollout(rows[0]) : undefined;
+    return rows[0] ? this.toRollout(rows[0]) : undefined;
   }
 
   async list(manager: EntityManager, filter: { service?: string; statuses?: RolloutStatus[]; limit: number }): Promise<Rollout[]> {
@@ -139,7 +144,7 @@ export class RolloutsRepository {
       `SELECT ${ROLLOUT_COLUMNS} FROM rollouts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY rollouts.seq DESC LIMIT $${params.length}`,
       params,
     );
-    return rows.map(toRollout);
+    return rows.map((row) => this.toRollout(row));
   }
 
   async update(manager: EntityManager, id: string, change: RolloutChange): Promise<void> {
@@ -257,8 +262,8 @@ export class RolloutsRepository {
 
   async recordDeployment(manager: EntityManager, entry: Omit<EnvironmentDeployment, 'id' | 'deployedAt'>): Promise<void> {
     await manager.query(
-      `INSERT INTO environment_deployments (service, environment, namespace, kind, release_id, rollout_id, version, image, image_digest, workloads, deployed_by, reason)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+      `INSERT INTO environment_deployments (service, environment, namespace, kind, release_id, rollout_id, version, image, image_digest, workloads, objects, deployed_by, reason)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
       [
         entry.service,
         entry.environment,
@@ -270,6 +275,7 @@ export class RolloutsRepository {
         entry.image,
         entry.imageDigest,
         JSON.stringify(entry.workloads),
+        entry.objects ? JSON.stringify(entry.objects) : null,
         entry.deployedBy,
         entry.reason,
       ],
@@ -285,6 +291,15 @@ export class RolloutsRepository {
     return rows.map(toDeployment);
   }
 
+  /** The entries recorded after `afterId`, newest first: the releases a rollback to `afterId` undoes. */
+  async historyAfter(manager: EntityManager, service: string, environment: string, afterId: string): Promise<EnvironmentDeployment[]> {
+    const rows: DeploymentRow[] = await manager.query(
+      `SELECT ${DEPLOYMENT_COLUMNS} FROM environment_deployments WHERE service = $1 AND environment = $2 AND id > $3::bigint ORDER BY environment_deployments.id DESC`,
+      [service, environment, afterId],
+    );
+    return rows.map(toDeployment);
+  }
+
   async environmentsOf(manager: EntityManager, service: string): Promise<string[]> {
     const rows: Array<{ environment: string }> = await manager.query(
       `SELECT DISTINCT environment FROM environment_deployments WHERE service = $1 UNION SELECT environment FROM rollout_locks WHERE service = $1 ORDER BY environment`,
@@ -295,8 +310,27 @@ export class RolloutsRepository {
 
   async releaseManifests(manager: EntityManager, releaseId: string): Promise<ManifestDocument[]> {
     const rows: Array<{ manifests: ManifestDocument[] | string | null }> = await manager.query(`SELECT manifests FROM releases WHERE id = $1`, [releaseId]);
-    return (rows[0] ? jsonValue(rows[0].manifests) : null) ?? [];
+    return ((rows[0] ? jsonValue(rows[0].manifests) : null) ?? []).map((document) => ({ ...document, object: this.sealer.open(document.object) }));
   }
+
+  /** The plan as stored: Secret values sealed (they are opened again only where a step applies them). */
+  private sealPlan(plan: RolloutPlan): RolloutPlan {
+    return mapPlanObjects(plan, (object) => this.sealer.seal(object));
+  }
+
+  private toRollout(row: RolloutRow): Rollout {
+    const rollout = toRollout(row);
+    return { ...rollout, plan: mapPlanObjects(rollout.plan, (object) => this.sealer.open(object)) };
+  }
+}
+
+function mapPlanObjects(plan: RolloutPlan, each: (object: KubeObject) => KubeObject): RolloutPlan {
+  const mapped: RolloutPlan = { ...plan, environments: plan.environments.map((e) => ({ ...e, objects: e.objects.map(each) })) };
+  const target = plan.rollback?.target;
+  if (plan.rollback && target?.objects) {
+    mapped.rollback = { ...plan.rollback, target: { ...target, objects: target.objects.map((o) => (o.kind === 'Secret' && 'valuesFrom' in o ? o : each(o as KubeObject))) } };
+  }
+  return mapped;
 }
 
 function toRollout(row: RolloutRow): Rollout {
@@ -354,6 +388,7 @@ function toDeployment(row: DeploymentRow): EnvironmentDeployment {
     image: row.image,
     imageDigest: row.image_digest,
     workloads: jsonValue(row.workloads) ?? [],
+    ...(row.objects === null || row.objects === undefined ? {} : { objects: jsonValue(row.objects) ?? [] }),
     deployedBy: row.deployed_by,
     reason: row.reason,
     deployedAt: iso(row.deployed_at),

@@ -3,13 +3,24 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AuditService } from '@switchyard/audit';
 import { AppError, ConflictError, NotFoundError, ValidationFailedError } from '@switchyard/errors';
+import { FlagsService, type FlagView } from '@switchyard/flags';
 import { Database } from '@switchyard/persistence';
 import { ClusterAccess } from '../kubernetes/cluster-access';
 import { KubeApiError } from '../kubernetes/kube-client';
 import type { Release } from '../releases/release.entity';
 import { ReleasesRepository } from '../releases/releases.repository';
 import { imageRepository, prepareEnvironment, type EnvironmentPlan } from './manifest-set';
-import type { EnvironmentDeployment, EnvironmentView, Rollout, RolloutDecision, RolloutMeasurements, RolloutPlan, RolloutStatus } from './rollout.entity';
+import type {
+  EnvironmentDeployment,
+  EnvironmentView,
+  Rollout,
+  RolloutDecision,
+  RolloutMeasurements,
+  RolloutPlan,
+  RolloutStatus,
+  RolloutStep,
+} from './rollout.entity';
+import { withoutSecretValues } from './release-objects';
 import { RolloutPlanner, type EnvironmentPreview } from './rollout-planner';
 import { RolloutSignals } from './rollout-signals';
 import { newStep, stepsFor } from './rollout-steps';
@@ -17,6 +28,7 @@ import { RolloutMetrics } from './rollout.metrics';
 import { RolloutsRepository } from './rollouts.repository';
 import { WebhookNotifier } from '../webhooks/webhook.notifier';
 import { ReleasePoliciesService } from '../policy/release-policies.service';
+import { flagProblem } from './steps/flag-release.step';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -57,6 +69,7 @@ export class RolloutsService {
     private readonly metrics: RolloutMetrics,
     private readonly notifier: WebhookNotifier,
     private readonly policies: ReleasePoliciesService,
+    private readonly flags: FlagsService,
   ) {}
 
   /**
@@ -71,6 +84,7 @@ export class RolloutsService {
     });
     // The server's policy, not the uploaded pipeline, decides namespaces, gates and where images come from.
     await this.policies.admit(prepared.release);
+    await this.checkReleaseFlags(prepared.environments);
     const id = randomUUID();
     const superseded: Rollout[] = [];
     let rollout: Rollout;
@@ -120,14 +134,35 @@ export class RolloutsService {
     for (const older of superseded) this.metrics.rolloutFinished(older.service, older.kind, 'superseded');
     for (const older of superseded) this.signals.emit({ kind: 'abort', rolloutId: older.id });
     this.signals.emit({ kind: 'runnable', rolloutId: rollout.id });
-    return rollout;
+    return withoutSecretValues(rollout);
+  }
+
+  /**
+   * A flag release needs its flags to exist, be boolean and be defined in the environment; saying
+   * so now (422 naming each flag) beats a release that fails at its last stage. The stage checks again.
+   */
+  private async checkReleaseFlags(environments: EnvironmentPlan[]): Promise<void> {
+    const problems: Array<{ path: string; problem: string }> = [];
+    for (const environment of environments) {
+      for (const [j, key] of (environment.release?.flags ?? []).entries()) {
+        let flag: FlagView | undefined;
+        try {
+          flag = await this.flags.getFlag(key);
+        } catch (error) {
+          if (!(error instanceof AppError && error.status === 404)) throw error;
+        }
+        const problem = flagProblem(flag, key, environment.name);
+        if (problem) problems.push({ path: `deploy.environments[${environment.name}].release.flags[${j}]`, problem });
+      }
+    }
+    if (problems.length) throw new ValidationFailedError(problems, `the release's flags cannot be released: ${problems.map((p) => p.problem).join('; ')}`);
   }
 
   async get(id: string): Promise<Rollout> {
     if (!UUID.test(id)) throw new NotFoundError('rollout', id);
     const rollout = await this.db.transaction((manager) => this.rollouts.find(manager, id));
     if (!rollout) throw new NotFoundError('rollout', id);
-    return rollout;
+    return withoutSecretValues(rollout);
   }
 
   async forRelease(releaseId: string): Promise<Rollout> {
@@ -135,12 +170,12 @@ export class RolloutsService {
       await this.mustFindRelease(manager, releaseId);
       const rollout = await this.rollouts.latestForRelease(manager, releaseId);
       if (!rollout) throw new NotFoundError('rollout of release', releaseId);
-      return rollout;
+      return withoutSecretValues(rollout);
     });
   }
 
   async list(filter: { service?: string; statuses?: RolloutStatus[]; limit: number }): Promise<Rollout[]> {
-    return this.db.transaction((manager) => this.rollouts.list(manager, filter));
+    return (await this.db.transaction((manager) => this.rollouts.list(manager, filter))).map(withoutSecretValues);
   }
 
   async measurements(id: string): Promise<RolloutMeasurements> {
@@ -157,6 +192,12 @@ export class RolloutsService {
   async approve(actor: string, releaseId: string, comment: string): Promise<Rollout> {
     const result = await this.db.transaction(async (manager) => {
       const rollout = await this.activeRollout(manager, releaseId);
+      const holding = rollout.steps[rollout.currentStep];
+      // A flag release is approved in place: the approval skips the current step's wait (or
+      // settles its inconclusive verdict) and the stage goes on to its next percentage.
+      if (holding?.kind === 'flag-release' && (rollout.status === 'waiting' || (holding.status === 'running' && holding.detail?.stepStartedAt))) {
+        return { ...(await this.approveInPlace(manager, actor, rollout, comment)), inPlace: true };
+      }
       if (rollout.status !== 'waiting') {
         const step = rollout.steps[rollout.currentStep];
         throw new ConflictError(
@@ -203,11 +244,48 @@ export class RolloutsService {
           imageDigest: rollout.imageDigest,
         },
       });
-      return { rollout: (await this.rollouts.find(manager, rollout.id)) as Rollout, step: steps[index] };
+      return { rollout: (await this.rollouts.find(manager, rollout.id)) as Rollout, step: steps[index], inPlace: false };
     });
-    this.metrics.stepFinished(result.rollout.service, result.step.environment, result.step.kind, 'succeeded', (result.step.durationMs ?? 0) / 1000);
+    if (result.inPlace) this.signals.emit({ kind: 'approved', rolloutId: result.rollout.id });
+    else this.metrics.stepFinished(result.rollout.service, result.step.environment, result.step.kind, 'succeeded', (result.step.durationMs ?? 0) / 1000);
     this.signals.emit({ kind: 'runnable', rolloutId: result.rollout.id });
-    return result.rollout;
+    return withoutSecretValues(result.rollout);
+  }
+
+  /** Records an approval of a flag-release step without ending it; the step's handler reads it from the decisions. */
+  private async approveInPlace(manager: EntityManager, actor: string, rollout: Rollout, comment: string): Promise<{ rollout: Rollout; step: RolloutStep }> {
+    const index = rollout.currentStep;
+    const step = rollout.steps[index];
+    const release = await this.mustFindRelease(manager, rollout.releaseId);
+    await this.policies.checkApprover(manager, actor, {
+      service: rollout.service,
+      environment: step.environment,
+      starters: [release.createdBy, rollout.createdBy],
+    });
+    const now = new Date().toISOString();
+    const decision: RolloutDecision = { action: 'approve', actor, comment, environment: step.environment, step: step.kind, at: now };
+    const steps = rollout.steps.map((s, i) =>
+      i === index ? { ...s, status: 'running' as const, message: `approved by ${actor}: ${comment} (next step)` } : s,
+    );
+    await this.rollouts.update(manager, rollout.id, { steps, status: 'running', decisions: [...rollout.decisions, decision] });
+    await this.audit.record(manager, {
+      actor,
+      action: 'rollout.gate.approved',
+      target: `release:${rollout.service}/${rollout.releaseId}`,
+      environment: step.environment,
+      before: { status: rollout.status, step: step.kind },
+      after: { status: 'running' },
+      meta: {
+        rolloutId: rollout.id,
+        service: rollout.service,
+        comment,
+        gate: rollout.status === 'waiting' ? 'inconclusive' : 'flag-release-wait',
+        percent: (step.detail?.steps as number[] | undefined)?.[Number(step.detail?.stepIndex ?? 0)] ?? null,
+        version: rollout.version,
+        imageDigest: rollout.imageDigest,
+      },
+    });
+    return { rollout: (await this.rollouts.find(manager, rollout.id)) as Rollout, step: steps[index] };
   }
 
   /**
@@ -283,7 +361,7 @@ export class RolloutsService {
       this.signals.emit({ kind: 'abort', rolloutId: result.rollout.id });
       this.signals.emit({ kind: 'runnable', rolloutId: result.rollout.id });
     }
-    return result.rollout;
+    return withoutSecretValues(result.rollout);
   }
 
   /**
@@ -343,7 +421,7 @@ export class RolloutsService {
     for (const older of superseded) this.metrics.rolloutFinished(older.service, older.kind, 'superseded');
     for (const older of superseded) this.signals.emit({ kind: 'abort', rolloutId: older.id });
     this.signals.emit({ kind: 'runnable', rolloutId: rollout.id });
-    return rollout;
+    return withoutSecretValues(rollout);
   }
 
   async environment(service: string, environment: string): Promise<EnvironmentView> {
@@ -358,7 +436,7 @@ export class RolloutsService {
         namespace:
           history[0]?.namespace ?? active?.plan.environments.find((e) => e.name === environment)?.namespace ?? active?.plan.rollback?.namespace ?? null,
         current: history[0] ?? null,
-        history: history.map(({ workloads: _w, ...entry }) => entry),
+        history: history.map(({ workloads: _w, objects: _o, ...entry }) => entry),
         activeRollout: active
           ? { id: active.id, kind: active.kind, releaseId: active.releaseId, version: active.version, status: active.status, currentStep: active.currentStep }
           : null,
@@ -366,13 +444,13 @@ export class RolloutsService {
     });
   }
 
-  async environments(service: string): Promise<Array<{ environment: string; current: Omit<EnvironmentDeployment, 'workloads'> | null }>> {
+  async environments(service: string): Promise<Array<{ environment: string; current: Omit<EnvironmentDeployment, 'workloads' | 'objects'> | null }>> {
     return this.db.transaction(async (manager) => {
       const names = await this.rollouts.environmentsOf(manager, service);
-      const out: Array<{ environment: string; current: Omit<EnvironmentDeployment, 'workloads'> | null }> = [];
+      const out: Array<{ environment: string; current: Omit<EnvironmentDeployment, 'workloads' | 'objects'> | null }> = [];
       for (const name of names) {
         const [current] = await this.rollouts.history(manager, service, name, 1);
-        out.push({ environment: name, current: current ? (({ workloads: _w, ...entry }) => entry)(current) : null });
+        out.push({ environment: name, current: current ? (({ workloads: _w, objects: _o, ...entry }) => entry)(current) : null });
       }
       return out;
     });

@@ -3,7 +3,15 @@ import type { Logger } from 'pino';
 import { APP_CONFIG, type AppConfig } from '@switchyard/config';
 import { LOGGER } from '@switchyard/observability';
 
-export const ROLLOUT_EVENTS = ['gate.waiting', 'rollout.succeeded', 'rollout.failed', 'rollout.rolled-back', 'rollout.aborted'] as const;
+export const ROLLOUT_EVENTS = [
+  'gate.waiting',
+  'rollout.succeeded',
+  'rollout.failed',
+  'rollout.rolled-back',
+  'rollout.aborted',
+  'rollout.dark-launch.verdict',
+  'rollout.flag-release.verdict',
+] as const;
 export type RolloutEvent = (typeof ROLLOUT_EVENTS)[number];
 
 export interface RolloutNotification {

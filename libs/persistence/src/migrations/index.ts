@@ -8,7 +8,11 @@ import { Rollouts1764240000000 } from './1764240000000-rollouts';
 import { ReleasePolicies1764250000000 } from './1764250000000-release-policies';
 import { MirrorScopes1764260000000 } from './1764260000000-mirror-scopes';
 import { ChangeComments1764270000000 } from './1764270000000-change-comments';
+import { DarkLaunch1764290000000 } from './1764290000000-dark-launch';
+import { TimelineService1764300000000 } from './1764300000000-timeline-service';
 import { VariantDescriptions1764320000000 } from './1764320000000-variant-descriptions';
+import { ClientTokens1764330000000 } from './1764330000000-client-tokens';
+import { ReleaseObjects1764340000000 } from './1764340000000-release-objects';
 
 /** Every migration, in order. Append new ones; never edit one that has landed. */
 export const MIGRATIONS = [
@@ -22,5 +26,9 @@ export const MIGRATIONS = [
   ReleasePolicies1764250000000,
   MirrorScopes1764260000000,
   ChangeComments1764270000000,
+  DarkLaunch1764290000000,
+  TimelineService1764300000000,
   VariantDescriptions1764320000000,
+  ClientTokens1764330000000,
+  ReleaseObjects1764340000000,
 ];

@@ -1,8 +1,8 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { APP_CONFIG, type AppConfig } from '@switchyard/config';
-import { ReleasesService } from '@switchyard/deploy';
 import { LOGGER } from '@switchyard/observability';
+import { ReleasesService } from '../releases/releases.service';
 
 /**
  * A CI job that dies (killed agent, lost network) never reports its stage's end. Every replica

@@ -3,9 +3,12 @@ import { hostname } from 'node:os';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { APP_CONFIG, type AppConfig } from '@switchyard/config';
-import { ClusterAccess, RolloutEngine, RolloutsRepository, RolloutSignals } from '@switchyard/deploy';
 import { LOGGER } from '@switchyard/observability';
 import { Database } from '@switchyard/persistence';
+import { ClusterAccess } from '../kubernetes/cluster-access';
+import { RolloutEngine } from './rollout.engine';
+import { RolloutSignals } from './rollout-signals';
+import { RolloutsRepository } from './rollouts.repository';
 
 /**
  * Moves rollouts forward on this replica. Each poll (and each in-process nudge: a start, an

@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { FlagsModule } from '@switchyard/flags';
+import { ClientAccessService } from './client-access.service';
+import { ClientController } from './client.controller';
+import { ClientFlagCatalog } from './client-flag-catalog.service';
+import { ClientOriginRegistry } from './client-origin-registry.service';
+import { ClientStreamHub } from './client-stream.service';
+
+/** Browser access with client tokens: origins, flag filters, rate limits, live evaluated values. */
+@Module({
+  imports: [FlagsModule],
+  controllers: [ClientController],
+  providers: [ClientAccessService, ClientFlagCatalog, ClientOriginRegistry, ClientStreamHub],
+  exports: [ClientAccessService, ClientFlagCatalog, ClientOriginRegistry, ClientStreamHub],
+})
+export class ClientAccessModule {}

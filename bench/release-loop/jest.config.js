@@ -1,0 +1,12 @@
+// `npm run bench:release-loop`: the repository's Jest set-up (SWC, path aliases), pointed at the one
+// benchmark file only; it is not a test, so the suite's testMatch never picks it up.
+const base = require('../../jest.config.js');
+
+module.exports = {
+  ...base,
+  rootDir: '../..',
+  testMatch: ['<rootDir>/bench/release-loop/release-loop.bench.ts'],
+  // Three rounds of a whole release (plus the server build and start) on a shared 2-core machine.
+  testTimeout: 900_000,
+  maxWorkers: 1,
+};

@@ -7,6 +7,8 @@ PACKAGES=(redis-server redis-sentinel buildah docker-registry prometheus chromiu
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
+  # kubectl may come from another package (e.g. Google's `kubectl`); any kubectl with Kustomize will do.
+  if [ "$pkg" = kubernetes-client ] && command -v kubectl >/dev/null 2>&1; then continue; fi
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if [ ${#missing[@]} -eq 0 ]; then

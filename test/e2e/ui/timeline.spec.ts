@@ -83,8 +83,9 @@ const ADMIN = { name: 'Grace Admin', email: 'grace@example.com', password: 'a lo
   const actions = async (p: Page) => Promise.all((await rows(p).all()).map((row) => row.getAttribute('data-action')));
 
   it('lists what changed in production, newest first, with who, where and why', async () => {
-    await rows(page).nth(3).waitFor();
-    expect(await actions(page)).toEqual(['rollout.dark-launch.verdict', 'rollout.gate.approved', 'rollout.gate.waiting', 'flag.toggled']);
+    await rows(page).nth(4).waitFor();
+    // Creating the flag reached every environment, production included.
+    expect(await actions(page)).toEqual(['rollout.dark-launch.verdict', 'rollout.gate.approved', 'rollout.gate.waiting', 'flag.toggled', 'flag.created']);
     const verdict = rows(page).nth(0);
     expect(await verdict.textContent()).toContain('Dark-launch verdict in production: fail: $.price differs in 25.0 % of 1,200 comparisons');
     expect(await verdict.getAttribute('class')).toContain('timeline-alarm');
@@ -115,7 +116,7 @@ const ADMIN = { name: 'Grace Admin', email: 'grace@example.com', password: 'a lo
 
   it('shows a new change without a reload', async () => {
     await page.goto(`${server.url}/timeline?environment=production&since=30m`);
-    await rows(page).nth(3).waitFor();
+    await rows(page).nth(4).waitFor();
     await record({
       ...engine,
       action: 'rollout.flag-release.tripped',
@@ -124,7 +125,7 @@ const ADMIN = { name: 'Grace Admin', email: 'grace@example.com', password: 'a lo
     const tripped = page.locator('tbody tr[data-action="rollout.flag-release.tripped"]');
     await tripped.waitFor();
     expect(await tripped.textContent()).toContain('Guardrail tripped in production on quotes.new-pricing');
-    expect(await actions(page)).toHaveLength(5);
+    expect(await actions(page)).toHaveLength(6);
   });
 
   it('shows the dark-launch and flag-release stages of a rollout on the release page', async () => {
@@ -226,11 +227,12 @@ const ADMIN = { name: 'Grace Admin', email: 'grace@example.com', password: 'a lo
 
   it('links each change to the report, release or flag it came from', async () => {
     await page.goto(`${server.url}/timeline?environment=production&since=30m`);
-    await rows(page).nth(3).waitFor();
+    await rows(page).nth(4).waitFor();
     await page.getByRole('link', { name: 'Dark-launch report of quotes' }).click();
     await page.waitForURL(/\/dark-launch\?route=quotes$/);
     await page.goBack();
-    await page.getByRole('link', { name: 'Flag quotes.new-pricing' }).click();
+    // The toggle links to the flag in production; the creation (every environment) to the flag itself.
+    await page.locator('tbody tr[data-action="flag.toggled"]').getByRole('link', { name: 'Flag quotes.new-pricing' }).click();
     await page.waitForURL(/\/flags\/quotes\.new-pricing\?environment=production$/);
     await page.goBack();
     await page

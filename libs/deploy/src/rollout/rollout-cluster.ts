@@ -67,16 +67,22 @@ export class RolloutCluster {
   async waitFor(client: KubeClient, rolloutId: string, index: number, environment: EnvironmentPlan, name: string, signal: AbortSignal): Promise<WaitOutcome> {
     const object = environment.objects.find((o) => o.kind === 'Deployment' && o.metadata.name === name) ?? this.primary(environment);
     let lastWrite = 0;
-    return waitForRollout(client, environment.namespace, name, {
-      timeoutMs: waitTimeout(environment, object),
-      signal,
-      onProgress: (message) => {
-        // Progress lines are for people watching; one write a second is plenty.
-        if (Date.now() - lastWrite < 1000) return;
-        lastWrite = Date.now();
-        void this.recorder.changeStep(rolloutId, index, { message }).catch(() => undefined);
-      },
-    });
+    let writing: Promise<unknown> = Promise.resolve();
+    try {
+      return await waitForRollout(client, environment.namespace, name, {
+        timeoutMs: waitTimeout(environment, object),
+        signal,
+        onProgress: (message) => {
+          // Progress lines are for people watching; one write a second is plenty.
+          if (Date.now() - lastWrite < 1000) return;
+          lastWrite = Date.now();
+          writing = this.recorder.changeStep(rolloutId, index, { message }).catch(() => undefined);
+        },
+      });
+    } finally {
+      // A progress line still being written must land before the step's own ending, never after it.
+      await writing;
+    }
   }
 
   /** Deletes `<primary>-canary` if this rollout created it; returns its name when it was there. */

@@ -7,6 +7,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
 import { loadConfig, type AppConfig } from '@switchyard/config';
 import { createLogger } from '@switchyard/observability';
+import type { DestinationStream } from 'pino';
 import { dropSchema } from '@switchyard/persistence';
 import { createServer } from '../../apps/server/src/create-server';
 import { PrivateRedis, portOpen } from './redis-server';
@@ -20,6 +21,11 @@ export interface TestServerOptions {
   database?: TestDatabase;
   env?: Record<string, string>;
   modules?: NonNullable<ModuleMetadata['imports']>;
+  /**
+   * Where the server's JSON log lines go (default: stdout). Lets a test read what the server
+   * logged, e.g. that no secret reaches a log line; set `env.LOG_LEVEL` for the lines it needs.
+   */
+  logDestination?: DestinationStream;
 }
 
 export interface TestDatabase {
@@ -89,7 +95,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     SWITCHYARD_ADMIN_TOKEN: adminToken,
     ...options.env,
   });
-  const app = await createServer(config, createLogger(config.logLevel), options.modules ?? []);
+  const app = await createServer(config, createLogger(config.logLevel, undefined, 'json', options.logDestination), options.modules ?? []);
   await app.listen({ port: 0, host: '127.0.0.1' });
   if (!database.url) embeddedServers += 1;
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');

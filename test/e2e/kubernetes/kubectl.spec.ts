@@ -47,6 +47,7 @@ const kubectlInstalled = requireTool('kubectl', 'kubernetes-client');
     await applyShippedRbac(admin, ['shop']);
     await applyShippedRbac(admin, ['locked'], { withoutVerb: 'create' });
     writeFileSync(join(dir, 'web.json'), JSON.stringify(deployment('web', 'registry.example/web:1')));
+    for (const n of [1, 2]) writeFileSync(join(dir, `api-${n}.json`), JSON.stringify(deployment('api', `registry.example/api:${n}`)));
   });
   afterAll(async () => {
     await sim?.close();
@@ -124,5 +125,73 @@ const kubectlInstalled = requireTool('kubectl', 'kubernetes-client');
       'Error from server (Forbidden): deployments.apps "web" is forbidden: User "system:serviceaccount:switchyard:switchyard" cannot create resource "deployments" in API group "apps" in the namespace "locked"',
     );
     expect(sim.object('Deployment', 'locked', 'web')).toBeUndefined();
+  });
+
+  it('rolls back with `rollout undo` to the previous revision, and shows what happened as events', async () => {
+    const image = () => (sim.object('Deployment', 'shop', 'api')?.spec as any).template.spec.containers[0].image as string;
+    for (const n of [1, 2]) {
+      const applied = await kubectl(adminConfig, '-n', 'shop', 'apply', '--server-side', '--validate=false', '-f', join(dir, `api-${n}.json`));
+      expect(applied).toMatchObject({ status: 0, stderr: '' });
+      expect((await kubectl(adminConfig, '-n', 'shop', 'rollout', 'status', 'deployment/api', '--timeout=20s')).stdout).toContain(
+        'deployment "api" successfully rolled out',
+      );
+    }
+    expect(image()).toBe('registry.example/api:2');
+
+    // kubectl reads the revisions from the Deployment's ReplicaSets (deployment.kubernetes.io/revision).
+    const history = await kubectl(adminConfig, '-n', 'shop', 'rollout', 'history', 'deployment/api');
+    expect(history.status).toBe(0);
+    expect(
+      history.stdout
+        .split('\n')
+        .filter((line) => /^\d+\s/.test(line))
+        .map((line) => line.split(/\s+/)[0]),
+    ).toEqual(['1', '2']);
+
+    // …and patches the pod template of the previous one back onto the Deployment.
+    const undone = await kubectl(adminConfig, '-n', 'shop', 'rollout', 'undo', 'deployment/api');
+    expect(undone).toMatchObject({ status: 0, stdout: 'deployment.apps/api rolled back\n' });
+    expect((await kubectl(adminConfig, '-n', 'shop', 'rollout', 'status', 'deployment/api', '--timeout=20s')).stdout).toContain(
+      'deployment "api" successfully rolled out',
+    );
+    expect(image()).toBe('registry.example/api:1');
+    // Revision 1's ReplicaSet is reused as revision 3, as the deployment controller does.
+    const replicaSets = sim.objects('ReplicaSet', 'shop').filter((rs: any) => rs.metadata.labels.app === 'api') as any[];
+    expect(replicaSets).toHaveLength(2);
+    const revisions = replicaSets.map((rs) => [
+      rs.spec.template.spec.containers[0].image,
+      rs.metadata.annotations['deployment.kubernetes.io/revision'],
+      rs.spec.replicas,
+    ]);
+    expect(revisions.sort()).toEqual([
+      ['registry.example/api:1', '3', 2],
+      ['registry.example/api:2', '2', 0],
+    ]);
+    const after = await kubectl(adminConfig, '-n', 'shop', 'rollout', 'history', 'deployment/api');
+    expect(
+      after.stdout
+        .split('\n')
+        .filter((line) => /^\d+\s/.test(line))
+        .map((line) => line.split(/\s+/)[0]),
+    ).toEqual(['2', '3']);
+
+    // The controllers' events, as `kubectl get events` and `kubectl describe` print them.
+    const events = await kubectl(adminConfig, '-n', 'shop', 'get', 'events');
+    expect(events.status).toBe(0);
+    const lines = events.stdout.trim().split('\n');
+    expect(lines[0].split(/\s{2,}/)).toEqual(['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE']);
+    const api2 = replicaSets.find((rs) => rs.metadata.annotations['deployment.kubernetes.io/revision'] === '2').metadata.name;
+    expect(lines).toContainEqual(
+      expect.stringMatching(new RegExp(`Normal\\s+ScalingReplicaSet\\s+deployment/api\\s+Scaled down replica set ${api2} to 0 from \\d`)),
+    );
+    expect(lines).toContainEqual(expect.stringMatching(/Normal\s+SuccessfulCreate\s+replicaset\/api-\w+\s+Created pod: api-\w+-\w+/));
+    expect(lines).toContainEqual(expect.stringMatching(/Normal\s+Started\s+pod\/api-\w+-\w+\s+Started container web/));
+    const described = await kubectl(adminConfig, '-n', 'shop', 'describe', 'deployment', 'api');
+    expect(described.status).toBe(0);
+    const section = described.stdout.slice(described.stdout.indexOf('Events:'));
+    expect(section).toMatch(/Normal\s+ScalingReplicaSet\s+.*deployment-controller\s+Scaled up replica set api-\w+ to 2 from 0/);
+    // Only this Deployment's events: describe selects them by involvedObject.
+    expect(section).not.toContain('deployment/web');
+    expect(section).not.toContain('SuccessfulCreate');
   });
 });

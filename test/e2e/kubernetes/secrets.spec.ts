@@ -27,7 +27,7 @@ const SECRETS_KEY = Buffer.alloc(32, 7).toString('base64');
 
 /**
  * A Secret in a release's manifests reaches the cluster and nothing else: approvers see its keys
- * and a hash of each value in the plan, never a value — not in API responses, webhooks or rows.
+ * and a hash of each value in the plan, never a value — not in API responses, log lines, webhooks or rows.
  */
 (process.env.DATABASE_URL ? describe : describe.skip)('Secrets in the manifests', () => {
   let cluster: Awaited<ReturnType<typeof startCluster>>;
@@ -40,6 +40,8 @@ const SECRETS_KEY = Buffer.alloc(32, 7).toString('base64');
   let viewer: ApiClient;
   let registry: PrivateRegistry;
   const responses: string[] = [];
+  /** Every line the server logs, at debug (request and response logging included), to be searched afterwards. */
+  const logLines: string[] = [];
 
   /** Every answer the test gets from the server is kept, to be searched afterwards. */
   const recording = (client: ApiClient): ApiClient => {
@@ -72,7 +74,8 @@ const SECRETS_KEY = Buffer.alloc(32, 7).toString('base64');
     sim = cluster.sim;
     server = await startTestServer({
       redis: 'none',
-      env: { KUBECONFIG: cluster.kubeconfig, WEBHOOK_URLS: hooks.url, ROLLOUT_POLL_INTERVAL: '200ms', ROLLOUT_LEASE: '5s', SECRETS_KEY },
+      env: { KUBECONFIG: cluster.kubeconfig, WEBHOOK_URLS: hooks.url, ROLLOUT_POLL_INTERVAL: '200ms', ROLLOUT_LEASE: '5s', SECRETS_KEY, LOG_LEVEL: 'debug' },
+      logDestination: { write: (line: string) => void logLines.push(line) },
     });
     api = recording(new ApiClient(server.url, server.adminToken));
     ci = recording(api.withToken(await api.token_('ci', ['deploy'])));
@@ -134,6 +137,11 @@ const SECRETS_KEY = Buffer.alloc(32, 7).toString('base64');
         hooks.received.map((h) => JSON.stringify(h)),
       ),
     ).toEqual([]);
+    // Debug lines from the request logger and the rollout worker included: a value never reaches a log.
+    expect(logLines.length).toBeGreaterThan(50);
+    expect(logLines.some((line) => JSON.parse(line).level === 20)).toBe(true);
+    expect(logLines.some((line) => line.includes('/api/v1/releases/'))).toBe(true);
+    expect(leaks('log line', logLines)).toEqual([]);
 
     // Every row of every table of this server's schema: the frozen manifests and plans hold the values sealed.
     const db = new Client({ connectionString: server.database.url });

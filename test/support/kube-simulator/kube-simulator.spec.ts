@@ -238,6 +238,76 @@ describe('kube simulator', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
   });
 
+  it('records Events for what the controllers and the kubelet did, selectable by involvedObject and watchable', async () => {
+    const events = (fieldSelector: string) =>
+      raw('GET', `/api/v1/namespaces/sim/events?fieldSelector=${encodeURIComponent(fieldSelector)}`).then((r) => r.body.items as any[]);
+    // A watch from the list's resourceVersion, as informers run it; the first matching event ends it.
+    const firstEvent = async (fieldSelector: string) => {
+      const listed = await raw('GET', '/api/v1/namespaces/sim/events');
+      const controller = new AbortController();
+      const response = await fetch(
+        `${sim.url}/api/v1/namespaces/sim/events?watch=true&resourceVersion=${listed.body.metadata.resourceVersion}&fieldSelector=${encodeURIComponent(fieldSelector)}`,
+        { headers: { authorization: `Bearer ${sim.token}` }, signal: controller.signal },
+      );
+      // Wrapped, so that awaiting the started watch does not also await its first event.
+      const next = (async () => {
+        const decoder = new TextDecoder();
+        let buffered = '';
+        const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) return undefined;
+          buffered += decoder.decode(value, { stream: true });
+          const newline = buffered.indexOf('\n');
+          if (newline >= 0) {
+            controller.abort();
+            return JSON.parse(buffered.slice(0, newline)) as { type: string; object: any };
+          }
+        }
+      })();
+      return { next };
+    };
+    const watching = await firstEvent('involvedObject.kind=Deployment,involvedObject.name=events');
+    await client.apply(deployment('events', 'reg/events:1'));
+    expect(await waitForRollout(client, 'sim', 'events', { timeoutMs: 10_000 })).toMatchObject({ ok: true });
+    const watched = await watching.next;
+    expect(watched?.type).toBe('ADDED');
+    const deploymentUid = sim.object('Deployment', 'sim', 'events')?.metadata;
+    expect(watched?.object).toMatchObject({
+      kind: 'Event',
+      apiVersion: 'v1',
+      type: 'Normal',
+      reason: 'ScalingReplicaSet',
+      message: expect.stringMatching(/^Scaled up replica set events-\w+ to 2 from 0$/),
+      involvedObject: { kind: 'Deployment', apiVersion: 'apps/v1', namespace: 'sim', name: 'events', uid: (deploymentUid as any).uid },
+      source: { component: 'deployment-controller' },
+      count: 1,
+    });
+    const podEvents = await events('involvedObject.kind=Pod');
+    const pod = sim.objects('Pod', 'sim').find((p: any) => p.metadata.name.startsWith('events-')) as any;
+    expect(podEvents.filter((e) => e.involvedObject.uid === pod.metadata.uid).map((e) => e.reason)).toEqual(
+      expect.arrayContaining(['Scheduled', 'Pulled', 'Created', 'Started']),
+    );
+    const rsEvents = await events(`involvedObject.kind=ReplicaSet,reason=SuccessfulCreate`);
+    expect(rsEvents.filter((e) => e.involvedObject.name.startsWith('events-'))).toHaveLength(2);
+    expect((await raw('GET', '/api/v1/namespaces/sim/events?fieldSelector=spec.bogus%3Dx')).status).toBe(400);
+
+    // A crashing container and an unpullable image say why, as warnings on their pods.
+    sim.setImageBehaviour('reg/events-crash', 'crash');
+    sim.setImageBehaviour('reg/events-ghost', 'unpullable');
+    const backOff = await firstEvent('type=Warning,reason=BackOff');
+    await client.apply(deployment('events-crash', 'reg/events-crash:1'));
+    await client.apply(deployment('events-ghost', 'reg/events-ghost:1'));
+    for (const name of ['events-crash', 'events-ghost']) {
+      expect(await waitForRollout(client, 'sim', name, { timeoutMs: 10_000 })).toMatchObject({ ok: false, reason: 'PodsFailing' });
+    }
+    expect((await backOff.next)?.object).toMatchObject({ involvedObject: { kind: 'Pod', name: expect.stringMatching(/^events-crash-/) } });
+    const warnings = (await events('type=Warning')).filter((e) => /^events-(crash|ghost)-/.test(e.involvedObject.name));
+    expect(warnings.every((e) => e.involvedObject.kind === 'Pod' && e.source.component === 'kubelet')).toBe(true);
+    expect(warnings.map((e) => e.reason)).toEqual(expect.arrayContaining(['BackOff', 'Failed']));
+    expect(warnings.find((e) => e.reason === 'Failed').message).toContain('Failed to pull image "reg/events-ghost:1"');
+  });
+
   it('streams watch events from a resourceVersion, drops objects leaving a label selection, and answers 410 Gone for a compacted one', async () => {
     const list = await client.list({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'sim' }, { labelSelector: 'watched=yes' });
     const events: WatchEvent[] = [];

@@ -1,3 +1,5 @@
+import { EVENT_FIELD_LABELS } from './event-recorder';
+
 /** Label selectors as the API server parses them (`a=b,c!=d,e in (x,y),!f`) and as objects carry them. */
 export type Requirement =
   { key: string; op: 'eq' | 'neq'; value: string } | { key: string; op: 'in' | 'notin'; values: string[] } | { key: string; op: 'exists' | 'notexists' };
@@ -114,7 +116,8 @@ export function parseFieldSelector(text: string | null | undefined): Array<{ fie
     .map((term) => {
       const match = /^([A-Za-z.]+)\s*(==|=|!=)\s*(.*)$/.exec(term);
       if (!match) throw new SelectorError(`invalid field selector: '${term}'`);
-      if (!['metadata.name', 'metadata.namespace', 'status.phase', 'spec.nodeName'].includes(match[1])) {
+      // The union over the served kinds (the API server checks per kind): events add involvedObject.* and the like.
+      if (!['metadata.name', 'metadata.namespace', 'status.phase', 'spec.nodeName', ...EVENT_FIELD_LABELS].includes(match[1])) {
         throw new SelectorError(`field label not supported: ${match[1]}`);
       }
       return { field: match[1], negate: match[2] === '!=', value: match[3] };

@@ -1,3 +1,4 @@
+import { EVENT_RESOURCE_TYPES } from './event-recorder';
 import { RBAC_RESOURCE_TYPES } from './rbac-resource-types';
 
 /** The resources the simulator serves, with the names the real API server uses for them. */
@@ -73,6 +74,7 @@ export const RESOURCE_TYPES: ResourceType[] = [
     shortNames: ['pdb'],
   },
   ...RBAC_RESOURCE_TYPES,
+  ...EVENT_RESOURCE_TYPES,
 ];
 
 export function apiVersionOf(type: ResourceType): string {

@@ -32,6 +32,12 @@ export function age(timestamp: unknown, now = Date.now()): string {
   return `${Math.floor(hours / 24)}d`;
 }
 
+/** `5s`, or `5s (x3 over 40s)` for an event seen more than once, as the event printer says it. */
+const lastSeen = (o: JsonObject): string => {
+  const last = age(o.lastTimestamp ?? o.eventTime);
+  return num(o.count) > 1 ? `${last} (x${num(o.count)} over ${age(o.firstTimestamp)})` : last;
+};
+
 const NAME: Column = { name: 'Name', type: 'string', format: 'name', priority: 0, cell: (o) => String(obj(o.metadata).name) };
 const AGE: Column = { name: 'Age', type: 'string', priority: 0, cell: (o) => age(obj(o.metadata).creationTimestamp) };
 const CONTAINERS: Column = {
@@ -129,6 +135,18 @@ const COLUMNS: Record<string, Column[]> = {
           .map(([k, v]) => `${k}=${String(v)}`)
           .join(',') || '<none>',
     },
+  ],
+  Event: [
+    { name: 'Last Seen', type: 'string', priority: 0, cell: lastSeen },
+    { name: 'Type', type: 'string', priority: 0, cell: (o) => String(o.type ?? '') },
+    { name: 'Reason', type: 'string', priority: 0, cell: (o) => String(o.reason ?? '') },
+    { name: 'Object', type: 'string', priority: 0, cell: (o) => `${String(obj(o.involvedObject).kind).toLowerCase()}/${String(obj(o.involvedObject).name)}` },
+    { name: 'Subobject', type: 'string', priority: 1, cell: (o) => String(obj(o.involvedObject).fieldPath ?? '') },
+    { name: 'Source', type: 'string', priority: 1, cell: (o) => String(obj(o.source).component ?? '') },
+    { name: 'Message', type: 'string', priority: 0, cell: (o) => String(o.message ?? '') },
+    { name: 'First Seen', type: 'string', priority: 1, cell: (o) => age(o.firstTimestamp) },
+    { name: 'Count', type: 'string', priority: 1, cell: (o) => String(num(o.count)) },
+    { name: 'Name', type: 'string', format: 'name', priority: 1, cell: (o) => String(obj(o.metadata).name) },
   ],
   Namespace: [NAME, { name: 'Status', type: 'string', priority: 0, cell: (o) => String(obj(o.status).phase ?? 'Active') }, AGE],
 };

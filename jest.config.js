@@ -13,7 +13,27 @@ const swc = [
   },
 ];
 
-module.exports = {
+// Specs under apps/, libs/ and sdk/ that open a socket, a database or a child process, by file name
+// (so they stay classified when their folder moves): they run with test/ in the `e2e` project. Every
+// other spec there is a unit test (no I/O beyond temp files) and runs in `unit`. Classification is by
+// testMatch, not testPathIgnorePatterns, because CI passes its own --testPathIgnorePatterns, which
+// replaces the config's.
+const e2eSpecsBesideCode = [
+  'api-client.spec.ts', // apps/admin-ui: HTTP server
+  'deploy-api.client.spec.ts', // apps/cli: HTTP server
+  'proxy-app.spec.ts', // apps/proxy: starts the proxy and its upstreams
+  'shadow-call.spec.ts', // apps/proxy: HTTP server
+  'command-runner.spec.ts', // libs/deploy: child processes
+  'release-runner.spec.ts', // libs/deploy: runs test commands through sh
+  'migrations.spec.ts', // libs/persistence: PGlite / PostgreSQL
+  'redis-source.spec.ts', // sdk/node: Redis
+  'switchyard-client.spec.ts', // sdk/node: protocol server on a port
+  'switchyard-provider.spec.ts', // sdk/openfeature-provider: protocol server on a port
+];
+
+// What both projects share: how sources are compiled and resolved.
+const shared = {
+  rootDir: __dirname,
   testEnvironment: 'node',
   transform: { '^.+\\.(t|j)sx?$': swc, '^.+\\.mjs$': swc },
   // @kubernetes/client-node 2 and the ESM-only packages it imports are transformed for the same reason.
@@ -26,10 +46,29 @@ module.exports = {
     '^@switchyard/react$': '<rootDir>/sdk/react/src/index.ts',
     '^@switchyard/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
   },
-  testMatch: ['<rootDir>/{apps,libs,sdk,test}/**/*.spec.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '<rootDir>/apps/admin-ui/dist/'],
   // Built packages (sdk builds) would shadow the sources' package names.
   modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/.cache/'],
+};
+
+module.exports = {
+  // `npm test` runs both; `npm run test:unit` / `test:e2e` select one (jest --selectProjects). Those
+  // scripts end with `--forceExit=false` (the default) because --selectProjects would take every
+  // following word, such as a path (`npm run test:unit -- libs/flags`), for a project name.
+  projects: [
+    {
+      ...shared,
+      displayName: 'unit',
+      setupFilesAfterEnv: ['<rootDir>/test/support/unit-isolation.ts'],
+      testMatch: ['<rootDir>/{apps,libs,sdk}/**/*.spec.ts', ...e2eSpecsBesideCode.map((name) => `!**/${name}`)],
+    },
+    {
+      ...shared,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/**/*.spec.ts', ...e2eSpecsBesideCode.map((name) => `<rootDir>/{apps,libs,sdk}/**/${name}`)],
+    },
+  ],
+  // Global options (Jest applies these to the whole run, not per project).
   // Generous: suites start real servers, browsers and registries, and CI shares two cores among them.
   testTimeout: 60000,
   maxWorkers: 2,

@@ -12,6 +12,8 @@ export interface VectorExpectation {
   reason: Reason;
   errorCode?: ErrorCode;
   ruleId?: string;
+  /** The prerequisite flag that failed (then reason is DISABLED and the variant is the off variant). */
+  failedPrerequisite?: string;
 }
 
 export interface VectorCase {

@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { waitFor } from './test-server';
@@ -9,6 +9,8 @@ const root = resolve(__dirname, '../..');
 const OUT_DIR = join(root, '.cache', 'test-server-build');
 const ENTRY = join(OUT_DIR, 'apps/server/src/main.js');
 const STAMP = join(OUT_DIR, '.built');
+/** Held while one Jest worker builds, so two suites starting together never compile into one directory. */
+const LOCK = `${OUT_DIR}.lock`;
 
 function newestMtime(dir: string): number {
   let newest = 0;
@@ -28,19 +30,49 @@ function newestMtime(dir: string): number {
  */
 export function ensureServerBuild(): string {
   const sources = Math.max(...['apps/server/src', 'libs', 'sdk/core/src'].map((dir) => newestMtime(join(root, dir))));
-  if (existsSync(STAMP) && statSync(STAMP).mtimeMs >= sources) return ENTRY;
-  const started = Date.now();
-  try {
-    execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--outDir', OUT_DIR], { cwd: root, stdio: 'ignore' });
-  } catch {
-    if (!existsSync(ENTRY)) throw new Error('the server build emitted nothing (tsc -p tsconfig.build.json)');
-  }
-  execFileSync(process.execPath, ['node_modules/tsc-alias/dist/bin/index.js', '-p', 'tsconfig.build.json', '--outDir', OUT_DIR], {
-    cwd: root,
-    stdio: 'ignore',
+  const fresh = () => existsSync(STAMP) && statSync(STAMP).mtimeMs >= sources;
+  if (fresh()) return ENTRY;
+  return withBuildLock(() => {
+    // Another worker may have built while this one waited.
+    if (fresh()) return ENTRY;
+    const started = Date.now();
+    try {
+      execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--outDir', OUT_DIR], { cwd: root, stdio: 'ignore' });
+    } catch {
+      if (!existsSync(ENTRY)) throw new Error('the server build emitted nothing (tsc -p tsconfig.build.json)');
+    }
+    execFileSync(process.execPath, ['node_modules/tsc-alias/dist/bin/index.js', '-p', 'tsconfig.build.json', '--outDir', OUT_DIR], {
+      cwd: root,
+      stdio: 'ignore',
+    });
+    writeFileSync(STAMP, String(Date.now() - started));
+    return ENTRY;
   });
-  writeFileSync(STAMP, String(Date.now() - started));
-  return ENTRY;
+}
+
+/** mkdir is atomic: the worker that creates the lock directory builds, the others wait for it to go. */
+function withBuildLock<T>(build: () => T): T {
+  mkdirSync(join(root, '.cache'), { recursive: true });
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    try {
+      mkdirSync(LOCK);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      // A worker killed mid-build leaves its lock behind; a build never takes five minutes here.
+      const heldFor = Date.now() - (statSync(LOCK, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (heldFor > 300_000) rmSync(LOCK, { recursive: true, force: true });
+      else if (Date.now() > deadline) throw new Error(`timed out waiting for another worker's server build (${LOCK})`, { cause: error });
+      // The build is synchronous (callers are too), so the wait is a blocking one.
+      else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 250);
+    }
+  }
+  try {
+    return build();
+  } finally {
+    rmSync(LOCK, { recursive: true, force: true });
+  }
 }
 
 /** One server replica as its own process (so a test can SIGKILL it), on a fixed port. */

@@ -105,11 +105,13 @@ export class PrivatePostgres {
 
   /** SIGSTOP every PostgreSQL process: connections stay open, nothing answers (a hung host, a GC-paused VM). */
   pause(): void {
-    for (const pid of this.processIds()) process.kill(pid, 'SIGSTOP');
+    for (const pid of this.processIds()) signal(pid, 'SIGSTOP');
+    // Again, now that the postmaster is stopped: a backend it forked after the first listing runs on otherwise.
+    for (const pid of this.processIds()) signal(pid, 'SIGSTOP');
   }
 
   resume(): void {
-    for (const pid of this.processIds()) process.kill(pid, 'SIGCONT');
+    for (const pid of this.processIds()) signal(pid, 'SIGCONT');
   }
 
   async stop(): Promise<void> {
@@ -129,5 +131,14 @@ export class PrivatePostgres {
     }
     this.process = undefined;
     rmSync(join(this.dataDir, '..'), { recursive: true, force: true });
+  }
+}
+
+/** A backend listed a moment ago may have exited since (reaped once the postmaster runs): not an error. */
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
   }
 }

@@ -8,8 +8,9 @@ import { Redis } from 'ioredis';
 import { loadConfig, type AppConfig } from '@switchyard/config';
 import { createLogger } from '@switchyard/observability';
 import type { DestinationStream } from 'pino';
-import { dropSchema } from '@switchyard/persistence';
+import { Database, dropSchema } from '@switchyard/persistence';
 import { createServer } from '../../apps/server/src/create-server';
+import { seedEmbeddedDatabase } from './pglite-template';
 import { PrivateRedis, portOpen } from './redis-server';
 
 export type RedisChoice = 'auto' | 'none' | { url: string };
@@ -26,6 +27,12 @@ export interface TestServerOptions {
    * logged, e.g. that no secret reaches a log line; set `env.LOG_LEVEL` for the lines it needs.
    */
   logDestination?: DestinationStream;
+  /**
+   * Keep production's change-request approval as a fresh installation has it. Off by default: suites
+   * written before change requests write to production with X-Switchyard-Confirm, which approval
+   * environments replace (test/e2e/flags/change-requests.spec.ts covers approval).
+   */
+  productionApproval?: boolean;
 }
 
 export interface TestDatabase {
@@ -95,7 +102,12 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     SWITCHYARD_ADMIN_TOKEN: adminToken,
     ...options.env,
   });
+  // Embedded: start from a copy of a migrated data directory instead of initdb + every migration in
+  // WASM (~10 s a server); the server's own migrations still run and find nothing to do. Not while
+  // another embedded server runs: the process's one PGlite is then shared anyway.
+  if (!config.database.url && embeddedServers === 0 && env.TEST_PGLITE_TEMPLATE !== 'off') await seedEmbeddedDatabase(config.database.dataDir);
   const app = await createServer(config, createLogger(config.logLevel, undefined, 'json', options.logDestination), options.modules ?? []);
+  if (!options.productionApproval) await app.get(Database).query(`UPDATE environments SET require_approval = false WHERE key = 'production'`);
   await app.listen({ port: 0, host: '127.0.0.1' });
   if (!database.url) embeddedServers += 1;
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');

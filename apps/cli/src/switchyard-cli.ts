@@ -1,5 +1,6 @@
 import { CLI_VERSION, CommandError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './cli-io';
 import { CHANGES_USAGE, changesCommand } from './commands/changes.command';
+import { FLAGS_USAGE, flagsCommand } from './flags-as-code/flags.command';
 import { ABORT_USAGE, abortCommand, APPROVE_USAGE, approveCommand } from './commands/gate-decision.command';
 import { ROLLBACK_USAGE, rollbackCommand } from './commands/rollback.command';
 import { ROLLOUT_USAGE, rolloutCommand } from './commands/rollout.command';
@@ -22,6 +23,7 @@ const COMMANDS: Record<string, { run: (args: string[], io: CliIo) => Promise<num
   abort: { run: abortCommand, usage: ABORT_USAGE },
   rollback: { run: rollbackCommand, usage: ROLLBACK_USAGE },
   changes: { run: changesCommand, usage: CHANGES_USAGE },
+  flags: { run: flagsCommand, usage: FLAGS_USAGE },
   policy: { run: policyCommand, usage: POLICY_USAGE },
   proxy: { run: proxyCommand, usage: PROXY_USAGE },
 };

@@ -1,14 +1,22 @@
 import http, { type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import type { Logger } from '@switchyard/observability';
-import { buildRouteReport, MirrorAnalysis, type MirrorRoute, type RouteAggregate, type RouteReport, type SkipReason } from '@switchyard/mirror';
+import {
+  buildRouteReport,
+  MirrorAnalysis,
+  type CapturedExchange,
+  type MirrorRoute,
+  type RouteAggregate,
+  type RouteReport,
+  type SkipReason,
+} from '@switchyard/mirror';
 import { CircuitBreaker } from './circuit-breaker';
 import type { LoadShedder } from './load-shedder';
 import type { ProxyMetrics, ShadowTarget } from './proxy-metrics';
 import { ReportHistory } from './report-history';
 import type { SampleDecider } from './sample-decider';
 import { ShadowUpstream, type ShadowResult } from './shadow-call';
-import { ShadowExchange } from './shadow-exchange';
+import { ShadowExchange, type ExchangeRoute } from './shadow-exchange';
 
 // Hop-by-hop headers (RFC 9110 §7.6.1) belong to one connection and are never replayed.
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect'];
@@ -33,7 +41,7 @@ export interface RouteMirrorDeps {
  * separate connection pools for shadow calls (so a hanging candidate never holds a live socket)
  * and the analysis.
  */
-export class RouteMirror {
+export class RouteMirror implements ExchangeRoute {
   readonly analysis: MirrorAnalysis;
   readonly breaker: CircuitBreaker;
   readonly primary: URL;
@@ -147,12 +155,38 @@ export class RouteMirror {
   }
 
   /** Times a finished shadow call; the histogram's children are looked up once, not per call. */
-  observeShadow(target: ShadowTarget, result: ShadowResult): void {
+  shadowFinished(target: ShadowTarget, result: ShadowResult): void {
     const outcome = result.ok ? 'ok' : result.reason;
     const key = `${target}:${outcome}`;
     let child = this.shadowDurations.get(key);
     if (!child) this.shadowDurations.set(key, (child = this.deps.metrics.shadowDuration.labels(this.route.name, target, outcome)));
     child.observe(result.ms / 1000);
+    if (target !== 'candidate') return;
+    // Only a call that produced no response counts against the candidate; a cancelled one says nothing.
+    if (result.ok) this.breaker.record(true);
+    else if (result.reason !== 'cancelled') this.breaker.record(result.reason === 'tooLarge', result.detail);
+  }
+
+  claimCalibration(endpoint: string): boolean {
+    return this.analysis.claimCalibration(endpoint);
+  }
+
+  compare(exchange: CapturedExchange): void {
+    void this.analysis
+      .recordCaptured(exchange)
+      .then(
+        (outcome) => {
+          if (outcome.compared) this.compared(exchange.endpoint, outcome.mismatch);
+          else this.countSkip(outcome.skipped);
+        },
+        (error: unknown) => this.deps.logger.error({ err: error, route: this.name }, 'comparing a mirrored exchange failed'),
+      )
+      .finally(() => this.release());
+  }
+
+  skipExchange(endpoint: string, reason: SkipReason): void {
+    this.skip(endpoint, reason);
+    this.release();
   }
 
   /** The client's headers minus hop-by-hop and scrubbed ones, marked as a shadow copy. */

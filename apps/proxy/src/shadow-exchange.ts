@@ -1,8 +1,26 @@
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { SAFE_METHODS, type HeaderValues, type SkipReason } from '@switchyard/mirror';
-import type { RouteMirror } from './route-mirror';
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import { SAFE_METHODS, type CapturedExchange, type HeaderValues, type MirrorRoute, type SkipReason } from '@switchyard/mirror';
 import type { ShadowTarget } from './proxy-metrics';
 import { sendShadow, type ShadowCall, type ShadowResult, type ShadowUpstream } from './shadow-call';
+
+/**
+ * What an exchange needs of its route (the RouteMirror): its limits, where the copies go, and
+ * where the outcome is reported. Kept this narrow so the exchange can be read, and tested, alone.
+ */
+export interface ExchangeRoute {
+  readonly route: Pick<MirrorRoute, 'timeoutMs' | 'maxBodyBytes'>;
+  readonly shadows: { candidate: ShadowUpstream; secondary?: ShadowUpstream; primary: ShadowUpstream };
+  /** The client's headers as a shadow copy sends them. */
+  shadowHeaders(client: IncomingHttpHeaders, target: URL, bodyLength: number): OutgoingHttpHeaders;
+  /** Whether this exchange should also go to a second primary to measure the endpoint's noise. */
+  claimCalibration(endpoint: string): boolean;
+  /** A shadow call finished (timed; the candidate's outcome also feeds the circuit breaker). */
+  shadowFinished(target: ShadowTarget, result: ShadowResult): void;
+  /** Compares and counts a captured exchange, then gives its in-flight slot back. */
+  compare(exchange: CapturedExchange): void;
+  /** Counts a skipped exchange and gives its in-flight slot back. */
+  skipExchange(endpoint: string, reason: SkipReason): void;
+}
 
 interface MirroredRequest {
   method: string;
@@ -47,7 +65,7 @@ export class ShadowExchange {
   private readonly request: MirroredRequest;
 
   constructor(
-    private readonly mirror: RouteMirror,
+    private readonly mirror: ExchangeRoute,
     private readonly endpoint: string,
     incoming: IncomingMessage,
     private readonly startedAt: number,
@@ -139,20 +157,15 @@ export class ShadowExchange {
         maxBodyBytes: route.maxBodyBytes,
       });
       this.calls.push(shadow);
-      void shadow.result.then((result) => this.mirror.observeShadow(kind, result));
+      void shadow.result.then((result) => this.mirror.shadowFinished(kind, result));
       return shadow;
     };
 
     const { shadows } = this.mirror;
     const candidate = call(shadows.candidate, 'candidate');
-    void candidate.result.then((result) => {
-      // Only a call that produced no response counts against the candidate; a cancelled one says nothing.
-      if (result.ok) this.mirror.breaker.record(true);
-      else if (result.reason !== 'cancelled') this.mirror.breaker.record(result.reason === 'tooLarge', result.detail);
-    });
     let baseline: ShadowCall | undefined;
     if (shadows.secondary) baseline = call(shadows.secondary, 'secondary');
-    else if (SAFE_METHODS.includes(method) && this.mirror.analysis.claimCalibration(this.endpoint)) baseline = call(shadows.primary, 'primary');
+    else if (SAFE_METHODS.includes(method) && this.mirror.claimCalibration(this.endpoint)) baseline = call(shadows.primary, 'primary');
 
     void Promise.all([candidate.result, baseline?.result]).then(([candidateResult, baselineResult]) => {
       this.results = { candidate: candidateResult, baseline: baselineResult };
@@ -169,30 +182,19 @@ export class ShadowExchange {
       return;
     }
     const primary = this.primary;
-    const { analysis } = this.mirror;
-    analysis
-      .recordCaptured({
-        endpoint: this.endpoint,
-        request: this.request,
-        primary: { status: primary.status, headers: primary.headers, body: Buffer.concat(primary.chunks, primary.size) },
-        candidate: candidate.response,
-        baseline: baseline?.ok ? baseline.response : undefined,
-        primaryMs: primary.ms,
-        candidateMs: candidate.ms,
-      })
-      .then(
-        (outcome) => {
-          if (outcome.compared) this.mirror.compared(this.endpoint, outcome.mismatch);
-          else this.mirror.countSkip(outcome.skipped);
-        },
-        (error: unknown) => this.mirror.deps.logger.error({ err: error, route: this.mirror.name }, 'comparing a mirrored exchange failed'),
-      )
-      .finally(() => this.mirror.release());
+    this.mirror.compare({
+      endpoint: this.endpoint,
+      request: this.request,
+      primary: { status: primary.status, headers: primary.headers, body: Buffer.concat(primary.chunks, primary.size) },
+      candidate: candidate.response,
+      baseline: baseline?.ok ? baseline.response : undefined,
+      primaryMs: primary.ms,
+      candidateMs: candidate.ms,
+    });
   }
 
   private finishSkipped(reason: SkipReason): void {
-    this.mirror.skip(this.endpoint, reason);
-    this.mirror.release();
+    this.mirror.skipExchange(this.endpoint, reason);
   }
 
   private abandon(reason: SkipReason): void {

@@ -9,10 +9,13 @@ import { RedisModule } from '@switchyard/redis';
 import { StoreModule } from '@switchyard/store';
 import { HealthModule } from './health/health.module';
 import { AuditLogModule } from './audit/audit-log.module';
+import { ChangeRequestsModule } from './change-requests/change-requests.module';
 import { DeployApiModule } from './deploy/deploy-api.module';
 import { FlagsApiModule } from './flags/flags-api.module';
 import { InstallationModule } from './installation/installation.module';
 import { MirrorApiModule } from './mirror/mirror-api.module';
+import { OfrepModule } from './ofrep/ofrep.module';
+import { LiveModule } from './sdk-delivery/live.module';
 import { SdkDeliveryModule } from './sdk-delivery/sdk-delivery.module';
 import { SessionModule } from './session/session.module';
 import { TokensModule } from './tokens/tokens.module';
@@ -33,6 +36,9 @@ export class AppModule {
         StoreModule,
         FlagsApiModule,
         SdkDeliveryModule,
+        OfrepModule,
+        // After OFREP, so the OpenAPI document keeps its order (the live route used to come after OFREP's).
+        LiveModule,
         AuthModule,
         TokensModule,
         SessionModule,
@@ -41,6 +47,7 @@ export class AppModule {
         InstallationModule,
         DeployApiModule,
         MirrorApiModule,
+        ChangeRequestsModule,
         UiModule,
         ...extra,
       ],

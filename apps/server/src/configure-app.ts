@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { ValidationPipe } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppErrorFilter, ValidationFailedError, validationDetails } from '@switchyard/errors';
+import { AppErrorFilter, ValidationFailedError } from '@switchyard/errors';
 import { MetricsService } from '@switchyard/observability';
 import { registerClientCors } from './client-access/client-cors';
 import { MAX_JSON_DEPTH, jsonDepthExceeds, nulCharacterPath } from './hostile-input';
+import { addNamedSchemas } from './http';
 import { SERVER_VERSION } from './installation/installation.controller';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -26,14 +26,6 @@ export function configureApp(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
   const metrics = app.get(MetricsService);
 
-  app.useGlobalPipes(
-    new ValidationPipe({
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      transform: true,
-      exceptionFactory: (errors) => new ValidationFailedError(validationDetails(errors)),
-    }),
-  );
   app.useGlobalFilters(new AppErrorFilter());
 
   // Depth is checked on the raw bytes before JSON.parse, so no DTO transform, schema or evaluator
@@ -64,16 +56,19 @@ export function configureApp(app: NestFastifyApplication): void {
     metrics.httpDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
     done();
   });
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Switchyard API')
-      .setDescription(
-        'Feature flags, deploys and dark launches. Errors always have the shape {"error":{"code","message","details":[{"path","problem"}],"requestId"}}.',
-      )
-      .setVersion(SERVER_VERSION)
-      .addBearerAuth()
-      .build(),
+  // Request schemas are zod's (validated by each handler through parseBody); named ones join components here.
+  const document = addNamedSchemas(
+    SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('Switchyard API')
+        .setDescription(
+          'Feature flags, deploys and dark launches. Errors always have the shape {"error":{"code","message","details":[{"path","problem"}],"requestId"}}.',
+        )
+        .setVersion(SERVER_VERSION)
+        .addBearerAuth()
+        .build(),
+    ),
   );
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/openapi.json', yamlDocumentUrl: 'api/openapi.yaml' });
 }

@@ -1,4 +1,4 @@
-import { ValidateBy } from 'class-validator';
+import { z } from 'zod';
 
 const BIGINT_MAX = 9223372036854775807n;
 
@@ -7,12 +7,9 @@ export function isPageCursor(value: unknown): boolean {
   return typeof value === 'string' && /^(?:0|[1-9]\d{0,18})$/.test(value) && BigInt(value) <= BIGINT_MAX;
 }
 
-export function IsPageCursor(): PropertyDecorator {
-  return ValidateBy({
-    name: 'isPageCursor',
-    validator: { validate: isPageCursor, defaultMessage: () => 'must be a cursor returned by a previous page' },
-  });
-}
+/** A `cursor` query field: `nextCursor` of the previous page, passed back unchanged. */
+export const pageCursor = () =>
+  z.string().refine(isPageCursor, 'must be a cursor returned by a previous page').meta({ description: 'nextCursor from the previous page' });
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,9})?)?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/;
@@ -32,15 +29,11 @@ export function parseStrictDate(value: string): Date | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
-export function IsStrictDate(): PropertyDecorator {
-  return ValidateBy({
-    name: 'isStrictDate',
-    validator: {
-      validate: (value: unknown) => typeof value === 'string' && parseStrictDate(value) !== undefined,
-      defaultMessage: () => 'must be a date (2024-05-01) or an ISO 8601 date-time with a timezone (2024-05-01T12:00:00Z)',
-    },
-  });
-}
+/** A date, or an ISO 8601 date-time with a timezone (the text is kept; the query parses it). */
+export const strictDate = () =>
+  z
+    .string()
+    .refine((value) => parseStrictDate(value) !== undefined, 'must be a date (2024-05-01) or an ISO 8601 date-time with a timezone (2024-05-01T12:00:00Z)');
 
 /**
  * Control characters, line separators and bidirectional overrides: names are printed raw (the CLI
@@ -48,12 +41,24 @@ export function IsStrictDate(): PropertyDecorator {
  */
 export const NON_PRINTABLE = /[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
 
-export function IsPrintable(): PropertyDecorator {
-  return ValidateBy({
-    name: 'isPrintable',
-    validator: {
-      validate: (value: unknown) => typeof value !== 'string' || !NON_PRINTABLE.test(value),
-      defaultMessage: () => 'must contain printable characters only',
-    },
-  });
-}
+/** A name printed raw: at most `max` characters, printable ones only. */
+export const printable = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((value) => !NON_PRINTABLE.test(value), 'must contain printable characters only');
+
+/** One of a fixed list, refused naming the list (`must be one of running, succeeded`). */
+export const oneOf = <const T extends readonly [string, ...string[]]>(values: T) => z.enum(values, { error: () => `must be one of ${values.join(', ')}` });
+
+/** `limit` of a page: a whole number from 1 to `max` (the query text is coerced); the route applies `fallback`. */
+export const pageLimit = (max: number, fallback: number) => z.coerce.number().int().min(1).max(max).optional().meta({ default: fallback });
+
+/** A JSON object whose members the route (or a later check) reads: any keys, no arrays. */
+export const jsonObject = <T>() =>
+  z
+    .custom<T>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), 'must be an object')
+    .meta({ type: 'object', additionalProperties: true });
+
+/** true or false, refused in the words the UI shows beside a checkbox. */
+export const trueOrFalse = () => z.boolean({ error: () => 'must be true or false' });

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Database } from '@switchyard/persistence';
+import type { AuditEvent } from './audit.contract';
 import { serviceOfEvent } from './change-timeline';
 
 export interface AuditEventInput {
@@ -19,20 +20,7 @@ export interface AuditEventInput {
   comment?: string;
 }
 
-export interface AuditEvent {
-  id: string;
-  at: string;
-  actor: string;
-  action: string;
-  target: string;
-  environment: string | null;
-  service: string | null;
-  before: unknown;
-  after: unknown;
-  meta: Record<string, unknown>;
-  summary: string[];
-  comment: string | null;
-}
+export type { AuditEvent } from './audit.contract';
 
 export interface AuditQuery {
   target?: string;
@@ -56,20 +44,8 @@ function textMatch(column: 'target' | 'actor', value: string): [string, string] 
   return [`${column} LIKE ? ESCAPE '\\'`, `${prefix}%`];
 }
 
-interface AuditRow {
-  id: string;
-  at: Date;
-  actor: string;
-  action: string;
-  target: string;
-  environment: string | null;
-  service: string | null;
-  before: unknown;
-  after: unknown;
-  meta: Record<string, unknown>;
-  summary: string[];
-  comment: string | null;
-}
+/** A stored row: the event as the API shows it, with `at` as the driver returns it. */
+type AuditRow = Omit<AuditEvent, 'at'> & { at: Date };
 
 @Injectable()
 export class AuditService {

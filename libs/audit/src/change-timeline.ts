@@ -4,26 +4,10 @@
  * functions over stored rows, so the UI, the CLI and old events all read the same way.
  */
 
-export const CHANGE_KINDS = [
-  'flag',
-  'segment',
-  'environment',
-  'release',
-  'rollout',
-  'dark-launch',
-  'flag-release',
-  'approval',
-  'abort',
-  'verdict',
-  'guardrail',
-  'rollback',
-  'mirror-route',
-  'mirror-verdict',
-  'policy',
-  'access',
-  'other',
-] as const;
-export type ChangeKind = (typeof CHANGE_KINDS)[number];
+import type { ChangeKind } from './change-timeline.contract';
+
+// The kinds are part of the wire (GET /api/v1/changes?kind=), so they are listed in the contract.
+export { CHANGE_KINDS, type ChangeKind } from './change-timeline.contract';
 
 interface KindRule {
   kind: ChangeKind;
@@ -37,6 +21,8 @@ interface KindRule {
  */
 const KIND_RULES: KindRule[] = [
   { kind: 'approval', actions: ['rollout.gate.approved', 'rollout.gate.waiting'] },
+  // Four-eyes on flag and segment changes: opened, approved, rejected, withdrawn, stale.
+  { kind: 'approval', prefixes: ['change-request.'] },
   { kind: 'abort', actions: ['rollout.aborted', 'rollout.abort.requested'] },
   { kind: 'verdict', actions: ['rollout.verdict', 'rollout.dark-launch.verdict', 'rollout.flag-release.verdict'] },
   { kind: 'guardrail', actions: ['rollout.flag-release.tripped'] },

@@ -11,6 +11,7 @@ import {
   serviceOfEvent,
   type ChangeKind,
 } from './change-timeline';
+import type { Change, ChangesPage } from './change-timeline.contract';
 
 export interface ChangesQuery {
   environment?: string;
@@ -24,31 +25,7 @@ export interface ChangesQuery {
   limit: number;
 }
 
-/** One change on the timeline: an audit event read for people ("what changed, where, by whom, why"). */
-export interface Change {
-  id: string;
-  at: string;
-  actor: string;
-  kind: ChangeKind;
-  action: string;
-  service: string | null;
-  environment: string | null;
-  target: string;
-  summary: string[];
-  before: unknown;
-  after: unknown;
-  /** A person's why (change comment, approval or rollback reason). */
-  comment: string | null;
-  /** The system's why (a verdict's reason, the error that failed a step). */
-  reason: string | null;
-  /** UI path of the flag, release or report the change came from. */
-  link: string | null;
-}
-
-export interface ChangesPage {
-  items: Change[];
-  nextCursor: string | null;
-}
+export type { Change, ChangesPage } from './change-timeline.contract';
 
 interface ChangeRow {
   id: string;

@@ -4,7 +4,18 @@ export { TokensService, hashToken, type TokenView } from './tokens.service';
 export { RouteDeclarationCheck, type DeclaredRoute } from './route-declaration.check';
 export { Scopes, Public, SCOPES_KEY, PUBLIC_KEY } from './scopes.decorator';
 export { CurrentPrincipal, actorOf, principalOf, type ClientAccess, type Principal } from './principal';
-export { FIXED_SCOPES, CLIENT_SCOPE_PATTERN, clientEnvironments, grants, isScope, readableMirrorRoutes, reportableMirrorRoutes, sdkEnvironments, type Scope, type FixedScope } from './scopes';
+export {
+  FIXED_SCOPES,
+  CLIENT_SCOPE_PATTERN,
+  clientEnvironments,
+  grants,
+  isScope,
+  readableMirrorRoutes,
+  reportableMirrorRoutes,
+  sdkEnvironments,
+  type Scope,
+  type FixedScope,
+} from './scopes';
 export {
   UsersService,
   ROLES,

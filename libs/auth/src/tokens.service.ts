@@ -6,36 +6,13 @@ import { APP_CONFIG, type AppConfig } from '@switchyard/config';
 import { NotFoundError } from '@switchyard/errors';
 import { LOGGER } from '@switchyard/observability';
 import { Database, DatabaseUnavailableError } from '@switchyard/persistence';
+import type { TokenView } from './access.contract';
 import type { ClientAccess, Principal } from './principal';
+import type { SqlRunner } from './sql-runner';
 import { TokenVerdicts } from './token-verdicts';
+import { TokensRepository, type TokenRow } from './tokens.repository';
 
-export interface TokenView {
-  id: string;
-  name: string;
-  prefix: string;
-  scopes: string[];
-  /** Browser origins a client token may be used from. */
-  allowedOrigins: string[];
-  /** A client token's flag filter: `client-side`, `tag:<tag>` or null (all flags). */
-  flagFilter: string | null;
-  createdBy: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
-
-interface TokenRow {
-  id: string;
-  name: string;
-  token_prefix: string;
-  scopes: string[];
-  allowed_origins: string[] | null;
-  flag_filter: string | null;
-  created_by: string;
-  created_at: Date;
-  last_used_at: Date | null;
-  revoked_at: Date | null;
-}
+export type { TokenView } from './access.contract';
 
 const CACHE_TTL_MS = 5_000;
 const LAST_USED_EVERY_MS = 60_000;
@@ -68,6 +45,7 @@ export class TokensService implements OnApplicationBootstrap {
 
   constructor(
     private readonly db: Database,
+    private readonly repository: TokensRepository,
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -79,12 +57,11 @@ export class TokensService implements OnApplicationBootstrap {
     const configured = this.config.adminToken;
     await this.db.transaction(async (manager) => {
       if (configured) {
-        const rows: unknown[] = await manager.query('SELECT 1 FROM api_tokens WHERE token_hash = $1', [hashToken(configured)]);
-        if (rows.length === 0) await this.insert(manager, 'bootstrap-admin', configured, ['admin'], 'system');
+        if (!(await this.repository.existsWithHash(manager, hashToken(configured))))
+          await this.insert(manager, 'bootstrap-admin', configured, ['admin'], 'system');
         return;
       }
-      const active: unknown[] = await manager.query('SELECT 1 FROM api_tokens WHERE revoked_at IS NULL LIMIT 1');
-      if (active.length > 0) return;
+      if (await this.repository.anyActive(manager)) return;
       const secret = newSecret();
       await this.insert(manager, 'bootstrap-admin', secret, ['admin'], 'system');
       // Printed once, plainly, so a newcomer can copy it; only its hash is kept.
@@ -104,20 +81,19 @@ export class TokensService implements OnApplicationBootstrap {
   }
 
   async list(): Promise<TokenView[]> {
-    const rows = await this.db.query<TokenRow>('SELECT * FROM api_tokens ORDER BY created_at DESC');
-    return rows.map(toView);
+    return (await this.repository.list()).map(toView);
   }
 
   async get(id: string): Promise<TokenView> {
-    const rows = await this.db.query<TokenRow>('SELECT * FROM api_tokens WHERE id::text = $1', [id]);
-    if (rows.length === 0) throw new NotFoundError('token', id);
-    return toView(rows[0]);
+    const row = await this.repository.find(id);
+    if (!row) throw new NotFoundError('token', id);
+    return toView(row);
   }
 
   async revoke(id: string, actor: string): Promise<TokenView> {
     const token = await this.get(id);
     await this.db.transaction(async (manager) => {
-      await manager.query('UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL', [id]);
+      await this.repository.revoke(manager, id);
       await this.audit.record(manager, { actor, action: 'token.revoked', target: `token:${token.name}`, before: { id, scopes: token.scopes } });
     });
     this.verdicts.forgetAll();
@@ -152,10 +128,9 @@ export class TokensService implements OnApplicationBootstrap {
   private lookup(hash: string): Promise<Principal | null> {
     const pending = this.lookups.get(hash);
     if (pending) return pending;
-    const lookup = this.db
-      .query<TokenRow & { token_hash: string }>('SELECT * FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL', [hash])
-      .then((rows) => {
-        const row = rows[0];
+    const lookup = this.repository
+      .findActiveByHash(hash)
+      .then((row) => {
         // Constant-time compare guards against a timing oracle on the index lookup's result.
         const principal: Principal | null =
           row && timingSafeEqual(Buffer.from(row.token_hash), Buffer.from(hash))
@@ -190,24 +165,23 @@ export class TokensService implements OnApplicationBootstrap {
     if (now - (this.lastUsedWritten.get(id) ?? 0) < LAST_USED_EVERY_MS) return;
     this.lastUsedWritten.set(id, now);
     if (this.db.unreachableSince !== undefined) return;
-    this.db.query('UPDATE api_tokens SET last_used_at = now() WHERE id = $1', [id]).catch((error: unknown) => {
+    this.repository.touch(id).catch((error: unknown) => {
       this.logger.warn({ err: error }, 'could not record token use');
     });
   }
 
-  private async insert(
-    manager: { query: (sql: string, params: unknown[]) => Promise<unknown> },
-    name: string,
-    secret: string,
-    scopes: string[],
-    createdBy: string,
-    client?: ClientAccess,
-  ): Promise<string> {
+  private async insert(manager: SqlRunner, name: string, secret: string, scopes: string[], createdBy: string, client?: ClientAccess): Promise<string> {
     const id = randomUUID();
-    await manager.query(
-      'INSERT INTO api_tokens (id, name, token_hash, token_prefix, scopes, created_by, allowed_origins, flag_filter) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
-      [id, name, hashToken(secret), secret.slice(0, 7), scopes, createdBy, client?.allowedOrigins ?? [], client?.flagFilter ?? null],
-    );
+    await this.repository.insert(manager, {
+      id,
+      name,
+      tokenHash: hashToken(secret),
+      tokenPrefix: secret.slice(0, 7),
+      scopes,
+      createdBy,
+      allowedOrigins: client?.allowedOrigins ?? [],
+      flagFilter: client?.flagFilter ?? null,
+    });
     return id;
   }
 }

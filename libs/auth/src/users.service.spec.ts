@@ -5,6 +5,7 @@ import type { Database } from '@switchyard/persistence';
 import { hashPassword } from './password';
 import { cookieValue } from './session.resolver';
 import type { TokensService } from './tokens.service';
+import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 
 describe('UsersService sign-in', () => {
@@ -34,7 +35,7 @@ describe('UsersService sign-in', () => {
         done();
       },
     });
-    users = new UsersService(db, audit, {} as TokensService, pino({ level: 'info' }, sink));
+    users = new UsersService(db, new UsersRepository(db), audit, {} as TokensService, pino({ level: 'info' }, sink));
   });
 
   it('audits and logs a failed sign-in with the email and address, never the password', async () => {

@@ -5,13 +5,15 @@ import { AuditService } from '@switchyard/audit';
 import { AppError, ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError, ValidationFailedError } from '@switchyard/errors';
 import { LOGGER } from '@switchyard/observability';
 import { Database } from '@switchyard/persistence';
+import type { Role, SessionView, UserView } from './access.contract';
 import { LoginThrottle } from './login-throttle';
 import { hashPassword, verifyPassword } from './password';
 import type { Principal } from './principal';
+import type { SqlRunner } from './sql-runner';
 import { TokensService } from './tokens.service';
+import { UsersRepository, type UserRow } from './users.repository';
 
-export const ROLES = ['admin', 'editor', 'viewer', 'approver'] as const;
-export type Role = (typeof ROLES)[number];
+export { ROLES, type Role, type SessionView, type UserView } from './access.contract';
 
 /** What each role may do, expressed in the same scopes API tokens carry. */
 // Mirror routes steer live traffic (a route's primary), so only admins change them; every role may read them.
@@ -21,32 +23,6 @@ export const ROLE_SCOPES: Record<Role, string[]> = {
   viewer: ['flags:read', 'deploy:read', 'mirror:read'],
   approver: ['flags:read', 'deploy:read', 'approve', 'mirror:read'],
 };
-
-export interface UserView {
-  id: string;
-  email: string;
-  name: string;
-  role: Role;
-  disabled: boolean;
-  createdAt: string;
-  lastLoginAt: string | null;
-}
-
-export interface SessionView {
-  user: UserView;
-  csrfToken: string;
-}
-
-interface UserRow {
-  id: string;
-  email: string;
-  name: string;
-  role: Role;
-  password_hash: string;
-  disabled: boolean;
-  created_at: Date;
-  last_login_at: Date | null;
-}
 
 const SESSION_TTL_MS = 7 * 86_400_000;
 const CACHE_TTL_MS = 5_000;
@@ -66,14 +42,14 @@ export class UsersService {
 
   constructor(
     private readonly db: Database,
+    private readonly repository: UsersRepository,
     private readonly audit: AuditService,
     private readonly tokens: TokensService,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async setupNeeded(): Promise<boolean> {
-    const rows = await this.db.query('SELECT 1 FROM users LIMIT 1');
-    return rows.length === 0;
+    return !(await this.repository.any());
   }
 
   /** First start: whoever holds the bootstrap admin token creates the first admin. */
@@ -81,8 +57,7 @@ export class UsersService {
     const principal = await this.tokens.verify(adminToken);
     if (!principal || !principal.scopes.includes('admin')) throw new UnauthenticatedError('that is not an admin API token');
     const user = await this.db.transaction(async (m) => {
-      const existing: unknown[] = await m.query('SELECT 1 FROM users LIMIT 1');
-      if (existing.length) throw new ConflictError('setup is already done: sign in instead');
+      if (await this.repository.any(m)) throw new ConflictError('setup is already done: sign in instead');
       const created = await this.insert(m, { ...input, role: 'admin' });
       await this.audit.record(m, {
         actor: `token:${principal.name}`,
@@ -106,8 +81,7 @@ export class UsersService {
       this.logger.warn({ email: tried, address }, 'sign-in throttled');
       throw new TooManyAttemptsError(wait);
     }
-    const rows = await this.db.query<UserRow>('SELECT * FROM users WHERE email = $1', [tried]);
-    const row = rows[0];
+    const row = await this.repository.findByEmail(tried);
     // Verify even for unknown users so timing does not reveal which emails exist.
     const ok = await verifyPassword(password, row?.password_hash ?? 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAA');
     const event = { actor: `user:${tried}`, target: `user:${tried}` };
@@ -120,7 +94,7 @@ export class UsersService {
     }
     this.throttle.succeed(key);
     const opened = await this.db.transaction(async (m) => {
-      await m.query('UPDATE users SET last_login_at = now() WHERE id = $1', [row.id]);
+      await this.repository.recordSignIn(m, row.id);
       await this.audit.record(m, { ...event, action: 'session.sign-in', meta: { address } });
       return this.openSession(toView({ ...row, last_login_at: new Date() }), m);
     });
@@ -131,7 +105,7 @@ export class UsersService {
   async signOut(secret: string): Promise<void> {
     const hash = sha256(secret);
     this.sessionCache.delete(hash);
-    await this.db.query('DELETE FROM sessions WHERE secret_hash = $1', [hash]);
+    await this.repository.deleteSession(hash);
   }
 
   /** The principal and CSRF token of a live session, or null. Cached briefly: the UI polls a lot. */
@@ -140,11 +114,7 @@ export class UsersService {
     const now = Date.now();
     const cached = this.sessionCache.get(hash);
     if (cached && now - cached.at < CACHE_TTL_MS) return cached.session;
-    const rows = await this.db.query<UserRow & { csrf_token: string }>(
-      `SELECT u.*, s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.secret_hash = $1 AND s.expires_at > now() AND NOT u.disabled`,
-      [hash],
-    );
-    const row = rows[0];
+    const row = await this.repository.findBySession(hash);
     const session = row
       ? { principal: { kind: 'user' as const, id: row.id, name: row.email, scopes: ROLE_SCOPES[row.role] ?? [] }, csrf: row.csrf_token }
       : null;
@@ -164,8 +134,7 @@ export class UsersService {
    * toward the sign-in throttle, like a failed sign-in) and every other session of theirs ends.
    */
   async changePassword(userId: string, keepSession: string | undefined, currentPassword: string, newPassword: string, address: string): Promise<void> {
-    const rows = await this.db.query<UserRow>('SELECT * FROM users WHERE id::text = $1', [userId]);
-    const row = rows[0];
+    const row = await this.repository.find(userId);
     if (!row) throw new NotFoundError('user', userId);
     const key = `${row.email}|${address}`;
     const wait = this.throttle.retryAfter(key);
@@ -178,8 +147,8 @@ export class UsersService {
     this.throttle.succeed(key);
     if (newPassword === currentPassword) throw new ValidationFailedError([{ path: 'newPassword', problem: 'must differ from the current password' }]);
     await this.db.transaction(async (m) => {
-      await m.query('UPDATE users SET password_hash = $2 WHERE id = $1', [row.id, await hashPassword(newPassword)]);
-      await m.query('DELETE FROM sessions WHERE user_id = $1 AND secret_hash <> $2', [row.id, keepSession ? sha256(keepSession) : '']);
+      await this.repository.setPassword(m, row.id, await hashPassword(newPassword));
+      await this.repository.deleteOtherSessions(m, row.id, keepSession ? sha256(keepSession) : '');
       await this.audit.record(m, { actor: `user:${row.email}`, action: 'user.password-changed', target: `user:${row.email}`, meta: { address } });
     });
     this.sessionCache.clear();
@@ -189,26 +158,25 @@ export class UsersService {
   /** Each `user:<email>` actor's display name, so the audit log can say "Ada" (tokens and unknown users stay null). */
   async withActorNames<T extends { actor: string }>(items: T[]): Promise<Array<T & { actorName: string | null }>> {
     const emails = [...new Set(items.filter((item) => item.actor.startsWith('user:')).map((item) => item.actor.slice(5)))];
-    const rows = emails.length ? await this.db.query<{ email: string; name: string }>('SELECT email, name FROM users WHERE email = ANY($1)', [emails]) : [];
+    const rows = emails.length ? await this.repository.namesByEmail(emails) : [];
     const names = new Map(rows.map((row) => [`user:${row.email}`, row.name]));
     return items.map((item) => ({ ...item, actorName: names.get(item.actor) ?? null }));
   }
 
   async list(): Promise<UserView[]> {
-    const rows = await this.db.query<UserRow>('SELECT * FROM users ORDER BY email');
-    return rows.map(toView);
+    return (await this.repository.list()).map(toView);
   }
 
   async get(id: string): Promise<UserView> {
-    const rows = await this.db.query<UserRow>('SELECT * FROM users WHERE id::text = $1', [id]);
-    if (!rows[0]) throw new NotFoundError('user', id);
-    return toView(rows[0]);
+    const row = await this.repository.find(id);
+    if (!row) throw new NotFoundError('user', id);
+    return toView(row);
   }
 
   async create(input: { email: string; name: string; role: Role; password: string }, actor: string): Promise<UserView> {
     return this.db.transaction(async (m) => {
-      const existing: unknown[] = await m.query('SELECT 1 FROM users WHERE email = $1', [input.email.toLowerCase()]);
-      if (existing.length) throw new ConflictError(`a user with email ${input.email} exists`, {}, [{ path: 'email', problem: 'is already taken' }]);
+      if (await this.repository.emailTaken(m, input.email.toLowerCase()))
+        throw new ConflictError(`a user with email ${input.email} exists`, {}, [{ path: 'email', problem: 'is already taken' }]);
       const user = await this.insert(m, input);
       await this.audit.record(m, { actor, action: 'user.created', target: `user:${user.email}`, after: user });
       return user;
@@ -219,15 +187,14 @@ export class UsersService {
     const before = await this.get(id);
     if (actor.id === id && ((input.role && input.role !== 'admin') || input.disabled)) throw new ForbiddenError('you cannot demote or disable yourself');
     await this.db.transaction(async (m) => {
-      await m.query('UPDATE users SET name = $2, role = $3, disabled = $4 WHERE id = $1', [
-        id,
-        input.name ?? before.name,
-        input.role ?? before.role,
-        input.disabled ?? before.disabled,
-      ]);
-      if (input.password) await m.query('UPDATE users SET password_hash = $2 WHERE id = $1', [id, await hashPassword(input.password)]);
+      await this.repository.update(m, id, {
+        name: input.name ?? before.name,
+        role: input.role ?? before.role,
+        disabled: input.disabled ?? before.disabled,
+      });
+      if (input.password) await this.repository.setPassword(m, id, await hashPassword(input.password));
       // Role or status changes end existing sessions so they take effect at once.
-      if (input.role || input.disabled || input.password) await m.query('DELETE FROM sessions WHERE user_id = $1', [id]);
+      if (input.role || input.disabled || input.password) await this.repository.deleteSessions(m, id);
       const after = { ...before, name: input.name ?? before.name, role: input.role ?? before.role, disabled: input.disabled ?? before.disabled };
       await this.audit.record(m, {
         actor: `${actor.kind}:${actor.name}`,
@@ -246,7 +213,7 @@ export class UsersService {
     const before = await this.get(id);
     if (actor.id === id) throw new ForbiddenError('you cannot delete yourself');
     await this.db.transaction(async (m) => {
-      await m.query('DELETE FROM users WHERE id = $1', [id]);
+      await this.repository.delete(m, id);
       await this.audit.record(m, { actor: `${actor.kind}:${actor.name}`, action: 'user.deleted', target: `user:${before.email}`, before });
     });
     this.sessionCache.clear();
@@ -260,33 +227,25 @@ export class UsersService {
     return a.length === b.length && timingSafeEqual(a, b);
   }
 
-  private async openSession(
-    user: UserView,
-    m: { query: (sql: string, params: unknown[]) => Promise<unknown> } = this.db,
-  ): Promise<{ session: SessionView; secret: string }> {
+  private async openSession(user: UserView, m: SqlRunner = this.db): Promise<{ session: SessionView; secret: string }> {
     const secret = randomBytes(32).toString('base64url');
     const csrfToken = randomBytes(24).toString('base64url');
-    await m.query('INSERT INTO sessions (secret_hash, user_id, csrf_token, expires_at) VALUES ($1, $2, $3, $4)', [
-      sha256(secret),
-      user.id,
-      csrfToken,
-      new Date(Date.now() + SESSION_TTL_MS).toISOString(),
-    ]);
+    await this.repository.insertSession(
+      { secretHash: sha256(secret), userId: user.id, csrfToken, expiresAt: new Date(Date.now() + SESSION_TTL_MS).toISOString() },
+      m,
+    );
     return { session: { user, csrfToken }, secret };
   }
 
-  private async insert(
-    m: { query: (sql: string, params: unknown[]) => Promise<unknown> },
-    input: { email: string; name: string; role: Role; password: string },
-  ): Promise<UserView> {
+  private async insert(m: SqlRunner, input: { email: string; name: string; role: Role; password: string }): Promise<UserView> {
     const id = randomUUID();
-    await m.query('INSERT INTO users (id, email, name, role, password_hash) VALUES ($1, $2, $3, $4, $5)', [
+    await this.repository.insert(m, {
       id,
-      input.email.toLowerCase(),
-      input.name,
-      input.role,
-      await hashPassword(input.password),
-    ]);
+      email: input.email.toLowerCase(),
+      name: input.name,
+      role: input.role,
+      passwordHash: await hashPassword(input.password),
+    });
     return {
       id,
       email: input.email.toLowerCase(),

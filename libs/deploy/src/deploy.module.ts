@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { FlagsModule } from '@switchyard/flags';
 import { ClusterAccess } from './kubernetes/cluster-access';
 import { SecretSealer } from './kubernetes/secret-sealer';
-import { ReleasePoliciesService } from './policy/release-policies.service';
+import { ReleasePoliciesService } from './releases/release-policies.service';
 import { ManifestResolver } from './registry/manifest-resolver';
 import { ReleaseMetrics } from './releases/release.metrics';
 import { ReleasesRepository } from './releases/releases.repository';
@@ -15,7 +15,7 @@ import { RolloutInterrupts } from './rollout/rollout-interrupts';
 import { RolloutRecorder } from './rollout/rollout-recorder';
 import { RolloutPlanner } from './rollout/rollout-planner';
 import { RolloutSignals } from './rollout/rollout-signals';
-import { RolloutMetrics } from './rollout/rollout.metrics';
+import { RolloutMetrics } from './metrics/rollout.metrics';
 import { RolloutsRepository } from './rollout/rollouts.repository';
 import { RolloutsService } from './rollout/rollouts.service';
 import { AnalysisStep } from './rollout/steps/analysis.step';
@@ -26,7 +26,7 @@ import { DarkLaunchStep } from './rollout/steps/dark-launch.step';
 import { GateStep } from './rollout/steps/gate.step';
 import { PromoteStep } from './rollout/steps/promote.step';
 import { RollbackStep } from './rollout/steps/rollback.step';
-import { STEP_HANDLERS, StepHandlerRegistry, type StepHandler } from './rollout/steps/step-handler';
+import { STEP_HANDLERS, StepHandlerRegistry, type StepHandler } from './rollout/step-handler';
 import { WebhookNotifier } from './webhooks/webhook.notifier';
 
 /** Every rollout step handler, one per StepKind: a new stage is one more entry here. */

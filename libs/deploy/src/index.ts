@@ -36,7 +36,7 @@ export {
   type RegistryCredentials,
 } from './builders/image-builder';
 export { RegistryPublisher, registryCredentialsFrom, RegistryCredentialsError } from './registry/registry-publisher';
-export { computeTag, registryHost, repositoryPath, isLoopbackRegistry } from './registry/image-reference';
+export { computeTag, registryHost, repositoryPath, isLoopbackRegistry } from './builders/image-reference';
 // Running a release in CI
 export {
   ReleaseRunner,
@@ -46,7 +46,7 @@ export {
   type ReleaseRunResult,
   type StageOutcome,
 } from './runner/release-runner';
-export { runCommand, captureCommand, stopRunningCommands, LogTail } from './runner/command-runner';
+export { runCommand, captureCommand, stopRunningCommands, LogTail } from './builders/command-runner';
 // The release record (server)
 export { DeployModule } from './deploy.module';
 export { ReleasesService, ABANDON_ACTOR } from './releases/releases.service';
@@ -70,7 +70,7 @@ export { RolloutsService, type StartOptions, type RollbackRequest, type ReleaseP
 export { RolloutEngine, ROLLOUT_ACTOR } from './rollout/rollout.engine';
 export { RolloutDriver } from './rollout/rollout.driver';
 export { ReleaseAbandonSweeper } from './rollout/release-abandon.sweeper';
-export { StepHandlerRegistry, type StepHandler, type StepContext, type StepResult } from './rollout/steps/step-handler';
+export { StepHandlerRegistry, type StepHandler, type StepContext, type StepResult } from './rollout/step-handler';
 export { type FlagReleaseDetail } from './rollout/steps/flag-release.step';
 export { MIRROR_CONTROL, type MirrorControl, type MirrorChangeContext, type EnsureRouteInput } from './rollout/steps/mirror-control';
 export { RolloutsRepository } from './rollout/rollouts.repository';
@@ -105,7 +105,7 @@ export {
   type ManifestDocument,
   type ManifestProblem,
   type EnvironmentPlan,
-} from './rollout/manifest-set';
+} from './kubernetes/manifest-set';
 export { ClusterAccess, NotConfiguredError, type ClusterState } from './kubernetes/cluster-access';
 export { KubeClient, KubeApiError, FIELD_MANAGER, type KubeList, type WatchEvent } from './kubernetes/kube-client';
 export { resolveKubeTarget, loadKubeconfig, inClusterTarget, KubeConfigError, type KubeTarget, type KubeAccess } from './kubernetes/kube-config';
@@ -126,7 +126,7 @@ export {
   type AnalysisVerdict,
 } from './analysis/canary-analysis';
 // Release policy (server)
-export { ReleasePoliciesService } from './policy/release-policies.service';
+export { ReleasePoliciesService } from './releases/release-policies.service';
 export {
   parsePolicy,
   policyFromPipeline,
@@ -142,4 +142,4 @@ export {
 } from './policy/release-policy';
 export { ManifestResolver, type ManifestLookup } from './registry/manifest-resolver';
 // Notifications
-export { WebhookNotifier, ROLLOUT_EVENTS, type RolloutEvent, type RolloutNotification } from './webhooks/webhook.notifier';
+export { WebhookNotifier, ROLLOUT_EVENTS, type RolloutEvent, type RolloutNotification, type ChangeRequestNotification } from './webhooks/webhook.notifier';

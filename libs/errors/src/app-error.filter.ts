@@ -1,12 +1,12 @@
 import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, type ErrorDetail } from './app-error';
+import { AppError } from './app-error';
+import type { ErrorBody } from './error-body.contract';
+import type { ErrorCode } from './error-codes';
 
-export interface ErrorBody {
-  error: { code: string; message: string; details: ErrorDetail[]; requestId: string } & Record<string, unknown>;
-}
+export type { ErrorBody } from './error-body.contract';
 
-const CODE_BY_STATUS: Record<number, string> = {
+const CODE_BY_STATUS: Record<number, ErrorCode> = {
   400: 'BAD_REQUEST',
   401: 'UNAUTHENTICATED',
   403: 'FORBIDDEN',
@@ -82,7 +82,7 @@ export function toErrorBody(exception: unknown, requestId: string, bodyLimitByte
   const fastifyError = exception as FastifyLikeError;
   if (typeof fastifyError?.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
     const status = fastifyError.statusCode;
-    const code =
+    const code: ErrorCode =
       fastifyError.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || /JSON/i.test(fastifyError.message ?? '')
         ? 'MALFORMED_JSON'
         : (CODE_BY_STATUS[status] ?? 'BAD_REQUEST');

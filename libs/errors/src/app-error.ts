@@ -1,19 +1,19 @@
-/** One problem with the request, pointing at the field at fault (`rules[0].operator`). */
-export interface ErrorDetail {
-  path: string;
-  problem: string;
-}
+import type { ErrorDetail } from './error-body.contract';
+import type { ErrorCode, ErrorStatus } from './error-codes';
+
+export type { ErrorDetail } from './error-body.contract';
 
 /**
  * Domain code throws AppError subclasses; the global filter renders them as
  * `{ error: { code, message, details, requestId } }`. `extra` carries machine-readable
  * context that clients need (e.g. the current version on a conflict).
  */
-export class AppError extends Error {
+export class AppError<C extends ErrorCode = ErrorCode> extends Error {
+  /** `code` is one of ERROR_CODES (a free string does not compile); `status` must be the one listed for it. */
   constructor(
-    readonly code: string,
+    readonly code: C,
     message: string,
-    readonly status: number,
+    readonly status: ErrorStatus<C>,
     readonly details: ErrorDetail[] = [],
     readonly extra: Record<string, unknown> = {},
   ) {

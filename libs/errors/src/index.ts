@@ -9,4 +9,5 @@ export {
   type ErrorDetail,
 } from './app-error';
 export { AppErrorFilter, toErrorBody, type ErrorBody } from './app-error.filter';
-export { validationDetails } from './validation-details';
+export { ERROR_CODES, isErrorCode, type ErrorCode, type ErrorStatus } from './error-codes';
+export { formatPath, problemOf, zodIssueDetails } from './zod-details';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { FLAG_TYPES, OPERATORS } from '@switchyard/core';
-import { ValidationFailedError, type ErrorDetail } from '@switchyard/errors';
+import { problemOf } from '@switchyard/errors';
 
 /**
  * Request shapes for flags, segments and environments. Structure is checked here (with paths for
@@ -79,14 +79,25 @@ export const ruleSchema = z.strictObject({
   serve: serveSchema,
 });
 
+const variantName = z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, "use 1–128 letters, digits, '_', '.' or '-' in variant names");
+
+/**
+ * The flag is served only when flag `flag` serves one of `variants` for the same context (else its
+ * off variant). That the flag and variants exist, and that no cycle forms, is checked by the service.
+ */
+export const prerequisiteSchema = z.strictObject({
+  flag: z.string().regex(FLAG_KEY, 'must be a flag key'),
+  variants: z.array(variantName).min(1, 'must list at least one variant').max(100, 'at most 100 variants'),
+});
+
 export const environmentConfigPatchSchema = z.strictObject({
   enabled: z.boolean().optional(),
   offVariant: filled(128).optional(),
   rules: z.array(ruleSchema).max(500, 'at most 500 rules').optional(),
   defaultServe: serveSchema.optional(),
+  /** Replaces the list; `[]` removes every prerequisite. */
+  prerequisites: z.array(prerequisiteSchema).max(20, 'at most 20 prerequisites').optional(),
 });
-
-const variantName = z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, "use 1–128 letters, digits, '_', '.' or '-' in variant names");
 const variants = z.record(variantName, z.unknown());
 /** Keyed by variant name; each must name a variant of the flag (checked by the service). */
 const variantDescriptions = z.record(variantName, prose(500));
@@ -137,12 +148,16 @@ export const createEnvironmentSchema = z.strictObject({
   name: name(100).min(1, 'must not be empty').optional(),
   requiresConfirmation: z.boolean().optional(),
   requiresComment: z.boolean().optional(),
+  requireApproval: z.boolean().optional(),
+  killSwitchSkipsApproval: z.boolean().optional(),
 });
 
 export const updateEnvironmentSchema = z.strictObject({
   name: name(100).min(1, 'must not be empty').optional(),
   requiresConfirmation: z.boolean().optional(),
   requiresComment: z.boolean().optional(),
+  requireApproval: z.boolean().optional(),
+  killSwitchSkipsApproval: z.boolean().optional(),
 });
 
 export type CreateFlagInput = z.output<typeof createFlagSchema>;
@@ -152,58 +167,3 @@ export type CreateSegmentInput = z.output<typeof createSegmentSchema>;
 export type UpdateSegmentInput = z.output<typeof updateSegmentSchema>;
 export type CreateEnvironmentInput = z.output<typeof createEnvironmentSchema>;
 export type UpdateEnvironmentInput = z.output<typeof updateEnvironmentSchema>;
-
-/** `['rules', 0, 'operator']` → `rules[0].operator`. */
-export function formatPath(path: ReadonlyArray<PropertyKey>, prefix = ''): string {
-  let out = prefix;
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else out += out ? `.${String(part)}` : String(part);
-  }
-  return out;
-}
-
-function problemOf(issue: z.core.$ZodIssue): string {
-  switch (issue.code) {
-    case 'invalid_type':
-      return / received undefined$/.test(issue.message)
-        ? 'is required'
-        : `must be ${issue.expected === 'array' ? 'an array' : issue.expected === 'object' ? 'an object' : `a ${issue.expected}`}`;
-    // zod's own wording ("Too big: expected array to have <=50 items") is replaced where a schema gave none.
-    case 'too_big':
-      return /^Too big/.test(issue.message) ? `must be at most ${String(issue.maximum)}${unitOf(issue.origin)}` : issue.message;
-    case 'too_small':
-      if (!/^Too small/.test(issue.message)) return issue.message;
-      return issue.origin === 'string' && Number(issue.minimum) === 1
-        ? 'must not be empty'
-        : `must be at least ${String(issue.minimum)}${unitOf(issue.origin)}`;
-    case 'invalid_format':
-      return /^Invalid/.test(issue.message) ? 'contains characters that are not allowed' : issue.message;
-    default:
-      return issue.message;
-  }
-}
-
-function unitOf(origin: string): string {
-  return origin === 'string' ? ' characters' : origin === 'array' || origin === 'set' ? ' items' : '';
-}
-
-/** Parses with a zod schema, or throws a 400 whose details name every field at fault. */
-export function parseBody<T extends z.ZodType>(schema: T, body: unknown, prefix = ''): z.output<T> {
-  const result = schema.safeParse(body ?? undefined);
-  if (result.success) return result.data;
-  const details: ErrorDetail[] = [];
-  for (const issue of result.error.issues) {
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) details.push({ path: formatPath([...issue.path, key], prefix), problem: 'is not a known field' });
-    } else {
-      details.push({ path: formatPath(issue.path, prefix) || '(body)', problem: problemOf(issue) });
-    }
-  }
-  throw new ValidationFailedError(details);
-}
-
-/** JSON Schema of a request body, for the OpenAPI document. */
-export function openApiSchema(schema: z.ZodType): Record<string, unknown> {
-  return z.toJSONSchema(schema, { unrepresentable: 'any', io: 'input' }) as Record<string, unknown>;
-}

@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
+import { ChangeRequestsService } from './change-requests.service';
 import { FlagsRepository } from './flags.repository';
 import { FlagsService } from './flags.service';
 import { UsageService } from './usage.service';
 
-@Module({ providers: [FlagsRepository, FlagsService, UsageService], exports: [FlagsService, UsageService] })
+@Module({ providers: [FlagsRepository, FlagsService, UsageService, ChangeRequestsService], exports: [FlagsService, UsageService, ChangeRequestsService] })
 export class FlagsModule {}

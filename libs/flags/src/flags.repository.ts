@@ -39,20 +39,33 @@ interface SegmentRow {
 
 type Queryable = Pick<EntityManager, 'query'>;
 
+/** The repository as its callers see it (public methods only): what an in-memory fake implements. */
+export type FlagRecords = Pick<FlagsRepository, keyof FlagsRepository>;
+
 const iso = (value: Date | string) => new Date(value).toISOString();
 
 /** SQL for flags, environments and segments. Methods take the caller's manager so they join its transaction. */
 @Injectable()
 export class FlagsRepository {
   async environments(m: Queryable): Promise<EnvironmentView[]> {
-    const rows: Array<{ key: string; name: string; requires_confirmation: boolean; requires_comment: boolean; version: string }> = await m.query(
-      'SELECT key, name, requires_confirmation, requires_comment, version FROM environments ORDER BY position, key',
+    const rows: Array<{
+      key: string;
+      name: string;
+      requires_confirmation: boolean;
+      requires_comment: boolean;
+      require_approval: boolean;
+      kill_switch_skips_approval: boolean;
+      version: string;
+    }> = await m.query(
+      'SELECT key, name, requires_confirmation, requires_comment, require_approval, kill_switch_skips_approval, version FROM environments ORDER BY position, key',
     );
     return rows.map((row) => ({
       key: row.key,
       name: row.name,
       requiresConfirmation: row.requires_confirmation,
       requiresComment: row.requires_comment,
+      requireApproval: row.require_approval,
+      killSwitchSkipsApproval: row.kill_switch_skips_approval,
       version: Number(row.version),
     }));
   }

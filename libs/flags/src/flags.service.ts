@@ -29,7 +29,8 @@ import type {
   UpdateSegmentInput,
 } from './flag.schemas';
 import type { EnvironmentView, FlagSummary, FlagVersionView, FlagView, SegmentView, StoredConfig } from './flag.types';
-import { FlagsRepository } from './flags.repository';
+import { FlagsRepository, type FlagRecords } from './flags.repository';
+import { assertNoDependants, assertPrerequisiteGraph, prerequisiteReferenceProblems, removedVariantProblems } from './prerequisites';
 
 /** Who is writing, and which confirmation-guarded environments they confirmed (X-Switchyard-Confirm). */
 export interface WriteContext {
@@ -39,6 +40,32 @@ export interface WriteContext {
   ifMatch?: number;
   /** Why (X-Switchyard-Comment); required by environments with requiresComment. */
   comment?: string;
+  /** Who writes, as `user:<id>` / `token:<id>`: a change request's author, whom four-eyes keeps from approving it. */
+  principal?: string;
+  /** A release's flag-release step: the release's approval covers the write (and the audit says so). */
+  coveredByRelease?: string;
+  /** Applies an approved change request; `onApply` closes the request in the write's own transaction. */
+  changeRequest?: { id: string; approvedBy: string; onApply: (m: EntityManager, version: number) => Promise<void> };
+  /** Computes the write and rolls it back: the exact change a request shows for review. */
+  dryRun?: boolean;
+}
+
+/**
+ * A write to an environment that requires approval, made outside a change request. The API never
+ * answers with it (ChangeRequestsService turns it into a pending request); code calling FlagsService
+ * directly does.
+ */
+export class ApprovalRequiredError extends AppError {
+  constructor(readonly environments: string[]) {
+    super('APPROVAL_REQUIRED', `changes to ${environments.join(', ')} need an approved change request`, 409, [
+      { path: 'environment', problem: `${environments.join(', ')} requires approval` },
+    ]);
+  }
+}
+
+/** Carries a dry run's result out of its transaction, which throwing rolls back. */
+class DryRunRollback {
+  constructor(readonly result: unknown) {}
 }
 
 export interface FlagListFilter {
@@ -66,11 +93,12 @@ const newId = () => randomBytes(6).toString('base64url');
  */
 @Injectable()
 export class FlagsService {
+  // Typed by what is used, injected by the classes' tokens, so unit tests can pass in-memory fakes (src/testing/).
   constructor(
-    private readonly db: Database,
-    private readonly repo: FlagsRepository,
-    private readonly audit: AuditService,
-    private readonly publisher: SnapshotPublisher,
+    @Inject(Database) private readonly db: Pick<Database, 'manager' | 'transaction'>,
+    @Inject(FlagsRepository) private readonly repo: FlagRecords,
+    @Inject(AuditService) private readonly audit: Pick<AuditService, 'record'>,
+    @Inject(SnapshotPublisher) private readonly publisher: Pick<SnapshotPublisher, 'publish'>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -84,13 +112,18 @@ export class FlagsService {
     return this.write(ctx, async (m) => {
       const existing = await this.repo.environments(m);
       if (existing.some((env) => env.key === input.key)) throw new ConflictError(`environment "${input.key}" already exists`);
-      await m.query('INSERT INTO environments (key, name, requires_confirmation, requires_comment, position) VALUES ($1, $2, $3, $4, $5)', [
-        input.key,
-        input.name ?? input.key,
-        input.requiresConfirmation ?? false,
-        input.requiresComment ?? false,
-        existing.length,
-      ]);
+      await m.query(
+        'INSERT INTO environments (key, name, requires_confirmation, requires_comment, position, require_approval, kill_switch_skips_approval) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+        [
+          input.key,
+          input.name ?? input.key,
+          input.requiresConfirmation ?? false,
+          input.requiresComment ?? false,
+          existing.length,
+          input.requireApproval ?? false,
+          input.killSwitchSkipsApproval ?? false,
+        ],
+      );
       // Every existing flag gets a disabled configuration there, so snapshots are complete.
       const flags = await this.repo.listFlags(m, true);
       for (const flag of flags) await this.repo.upsertFlagEnvironment(m, flag.key, input.key, defaultConfig(flag.type, flag.variants));
@@ -112,12 +145,17 @@ export class FlagsService {
     return this.write(ctx, async (m) => {
       const before = (await this.repo.environments(m)).find((env) => env.key === key);
       if (!before) throw new NotFoundError('environment', key);
-      await m.query('UPDATE environments SET name = $2, requires_confirmation = $3, requires_comment = $4 WHERE key = $1', [
-        key,
-        input.name ?? before.name,
-        input.requiresConfirmation ?? before.requiresConfirmation,
-        input.requiresComment ?? before.requiresComment,
-      ]);
+      await m.query(
+        'UPDATE environments SET name = $2, requires_confirmation = $3, requires_comment = $4, require_approval = $5, kill_switch_skips_approval = $6 WHERE key = $1',
+        [
+          key,
+          input.name ?? before.name,
+          input.requiresConfirmation ?? before.requiresConfirmation,
+          input.requiresComment ?? before.requiresComment,
+          input.requireApproval ?? before.requireApproval,
+          input.killSwitchSkipsApproval ?? before.killSwitchSkipsApproval,
+        ],
+      );
       const after = (await this.repo.environments(m)).find((env) => env.key === key)!;
       await this.audit.record(m, {
         actor: ctx.actor,
@@ -173,6 +211,8 @@ export class FlagsService {
       // everywhere (no targeting given) changes nothing that evaluates, so it needs no confirmation.
       this.requireConfirmation(environments, Object.keys(input.environments ?? {}), ctx);
       this.requireComment(environments, Object.keys(input.environments ?? {}), ctx);
+      // A new flag's targeting in an approval environment is a request against a version that does not exist yet.
+      this.requireApproval(environments, Object.keys(input.environments ?? {}), ctx);
       const segments = await this.repo.segmentKeys(m);
       const configs = new Map<string, StoredConfig>();
       const problems: ErrorDetail[] = [];
@@ -182,6 +222,11 @@ export class FlagsService {
         configs.set(env.key, config);
       }
       if (problems.length) throw new ValidationFailedError(distinct(problems));
+      await this.checkPrerequisites(
+        m,
+        input.key,
+        [...configs].map(([environment, config]) => ({ environment, config, prefix: `environments.${environment}.` })),
+      );
       await this.repo.insertFlag(m, {
         key: input.key,
         name: input.name ?? input.key,
@@ -243,11 +288,20 @@ export class FlagsService {
         if (problems.length)
           throw new ValidationFailedError(problems, `the new variants do not fit the current targeting: ${problems[0].path}: ${problems[0].problem}`);
       }
+      if (input.variants || (next.archived && !before.archived)) {
+        // Flags that list this one as a prerequisite would silently fail it: refuse, naming them.
+        const all = await this.repo.listFlags(m, false);
+        if (next.archived && !before.archived) assertNoDependants(key, all);
+        const removed = input.variants ? removedVariantProblems(key, next.variants, all) : [];
+        if (removed.length) throw new ValidationFailedError(removed);
+      }
       const snapshotRelevant = input.variants !== undefined || (input.archived !== undefined && input.archived !== before.archived);
       const envs = await this.repo.environments(m);
+      let approval: Record<string, unknown> = {};
       if (snapshotRelevant) {
         this.requireConfirmation(envs, Object.keys(before.environments), ctx);
         this.requireComment(envs, Object.keys(before.environments), ctx);
+        approval = this.requireApproval(envs, Object.keys(before.environments), ctx);
       }
       await this.repo.updateFlagDefinition(m, next);
       const after = (await this.repo.findFlag(m, key))!;
@@ -260,10 +314,11 @@ export class FlagsService {
         target: `flag:${key}`,
         before: definitionOf(before),
         after: definitionOf(after),
-        meta: { version: after.version },
-        summary: changeSentences(describeFlagChange(before, after, envs)),
+        meta: { version: after.version, ...approval },
+        summary: withApproval(changeSentences(describeFlagChange(before, after, envs)), approval),
         comment: ctx.comment,
       });
+      await ctx.changeRequest?.onApply(m, after.version);
       const changes = snapshotRelevant ? await this.bumpAll(m, Object.keys(after.environments), [key], []) : [];
       return { result: after, changes };
     });
@@ -284,9 +339,11 @@ export class FlagsService {
       const config = applyPatch(stored(current), patch, stored(current));
       const problems = this.problems(key, before.type, before.variants, config, await this.repo.segmentKeys(m), '');
       if (problems.length) throw new ValidationFailedError(problems);
+      if (patch.prerequisites !== undefined) await this.checkPrerequisites(m, key, [{ environment, config, prefix: '' }]);
       const action =
         patch.enabled !== undefined && patch.enabled !== current.enabled && Object.keys(patch).length === 1 ? 'flag.toggled' : 'flag.environment.updated';
-      return this.saveEnvironmentConfig(m, before, environment, config, ctx, action, envs);
+      const approval = this.requireApproval(envs, [environment], ctx, isKillSwitch(stored(current), config));
+      return this.saveEnvironmentConfig(m, before, environment, config, { ...ctx, approval }, action, envs);
     });
   }
 
@@ -299,7 +356,8 @@ export class FlagsService {
       this.requireConfirmation(envs, [environment], ctx);
       this.requireComment(envs, [environment], ctx);
       const config = { ...stored(current), enabled: enabled ?? !current.enabled };
-      return this.saveEnvironmentConfig(m, before, environment, config, ctx, 'flag.toggled', envs);
+      const approval = this.requireApproval(envs, [environment], ctx, isKillSwitch(stored(current), config));
+      return this.saveEnvironmentConfig(m, before, environment, config, { ...ctx, approval }, 'flag.toggled', envs);
     });
   }
 
@@ -339,6 +397,7 @@ export class FlagsService {
       const touched = changesEveryEnvironment(before, target) ? envs.map((env) => env.key) : changedEnvs;
       this.requireConfirmation(envs, touched, ctx);
       this.requireComment(envs, touched, ctx);
+      const approval = this.requireApproval(envs, touched, ctx);
       const segments = await this.repo.segmentKeys(m);
       // Restored variants must fit every environment's targeting, not only the restored ones.
       const problems = distinct(
@@ -347,6 +406,12 @@ export class FlagsService {
         ),
       );
       if (problems.length) throw new ValidationFailedError(problems, `version ${version} cannot be restored: ${problems[0].path}: ${problems[0].problem}`);
+      // The restored prerequisites must still fit the other flags as they are now.
+      await this.checkPrerequisites(
+        m,
+        key,
+        changedEnvs.map((env) => ({ environment: env, config: stored(target.environments[env]), prefix: `environments.${env}.` })),
+      );
       await this.repo.updateFlagDefinition(m, target);
       for (const env of changedEnvs) await this.repo.upsertFlagEnvironment(m, key, env, stored(target.environments[env]));
       const after = (await this.repo.findFlag(m, key))!;
@@ -358,10 +423,11 @@ export class FlagsService {
         environment,
         before,
         after,
-        meta: { restoredVersion: version, version: after.version, ...(environment ? { restoredEnvironment: environment } : {}) },
-        summary: changeSentences(describeFlagChange(before, after, envs)),
+        meta: { restoredVersion: version, version: after.version, ...(environment ? { restoredEnvironment: environment } : {}), ...approval },
+        summary: withApproval(changeSentences(describeFlagChange(before, after, envs)), approval),
         comment: ctx.comment,
       });
+      await ctx.changeRequest?.onApply(m, after.version);
       return { result: after, changes: await this.bumpAll(m, touched, [key], []) };
     });
   }
@@ -420,6 +486,7 @@ export class FlagsService {
         conditions: (input.conditions as SegmentView['conditions']) ?? before.conditions,
       };
       const envs = await this.repo.environments(m);
+      let approval: Record<string, unknown> = {};
       if (input.conditions) {
         await this.validateSegmentOrThrow(m, next);
         // A segment change changes every flag using it, so it needs the same confirmation.
@@ -433,6 +500,7 @@ export class FlagsService {
           envs.map((e) => e.key),
           ctx,
         );
+        approval = this.requireApproval(envs, await this.environmentsUsingSegment(m, envs, key), ctx);
       }
       await this.repo.updateSegment(m, next);
       const after = (await this.repo.findSegment(m, key))!;
@@ -443,9 +511,11 @@ export class FlagsService {
         target: `segment:${key}`,
         before,
         after,
-        summary: describeSegmentChange(before, after),
+        ...(Object.keys(approval).length ? { meta: approval } : {}),
+        summary: withApproval(describeSegmentChange(before, after), approval),
         comment: ctx.comment,
       });
+      await ctx.changeRequest?.onApply(m, after.version);
       const changes = input.conditions
         ? await this.bumpAll(
             m,
@@ -495,6 +565,16 @@ export class FlagsService {
   // ---- internals ----------------------------------------------------------------------------
 
   private async write<T>(ctx: WriteContext, work: (m: EntityManager) => Promise<{ result: T; changes: EnvironmentChange[] }>): Promise<T> {
+    if (ctx.dryRun) {
+      try {
+        await this.db.transaction(async (m) => {
+          throw new DryRunRollback((await work(m)).result);
+        });
+      } catch (outcome) {
+        if (outcome instanceof DryRunRollback) return outcome.result as T;
+        throw outcome;
+      }
+    }
     const { result, changes } = await this.db.transaction(work);
     // After commit, and awaited: the caller's next SDK read on this replica sees the change.
     if (changes.length) await this.publisher.publish(changes.map((change) => ({ ...change, actor: ctx.actor })));
@@ -513,7 +593,7 @@ export class FlagsService {
     before: FlagView,
     environment: string,
     config: StoredConfig,
-    ctx: WriteContext,
+    ctx: WriteContext & { approval: Record<string, unknown> },
     action: string,
     envs: EnvironmentView[],
   ) {
@@ -528,10 +608,11 @@ export class FlagsService {
       environment,
       before: before.environments[environment],
       after: after.environments[environment],
-      meta: { version: after.version },
-      summary: changeSentences(describeFlagChange(before, after, envs)),
+      meta: { version: after.version, ...ctx.approval },
+      summary: withApproval(changeSentences(describeFlagChange(before, after, envs)), ctx.approval),
       comment: ctx.comment,
     });
+    await ctx.changeRequest?.onApply(m, after.version);
     return { result: after, changes: await this.bumpAll(m, [environment], [before.key], []) };
   }
 
@@ -542,8 +623,52 @@ export class FlagsService {
 
   private requireConfirmation(envs: EnvironmentView[], touched: string[], ctx: WriteContext): void {
     const confirmed = new Set(ctx.confirmed ?? []);
-    const missing = envs.filter((env) => env.requiresConfirmation && touched.includes(env.key) && !confirmed.has(env.key)).map((env) => env.key);
+    // An environment that requires approval is confirmed by its approver, not by a header its author sends.
+    const missing = envs
+      .filter((env) => env.requiresConfirmation && !env.requireApproval && touched.includes(env.key) && !confirmed.has(env.key))
+      .map((env) => env.key);
     if (missing.length) throw new ConfirmationRequiredError(missing);
+  }
+
+  /**
+   * Lets a write to approval environments through only as an approved change request, a dry run
+   * (its preview), a release step (covered by the release's approval) or, where the environment
+   * allows it, a kill switch (turning a flag off). Returns what the audit event records about it.
+   */
+  private requireApproval(envs: EnvironmentView[], touched: string[], ctx: WriteContext, killSwitch = false): Record<string, unknown> {
+    const guarded = envs.filter((env) => env.requireApproval && touched.includes(env.key));
+    if (guarded.length === 0 || ctx.dryRun) return {};
+    if (ctx.changeRequest) return { approval: { changeRequest: ctx.changeRequest.id, approvedBy: ctx.changeRequest.approvedBy } };
+    if (ctx.coveredByRelease) return { approval: { coveredByRelease: ctx.coveredByRelease } };
+    if (killSwitch && guarded.every((env) => env.killSwitchSkipsApproval)) return { approval: { killSwitch: true } };
+    throw new ApprovalRequiredError(guarded.map((env) => env.key));
+  }
+
+  /** Approval environments where a flag uses the segment, directly or through another segment. */
+  private async environmentsUsingSegment(m: EntityManager, envs: EnvironmentView[], key: string): Promise<string[]> {
+    const guarded = envs.filter((env) => env.requireApproval);
+    if (guarded.length === 0) return [];
+    const segments = await this.repo.segments(m);
+    const using = new Set([key]);
+    for (let grew = true; grew;) {
+      grew = false;
+      for (const segment of segments) {
+        if (!using.has(segment.key) && segment.conditions.some((c) => c.operator === 'in_segment' && c.values.some((v) => using.has(String(v))))) {
+          using.add(segment.key);
+          grew = true;
+        }
+      }
+    }
+    const flags = await this.repo.listFlags(m, false);
+    return guarded
+      .filter((env) =>
+        flags.some((flag) =>
+          flag.environments[env.key]?.rules.some((rule) =>
+            rule.conditions.some((c) => c.operator === 'in_segment' && c.values.some((v) => using.has(String(v)))),
+          ),
+        ),
+      )
+      .map((env) => env.key);
   }
 
   private requireComment(envs: EnvironmentView[], touched: string[], ctx: WriteContext): void {
@@ -562,6 +687,22 @@ export class FlagsService {
       path: (/^variants\b/.test(p.path) ? p.path : `${prefix}${p.path}`).replace(/\.$/, '') || 'variants',
       problem: p.problem,
     }));
+  }
+
+  /**
+   * Refuses prerequisites that name a missing or archived flag or a variant it lacks (400, naming the
+   * field), or that would close a cycle or exceed the depth limit in their environment (409 PREREQUISITE_CYCLE).
+   */
+  private async checkPrerequisites(
+    m: EntityManager,
+    key: string,
+    configs: Array<{ environment: string; config: StoredConfig; prefix: string }>,
+  ): Promise<void> {
+    if (!configs.some((c) => c.config.prerequisites?.length)) return;
+    const flags = new Map((await this.repo.listFlags(m, true)).map((flag) => [flag.key, flag]));
+    const problems = configs.flatMap((c) => prerequisiteReferenceProblems(c.config.prerequisites, flags, c.prefix));
+    if (problems.length) throw new ValidationFailedError(problems);
+    for (const c of configs) assertPrerequisiteGraph(key, c.environment, c.config, flags, `${c.prefix}prerequisites`);
   }
 
   private async validateSegmentOrThrow(m: EntityManager, segment: { key: string; conditions: SegmentView['conditions'] }): Promise<void> {
@@ -607,6 +748,22 @@ function staleVersion(what: string, key: string, current: number, sent: number):
   ]);
 }
 
+/**
+ * The audit sentence that says why a write to an approval environment went through: the approved
+ * request, or the kill switch. (A release's steps say so in their comment already.)
+ */
+function withApproval(summary: string[], meta: Record<string, unknown>): string[] {
+  const approval = meta.approval as { changeRequest?: string; approvedBy?: string; killSwitch?: boolean } | undefined;
+  if (approval?.changeRequest) return [...summary, `Approved by ${approval.approvedBy} (change request ${approval.changeRequest})`];
+  if (approval?.killSwitch) return [...summary, 'Kill switch: turned off without approval'];
+  return summary;
+}
+
+/** Turning a flag off and nothing else: what an environment may let skip approval in an emergency. */
+function isKillSwitch(current: StoredConfig, next: StoredConfig): boolean {
+  return current.enabled && !next.enabled && JSON.stringify({ ...next, enabled: true }) === JSON.stringify(current);
+}
+
 export function defaultConfig(type: FlagType, variants: Record<string, unknown>): StoredConfig {
   const names = Object.keys(variants);
   if (type === 'boolean' && 'on' in variants && 'off' in variants) return { enabled: false, offVariant: 'off', rules: [], defaultServe: { variant: 'on' } };
@@ -614,17 +771,28 @@ export function defaultConfig(type: FlagType, variants: Record<string, unknown>)
 }
 
 function stored(config: StoredConfig): StoredConfig {
-  return { enabled: config.enabled, offVariant: config.offVariant, rules: config.rules, defaultServe: config.defaultServe };
+  return {
+    enabled: config.enabled,
+    offVariant: config.offVariant,
+    rules: config.rules,
+    defaultServe: config.defaultServe,
+    ...(config.prerequisites?.length ? { prerequisites: config.prerequisites } : {}),
+  };
 }
 
 /**
  * The descriptions a flag keeps: those given (each must name a variant; an empty text removes it),
  * else the current ones for variants that still exist.
  */
-function describedVariants(variants: Record<string, unknown>, given: Record<string, string> | undefined, current: Record<string, string> = {}): Record<string, string> {
+function describedVariants(
+  variants: Record<string, unknown>,
+  given: Record<string, string> | undefined,
+  current: Record<string, string> = {},
+): Record<string, string> {
   if (given) {
     const unknown = Object.keys(given).filter((name) => !(name in variants));
-    if (unknown.length) throw new ValidationFailedError(unknown.map((name) => ({ path: `variantDescriptions.${name}`, problem: 'is not a variant of this flag' })));
+    if (unknown.length)
+      throw new ValidationFailedError(unknown.map((name) => ({ path: `variantDescriptions.${name}`, problem: 'is not a variant of this flag' })));
   }
   const out: Record<string, string> = {};
   for (const [name, text] of Object.entries(given ?? current)) if (name in variants && text.trim() !== '') out[name] = text.trim();
@@ -651,11 +819,13 @@ export function applyPatch(base: StoredConfig, patch: EnvironmentConfigPatch, pr
       serve: withSalt(rule.serve, previousRules.get(id)?.serve),
     };
   });
+  const prerequisites = patch.prerequisites?.map((p) => ({ flag: p.flag, variants: p.variants })) ?? base.prerequisites;
   return {
     enabled: patch.enabled ?? base.enabled,
     offVariant: patch.offVariant ?? base.offVariant,
     rules: rules ?? base.rules,
     defaultServe: patch.defaultServe ? withSalt(patch.defaultServe, previous?.defaultServe) : base.defaultServe,
+    ...(prerequisites?.length ? { prerequisites } : {}),
   };
 }
 

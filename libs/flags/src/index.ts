@@ -1,9 +1,14 @@
 export { FlagsModule } from './flags.module';
-export { FlagsService, ConfirmationRequiredError, applyPatch, defaultConfig, type WriteContext, type FlagListFilter } from './flags.service';
 export {
-  parseBody,
-  openApiSchema,
-  formatPath,
+  FlagsService,
+  ConfirmationRequiredError,
+  ApprovalRequiredError,
+  applyPatch,
+  defaultConfig,
+  type WriteContext,
+  type FlagListFilter,
+} from './flags.service';
+export {
   createFlagSchema,
   updateFlagSchema,
   environmentConfigPatchSchema,
@@ -18,3 +23,22 @@ export {
 } from './flag.schemas';
 export type { EnvironmentView, FlagView, FlagSummary, FlagEnvironmentView, SegmentView, FlagVersionView } from './flag.types';
 export { UsageService, type UsageCount, type FlagUsageView, type UsageBucketView } from './usage.service';
+export type { FlagUsage } from './flag.contract';
+export {
+  ChangeRequestsService,
+  ChangeRequestStaleError,
+  ChangeRequestClosedError,
+  FourEyesError,
+  type WriteOutcome,
+  type Reviewer,
+  type IdentitiesOf,
+  type ChangeRequestFilter,
+  type ChangeRequestListener,
+} from './change-requests.service';
+export {
+  CHANGE_REQUEST_STATES,
+  type ChangeRequestState,
+  type ChangeRequestView,
+  type ChangeOperation,
+  type PendingChange,
+} from './change-request.contract';

@@ -3,6 +3,7 @@ import type { Counter } from 'prom-client';
 import { APP_CONFIG, type AppConfig } from '@switchyard/config';
 import { MetricsService } from '@switchyard/observability';
 import { Database } from '@switchyard/persistence';
+import type { FlagUsage } from './flag.contract';
 
 export interface UsageCount {
   flag: string;
@@ -10,19 +11,7 @@ export interface UsageCount {
   count: number;
 }
 
-export interface FlagUsageView {
-  environment: string;
-  variant: string;
-  evaluations: number;
-  lastEvaluatedAt: string;
-}
-
-export interface UsageBucketView {
-  hour: string;
-  environment: string;
-  variant: string;
-  evaluations: number;
-}
+export type { FlagUsageView, UsageBucketView } from './flag.contract';
 
 /** The `flag` label of evaluations past the series cap; flag keys cannot start with `_`. */
 export const OTHER_FLAGS_LABEL = '_other';
@@ -111,7 +100,7 @@ export class UsageService {
     return { environment, flag, variant };
   }
 
-  async forFlag(flag: string, since: Date): Promise<{ totals: FlagUsageView[]; hourly: UsageBucketView[] }> {
+  async forFlag(flag: string, since: Date): Promise<FlagUsage> {
     const totals = await this.db.query<{ environment_key: string; variant: string; evaluations: string; last_evaluated_at: Date }>(
       'SELECT environment_key, variant, evaluations, last_evaluated_at FROM flag_usage WHERE flag_key = $1 ORDER BY environment_key, variant',
       [flag],

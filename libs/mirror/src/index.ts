@@ -12,12 +12,15 @@ export {
   formatProblemPath,
   SAFE_METHODS,
   type MirrorRoute,
+  type MirrorRouteDetail,
+  type MirrorRouteDetailList,
   type MirrorRouteInput,
   type RouteProblem,
   type SampleConfig,
 } from './mirror-route.schema';
 export { loadRouteFile, parseRouteFile, RouteFileError, type RouteFileProblem } from './route-file.loader';
 export { parseReportSince } from './report-since';
+export type { MirrorRouteList, MirrorRouteSummary, MirrorRouteView } from './mirror-route.contract';
 export {
   decideVerdict,
   SKIP_REASONS,
@@ -58,3 +61,6 @@ export {
   type DarkLaunchThresholds,
   type DarkLaunchVerdict,
 } from './dark-launch-verdict';
+export { MirrorRoutesRepository, type MirrorRouteOwner, type MirrorRouteRow, type MirrorRouteWrite } from './mirror-routes.repository';
+export { MirrorReportsRepository, type EndpointBucket, type ReportWindow } from './mirror-reports.repository';
+export type { SqlRunner } from './sql-runner';

@@ -1,9 +1,7 @@
 import { formatField, formatPath, type PathPatternSet, type PathSegment } from './json-path';
+import type { DifferenceKind } from './mirror-report.contract';
 
-/** How two values at one path differ. */
-export type DifferenceKind = 'value' | 'type' | 'missing' | 'extra' | 'order' | 'length';
-
-export const DIFFERENCE_KINDS: readonly DifferenceKind[] = ['value', 'type', 'missing', 'extra', 'order', 'length'];
+export { DIFFERENCE_KINDS, type DifferenceKind } from './mirror-report.contract';
 
 /**
  * One difference between the primary's and another response. `field` is what differences are

@@ -1,9 +1,6 @@
-export interface LatencySummary {
-  count: number;
-  p50: number | null;
-  p95: number | null;
-  p99: number | null;
-}
+import type { LatencySummary } from './mirror-report.contract';
+
+export type { LatencySummary } from './mirror-report.contract';
 
 /**
  * A bounded uniform sample of latencies (reservoir sampling), so percentiles stay meaningful over

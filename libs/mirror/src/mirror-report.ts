@@ -1,110 +1,21 @@
-import type { DifferenceKind } from './json-diff';
-import type { LatencySummary } from './latency-sample';
+import type { SkipReason, Verdict, VerdictThresholds } from './mirror-report.contract';
 
-export type Verdict = 'pass' | 'fail' | 'insufficient-data';
-
-/** Why a request that matched a route was not compared. */
-export type SkipReason = 'method' | 'bodyTooLarge' | 'budget' | 'overload' | 'breaker' | 'candidateTimeout' | 'candidateError' | 'primaryIncomplete';
-
-export const SKIP_REASONS: readonly SkipReason[] = ['method', 'bodyTooLarge', 'budget', 'overload', 'breaker', 'candidateTimeout', 'candidateError', 'primaryIncomplete'];
-
-export interface ExampleResponse {
-  status: number;
-  headers: Record<string, string>;
-  /** Redacted and truncated. */
-  body: string;
-}
-
-/** One concrete occurrence of a differing field, kept so a person can see it side by side. */
-export interface FieldExample {
-  at: string;
-  request: { method: string; url: string; headers: Record<string, string> };
-  path: string;
-  kind: DifferenceKind;
-  primary?: unknown;
-  candidate?: unknown;
-  responses: { primary: ExampleResponse; candidate: ExampleResponse };
-}
-
-export interface FieldReport {
-  field: string;
-  kinds: Partial<Record<DifferenceKind, number>>;
-  /** Compared requests where primary and candidate differ in this field. */
-  raw: number;
-  /** Differences between two copies of the primary, scaled to the compared requests. */
-  noise: number;
-  /** Reported after noise cancellation (Diffy's rule). */
-  significant: boolean;
-  examples: FieldExample[];
-}
-
-export interface MismatchRates {
-  raw: number;
-  afterNoise: number;
-}
-
-export interface EndpointReport {
-  endpoint: string;
-  seen: number;
-  sampled: number;
-  compared: number;
-  /** Exchanges that also produced a baseline pair (secondary or calibration). */
-  noiseCompared: number;
-  skipped: Record<SkipReason, number>;
-  mismatched: { raw: number; afterNoise: number };
-  mismatchRate: MismatchRates;
-  /** Significant fields first, then by raw count; at most the top 25. */
-  fields: FieldReport[];
-  /** primary status → candidate status → count. */
-  statusMatrix: Record<string, Record<string, number>>;
-  latencyMs: { primary: LatencySummary; candidate: LatencySummary; difference: LatencySummary };
-  verdict: Verdict;
-}
-
-/** A compare rule the live version itself suggests: two primary responses differ in this field. */
-export interface SuggestedIgnore {
-  rule: string;
-  endpoints: string[];
-  evidence: { differing: number; baselinePairs: number; rate: number; examples: { primary?: unknown; other?: unknown }[] };
-}
-
-export interface BreakerReport {
-  state: 'closed' | 'open' | 'half-open';
-  opens: number;
-  lastOpenedAt?: string;
-  reason?: string;
-}
-
-export interface VerdictThresholds {
-  minCompared: number;
-  maxMismatchPercent: number;
-}
-
-export interface RouteReport {
-  route: string;
-  since: string;
-  noiseSource: 'secondary' | 'calibration';
-  verdict: Verdict;
-  thresholds: VerdictThresholds & { noise: { relativePercent: number; absolutePercent: number } };
-  breaker?: BreakerReport;
-  totals: {
-    seen: number;
-    sampled: number;
-    compared: number;
-    skipped: Record<SkipReason, number>;
-    mismatched: { raw: number; afterNoise: number };
-    mismatchRate: MismatchRates;
-  };
-  suggestedIgnores: SuggestedIgnore[];
-  /** Highest mismatch rate after noise first. */
-  endpoints: EndpointReport[];
-}
-
-/** What `GET /reports` answers (and, later, the server's `/api/v1/mirror/reports`). */
-export interface MirrorReport {
-  generatedAt: string;
-  routes: RouteReport[];
-}
+export {
+  SKIP_REASONS,
+  type BreakerReport,
+  type EndpointReport,
+  type ExampleResponse,
+  type FieldExample,
+  type FieldReport,
+  type MirrorReport,
+  type MismatchRates,
+  type NoiseSource,
+  type RouteReport,
+  type SkipReason,
+  type SuggestedIgnore,
+  type Verdict,
+  type VerdictThresholds,
+} from './mirror-report.contract';
 
 export function decideVerdict(compared: number, mismatchedAfterNoise: number, thresholds: VerdictThresholds): Verdict {
   if (compared < thresholds.minCompared) return 'insufficient-data';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { MirrorRouteList, MirrorRouteView } from './mirror-route.contract';
 import { PathPattern, PathPatternError } from './json-path';
 
 /** Methods a proxy may replay without side effects; anything else needs `allowUnsafeMethods: true`. */
@@ -140,6 +141,13 @@ export const mirrorRouteSchema = z
 
 /** One mirrored route with every default filled in. */
 export type MirrorRoute = z.output<typeof mirrorRouteSchema>;
+
+/**
+ * A stored route as /api/v1/mirror/routes answers it: the contract's view (mirror-route.contract)
+ * over the whole route. It also checks that this schema's output keeps the fields the contract promises.
+ */
+export type MirrorRouteDetail = MirrorRouteView<MirrorRoute>;
+export type MirrorRouteDetailList = MirrorRouteList<MirrorRoute>;
 /** A route as written in YAML or sent to the API. */
 export type MirrorRouteInput = z.input<typeof mirrorRouteSchema>;
 export type SampleConfig = MirrorRoute['sample'];

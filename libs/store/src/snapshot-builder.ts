@@ -51,5 +51,12 @@ export function toSnapshotFlag(row: FlagRow): SnapshotFlag {
     rules: row.config.rules,
     defaultServe: row.config.defaultServe,
     version: row.version,
+    // Left out when there are none, so snapshots of flags without prerequisites stay byte-identical.
+    ...(hasPrerequisites(row.config.prerequisites) ? { prerequisites: row.config.prerequisites } : {}),
   };
+}
+
+/** Anything but absent or `[]`; a malformed value is passed on so the engine reports it (PARSE_ERROR). */
+function hasPrerequisites(value: unknown): boolean {
+  return value !== undefined && value !== null && !(Array.isArray(value) && value.length === 0);
 }

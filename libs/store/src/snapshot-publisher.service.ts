@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { Counter, Histogram } from 'prom-client';
-import type { Segment, SnapshotFlag } from '@switchyard/core';
+import type { Segment, Snapshot, SnapshotFlag } from '@switchyard/core';
 import { LOGGER, MetricsService } from '@switchyard/observability';
 import { EnvironmentSnapshots } from './environment-snapshots.service';
 import { FeatureStore, type ChangeMessage } from './feature-store';
@@ -52,7 +52,20 @@ export class SnapshotPublisher {
 
   private async publishOne(change: EnvironmentChange): Promise<void> {
     const started = process.hrtime.bigint();
-    const snapshot = await this.builder.build(change.environment);
+    let snapshot: Snapshot | undefined;
+    try {
+      snapshot = await this.builder.build(change.environment);
+    } catch (error) {
+      // The record may stop answering between the commit and this read. The write has succeeded and
+      // must be answered as such (a 503 would tell the caller it did not happen); the reconciler
+      // installs and publishes the new version once the record answers again.
+      this.failures.inc({ store: this.store.kind });
+      this.log.warn(
+        { err: error instanceof Error ? error.message : error, environment: change.environment, version: change.version },
+        'cannot read the committed change back; the reconciler will publish it',
+      );
+      return;
+    }
     if (!snapshot) return;
     const json = JSON.stringify(snapshot);
     // Another commit may have landed in between: then only "refetch" is truthful.

@@ -10,6 +10,7 @@ import { parseIsoDate } from './iso-date';
 import {
   CompiledCondition,
   CompiledFlag,
+  CompiledPrerequisite,
   CompiledRule,
   CompiledSegment,
   CompiledServe,
@@ -509,6 +510,7 @@ function buildFlag(flag: unknown, env: unknown, segments: SegmentSource, options
     }
   }
   const defaultServe = compileServe(scope, env.defaultServe, 'defaultServe', 'DEFAULT', undefined);
+  const prerequisites = compilePrerequisites(key, env.prerequisites, problems);
 
   if (problems.length > 0) return brokenFlag(key, type, problems);
 
@@ -517,7 +519,79 @@ function buildFlag(flag: unknown, env: unknown, segments: SegmentSource, options
     if (other !== type) mismatches[other] = typeMismatch(key, type, other);
   }
   const disabled = offOk ? makeResult(variants.get(offVariant as string), offVariant as string, 'DISABLED') : null;
-  return new CompiledFlag(key, type, env.enabled as boolean, disabled, rules, defaultServe!, null, Object.freeze([]), mismatches);
+  const compiled = new CompiledFlag(key, type, env.enabled as boolean, disabled, rules, defaultServe!, null, Object.freeze([]), mismatches);
+  if (prerequisites.length > 0) {
+    const offValue = variants.get(offVariant as string);
+    compiled.prerequisites = Object.freeze(
+      prerequisites.map(
+        (p) =>
+          new CompiledPrerequisite(
+            p.flag,
+            new Set(p.variants),
+            Object.freeze({ value: offValue, variant: offVariant as string, reason: 'DISABLED' as const, failedPrerequisite: p.flag }),
+          ),
+      ),
+    );
+  }
+  return compiled;
+}
+
+/**
+ * Checks the shape of `prerequisites`. Whether the named flags exist and have those variants
+ * depends on the other flags, so it is not a problem of this flag: the server refuses such
+ * writes, and at evaluation a missing flag or variant simply fails the prerequisite.
+ */
+function compilePrerequisites(key: string, raw: unknown, problems: Problems): Array<{ flag: string; variants: string[] }> {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) {
+    problems.push({ path: 'prerequisites', problem: 'must be an array of { flag, variants }' });
+    return [];
+  }
+  const out: Array<{ flag: string; variants: string[] }> = [];
+  const seen = new Set<string>();
+  for (let i = 0; i < raw.length; i++) {
+    const entry: unknown = raw[i];
+    const path = `prerequisites[${i}]`;
+    if (!isRecord(entry)) {
+      problems.push({ path, problem: 'must be { flag, variants }' });
+      continue;
+    }
+    const flag = entry.flag;
+    let ok = true;
+    if (typeof flag !== 'string' || flag.length === 0) {
+      problems.push({ path: `${path}.flag`, problem: 'must be a flag key' });
+      ok = false;
+    } else if (flag === key) {
+      problems.push({ path: `${path}.flag`, problem: 'a flag cannot be its own prerequisite' });
+      ok = false;
+    } else if (seen.has(flag)) {
+      problems.push({ path: `${path}.flag`, problem: `duplicate prerequisite ${quote(flag)}` });
+      ok = false;
+    }
+    const variants = entry.variants;
+    if (!Array.isArray(variants) || variants.length === 0) {
+      problems.push({ path: `${path}.variants`, problem: 'must be a non-empty array of variant names' });
+      ok = false;
+    } else {
+      for (let j = 0; j < variants.length; j++) {
+        if (typeof variants[j] !== 'string' || (variants[j] as string).length === 0) {
+          problems.push({ path: `${path}.variants[${j}]`, problem: 'must be a variant name' });
+          ok = false;
+        }
+      }
+    }
+    if (!ok) continue;
+    seen.add(flag as string);
+    out.push({ flag: flag as string, variants: (variants as string[]).slice() });
+  }
+  return out;
+}
+
+/** Points each prerequisite of `flag` at the compiled flag it names (null when there is none). */
+export function linkPrerequisites(flag: CompiledFlag, find: (key: string) => CompiledFlag | undefined): void {
+  const list = flag.prerequisites;
+  if (list === null) return;
+  for (const p of list) p.target = find(p.key) ?? null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -608,6 +682,8 @@ export function compileSnapshot(snapshot: Snapshot): CompiledSnapshot {
     compiled.set(key, compileFlag(flag, flag, segments, { key, requireKeyMatch: true }));
     sources.set(key, flag);
   }
+  const find = (key: string) => compiled.get(key);
+  for (const flag of compiled.values()) linkPrerequisites(flag, find);
   return new CompiledSnapshotImpl(
     typeof snapshot.environment === 'string' ? snapshot.environment : '',
     typeof snapshot.version === 'number' ? snapshot.version : 0,

@@ -25,6 +25,7 @@ function comparable(r: EvaluationResult | VectorExpectation) {
     reason: r.reason,
     errorCode: r.errorCode,
     ruleId: r.ruleId,
+    failedPrerequisite: r.failedPrerequisite,
   };
 }
 
@@ -48,6 +49,7 @@ describe.each(vectors.map((v) => [v.file, v] as const))('%s', (_file, vector) =>
     const fromSnapshot = compiled.evaluate(c.flag, context, c.expectedType);
     const fromEvaluate = evaluate(vector.flags[c.flag], undefined, context, {
       segments: vector.segments,
+      flags: vector.flags,
       expectedType: c.expectedType,
       flagKey: c.flag,
     });

@@ -145,6 +145,19 @@ describe('describeEnvironmentChange', () => {
     expect(describeEnvironmentChange(env(), env({ offVariant: 'on' }))).toEqual(['When off: off → on']);
   });
 
+  it('describes prerequisites added, removed and with other variants, and keeps them when restoring', () => {
+    const gate = { flag: 'gate', variants: ['on'] };
+    expect(describeEnvironmentChange(env(), env({ prerequisites: [gate] }))).toEqual(['Prerequisite added: only when gate serves on']);
+    expect(describeEnvironmentChange(env({ prerequisites: [gate] }), env())).toEqual(['Prerequisite removed: gate']);
+    expect(describeEnvironmentChange(env({ prerequisites: [gate] }), env({ prerequisites: [{ flag: 'gate', variants: ['on', 'beta'] }] }))).toEqual([
+      'Prerequisite gate: serves on → serves on or beta',
+    ]);
+    expect(describeEnvironmentChange(env(), env({ prerequisites: [] }))).toEqual([]);
+    expect(describeEnvironmentChange(undefined, env({ prerequisites: [gate] }))).toEqual(['added, OFF', 'Prerequisite added: only when gate serves on']);
+    const restored = restoredFlag(flag(), flag({ environments: { staging: env({ prerequisites: [gate] }) } }), 'staging');
+    expect(restored.environments?.staging?.prerequisites).toEqual([gate]);
+  });
+
   it('still names a difference its words do not cover', () => {
     const odd = env({ defaultServe: { variant: 'on', extra: 1 } as never });
     expect(describeEnvironmentChange(env(), odd)).not.toEqual([]);

@@ -1,5 +1,5 @@
 import { TOTAL_WEIGHT } from './bucket';
-import type { Condition, Operator, Rule, Serve } from './types';
+import type { Condition, Operator, Prerequisite, Rule, Serve } from './types';
 
 /**
  * Plain-language descriptions of flag and segment changes ("Production: turns OFF", "Default: on
@@ -14,6 +14,7 @@ export interface DescribableEnvironment {
   offVariant: string;
   rules: Rule[];
   defaultServe: Serve;
+  prerequisites?: Prerequisite[];
 }
 
 export interface DescribableFlag {
@@ -104,9 +105,15 @@ export function changeSentences(description: ChangeDescription): string[] {
 /** What changes in one environment's targeting; empty when nothing that evaluates differs. */
 export function describeEnvironmentChange(before: DescribableEnvironment | undefined, after: DescribableEnvironment | undefined): string[] {
   if (!after) return before ? ['targeting removed'] : [];
-  if (!before) return [after.enabled ? 'added, ON' : 'added, OFF', ...after.rules.map((rule, i) => `${ruleLabel(rule, i)} added: ${ruleText(rule)}`)];
+  if (!before)
+    return [
+      after.enabled ? 'added, ON' : 'added, OFF',
+      ...describePrerequisites([], after.prerequisites ?? []),
+      ...after.rules.map((rule, i) => `${ruleLabel(rule, i)} added: ${ruleText(rule)}`),
+    ];
   const out: string[] = [];
   if (before.enabled !== after.enabled) out.push(after.enabled ? 'turns ON' : 'turns OFF');
+  out.push(...describePrerequisites(before.prerequisites ?? [], after.prerequisites ?? []));
   out.push(...describeRules(before.rules, after.rules));
   out.push(...describeServe('Default', before.defaultServe, after.defaultServe));
   if (before.offVariant !== after.offVariant) out.push(`When off: ${before.offVariant} → ${after.offVariant}`);
@@ -268,6 +275,19 @@ function describeServe(label: string, before: Serve, after: Serve): string[] {
   return [`${label}: ${serveText(before)} → ${serveText(after)}`];
 }
 
+/** "Prerequisite added: only when gate serves on", "Prerequisite gate: serves on → serves on or beta". */
+function describePrerequisites(before: Prerequisite[], after: Prerequisite[]): string[] {
+  const out: string[] = [];
+  const served = (p: Prerequisite) => `serves ${p.variants.map((v) => clip(v)).join(' or ')}`;
+  for (const p of before) if (!after.some((q) => q.flag === p.flag)) out.push(`Prerequisite removed: ${clip(p.flag)}`);
+  for (const p of after) {
+    const was = before.find((q) => q.flag === p.flag);
+    if (!was) out.push(`Prerequisite added: only when ${clip(p.flag)} ${served(p)}`);
+    else if (!equal(was.variants, p.variants)) out.push(`Prerequisite ${clip(p.flag)}: ${served(was)} → ${served(p)}`);
+  }
+  return out;
+}
+
 function ruleLabel(rule: Rule, index: number): string {
   const description = rule.description?.trim();
   return description ? `Rule '${clip(description)}'` : `Rule ${index + 1}`;
@@ -300,7 +320,13 @@ function clip(text: string): string {
 }
 
 function plain(config: DescribableEnvironment): DescribableEnvironment {
-  return { enabled: config.enabled, offVariant: config.offVariant, rules: config.rules, defaultServe: config.defaultServe };
+  return {
+    enabled: config.enabled,
+    offVariant: config.offVariant,
+    rules: config.rules,
+    defaultServe: config.defaultServe,
+    ...(config.prerequisites?.length ? { prerequisites: config.prerequisites } : {}),
+  };
 }
 
 function equal(a: unknown, b: unknown): boolean {

@@ -1,4 +1,5 @@
-import { compileFlag, SegmentTable } from './compile';
+import { compileFlag, linkPrerequisites, SegmentTable } from './compile';
+import type { CompiledFlag } from './runtime';
 import { describeError, errorResult, flagNotFound } from './runtime';
 import type { EnvironmentConfig, EvaluationContext, EvaluationResult, FlagDefinition, FlagType, Segment, SnapshotFlag } from './types';
 
@@ -8,6 +9,8 @@ export interface EvaluateOptions {
   expectedType?: FlagType;
   /** The key to report and to bucket rollouts by; defaults to `flag.key`. */
   flagKey?: string;
+  /** The other flags of the environment, by key, that prerequisites may name; without them every prerequisite fails. */
+  flags?: Record<string, SnapshotFlag>;
 }
 
 /**
@@ -25,9 +28,24 @@ export function evaluate(
 ): EvaluationResult {
   try {
     if (flag === undefined || flag === null) return flagNotFound(options.flagKey ?? '');
-    const compiled = compileFlag(flag, env ?? flag, new SegmentTable(options.segments ?? {}), {
+    const segments = new SegmentTable(options.segments ?? {});
+    const compiled = compileFlag(flag, env ?? flag, segments, {
       key: options.flagKey,
     });
+    if (compiled.prerequisites !== null) {
+      // Compiles only the flags the prerequisite chain reaches; cached first, so cycles end.
+      const others = options.flags ?? {};
+      const done = new Map<string, CompiledFlag>();
+      const find = (key: string): CompiledFlag | undefined => {
+        const cached = done.get(key);
+        if (cached !== undefined || !Object.prototype.hasOwnProperty.call(others, key)) return cached;
+        const other = compileFlag(others[key], others[key], segments, { key, requireKeyMatch: true });
+        done.set(key, other);
+        linkPrerequisites(other, find);
+        return other;
+      };
+      linkPrerequisites(compiled, find);
+    }
     return compiled.evaluate(context, options.expectedType);
   } catch (err) {
     return errorResult('GENERAL', describeError(err));

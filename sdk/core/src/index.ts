@@ -9,6 +9,7 @@ export type {
   FlagDefinition,
   FlagType,
   Operator,
+  Prerequisite,
   Reason,
   Rule,
   Segment,
@@ -17,7 +18,7 @@ export type {
   SnapshotFlag,
   WeightedVariant,
 } from './types';
-export { FLAG_TYPES, OPERATORS, STRING_OPERATORS } from './types';
+export { FLAG_TYPES, MAX_PREREQUISITE_DEPTH, OPERATORS, STRING_OPERATORS } from './types';
 export { murmurhash3 } from './murmurhash3';
 export { bucket, TOTAL_WEIGHT } from './bucket';
 export { compareSemver } from './semver';

@@ -11,7 +11,7 @@ import { bucketWithPrefix } from './bucket';
 import { parseIsoDate } from './iso-date';
 import { MAX_MATCH_INPUT_LENGTH, type FlagRegex } from './safe-regex';
 import { compareParsedSemver, parseSemver, type ParsedSemver } from './semver';
-import type { ConfigProblem, ErrorCode, EvaluationContext, EvaluationResult, FlagType, Reason } from './types';
+import { MAX_PREREQUISITE_DEPTH, type ConfigProblem, type ErrorCode, type EvaluationContext, type EvaluationResult, type FlagType, type Reason } from './types';
 
 // Operator codes, in the order of OPERATORS, so that ranges can be tested with `<=`.
 export const OP_IN = 0;
@@ -81,6 +81,20 @@ export class CompiledRule {
   ) {}
 }
 
+/**
+ * One prerequisite of a flag. `target` is linked after every flag of the snapshot is compiled
+ * (null: the prerequisite flag is not in the snapshot, which fails the prerequisite).
+ */
+export class CompiledPrerequisite {
+  target: CompiledFlag | null = null;
+  constructor(
+    readonly key: string,
+    readonly variants: ReadonlySet<string>,
+    /** The dependent flag's off variant, marked with this prerequisite's key. */
+    readonly failed: EvaluationResult,
+  ) {}
+}
+
 const EMPTY_CONTEXT: EvaluationContext = Object.freeze({});
 // Bound once: inside vm contexts (Jest, sandboxes) every global lookup is slow.
 const hasOwn = Object.prototype.hasOwnProperty;
@@ -101,6 +115,9 @@ export class CompiledFlag {
     private readonly mismatches: Readonly<Record<string, EvaluationResult>>,
   ) {}
 
+  /** Null when the flag has none; set once by the compiler, linked by compile.ts#linkPrerequisites. */
+  prerequisites: readonly CompiledPrerequisite[] | null = null;
+
   evaluate(context: EvaluationContext, expectedType?: FlagType): EvaluationResult {
     if (this.parseError !== null) return this.parseError;
     if (expectedType != null && expectedType !== this.type) {
@@ -109,16 +126,48 @@ export class CompiledFlag {
     if (!this.enabled) return this.disabled!;
     const ctx = context !== null && typeof context === 'object' ? context : EMPTY_CONTEXT;
     try {
-      const rules = this.rules;
-      for (let i = 0; i < rules.length; i++) {
-        const rule = rules[i];
-        if (allHold(rule.conditions, ctx)) return serve(rule.serve, ctx);
+      // One null check is all that flags without prerequisites pay.
+      if (this.prerequisites !== null) {
+        const failed = this.failedPrerequisite(ctx, 0);
+        if (failed !== null) return failed;
       }
-      return serve(this.defaultServe!, ctx);
+      return this.match(ctx);
     } catch (err) {
       // Only reachable through hostile contexts (throwing getters, proxies).
       return errorResult('GENERAL', `evaluating flag "${this.key}" failed: ${describeError(err)}`);
     }
+  }
+
+  /** What this flag serves when another flag checks it as a prerequisite; null = the prerequisite fails. */
+  private servedAsPrerequisite(ctx: EvaluationContext, depth: number): EvaluationResult | null {
+    if (this.parseError !== null || !this.enabled) return null;
+    if (this.prerequisites !== null && this.failedPrerequisite(ctx, depth) !== null) return null;
+    return this.match(ctx);
+  }
+
+  /**
+   * The first failing prerequisite's result, or null when all hold. Links past
+   * MAX_PREREQUISITE_DEPTH fail, so a cyclic snapshot (which writes refuse, but a hand-made
+   * bootstrap may hold) ends instead of recursing forever.
+   */
+  private failedPrerequisite(ctx: EvaluationContext, depth: number): EvaluationResult | null {
+    const list = this.prerequisites!;
+    for (let i = 0; i < list.length; i++) {
+      const p = list[i];
+      const target = p.target;
+      const served = target !== null && depth < MAX_PREREQUISITE_DEPTH ? target.servedAsPrerequisite(ctx, depth + 1) : null;
+      if (served === null || served.variant === undefined || !p.variants.has(served.variant)) return p.failed;
+    }
+    return null;
+  }
+
+  private match(ctx: EvaluationContext): EvaluationResult {
+    const rules = this.rules;
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i];
+      if (allHold(rule.conditions, ctx)) return serve(rule.serve, ctx);
+    }
+    return serve(this.defaultServe!, ctx);
   }
 }
 

@@ -67,12 +67,26 @@ export interface Rule {
   serve: Serve;
 }
 
+/**
+ * The flag is served only when flag `flag` serves one of `variants` for the same context
+ * (LaunchDarkly's prerequisites). Otherwise the dependent flag serves its off variant.
+ */
+export interface Prerequisite {
+  flag: string;
+  variants: string[];
+}
+
+/** How many prerequisite links one evaluation follows before it gives up and fails the prerequisite. */
+export const MAX_PREREQUISITE_DEPTH = 10;
+
 export interface EnvironmentConfig {
   enabled: boolean;
   offVariant: string;
   rules: Rule[];
   defaultServe: Serve;
   version: number;
+  /** Checked in order after `enabled`, before the rules; absent or empty means none. */
+  prerequisites?: Prerequisite[];
 }
 
 export interface FlagDefinition {
@@ -109,6 +123,11 @@ export interface EvaluationResult {
   errorCode?: ErrorCode;
   errorMessage?: string;
   ruleId?: string;
+  /**
+   * Set when a prerequisite failed: the key of the first prerequisite flag that did not serve one
+   * of its listed variants. The result is then the off variant with reason DISABLED.
+   */
+  failedPrerequisite?: string;
 }
 
 /** One thing wrong with a flag or segment configuration, e.g. `{ path: 'rules[0].serve.variant', problem: 'unknown variant "blue"' }`. */

@@ -26,5 +26,6 @@ export function expectedOutcome(c: VectorCase, type: FlagType) {
     reason: c.expected.reason,
     errorCode: c.expected.errorCode,
     ruleId: c.expected.ruleId,
+    failedPrerequisite: c.expected.failedPrerequisite,
   };
 }

@@ -44,6 +44,7 @@ describe('conformance vectors through the Node SDK', () => {
         reason: details.reason,
         errorCode: details.errorCode,
         ruleId: details.flagMetadata.ruleId,
+        failedPrerequisite: details.flagMetadata.failedPrerequisite,
       }).toEqual(expected);
       expect(value).toEqual(expected.value);
       expect(details.flagMetadata).toMatchObject({ source: 'bootstrap', snapshotVersion: 1, environment: 'conformance' });

@@ -29,7 +29,8 @@ export interface EvaluationDetails<T> {
   errorMessage: string | undefined;
   /**
    * `source` (server, redis, cache or bootstrap: where the flags being served came from),
-   * `snapshotVersion`, `environment`, and when known `flagVersion` and the matching `ruleId`.
+   * `snapshotVersion`, `environment`, and when known `flagVersion` and the matching `ruleId`;
+   * `failedPrerequisite` when a prerequisite flag failed (reason DISABLED, the off variant).
    */
   flagMetadata: FlagMetadata;
 }
@@ -288,10 +289,11 @@ export class SwitchyardClient {
   private metadataFor(key: string, r: EvaluationResult): FlagMetadata {
     const flag = this.live?.flag(key);
     const flagVersion = flag !== undefined && typeof flag.version === 'number' ? flag.version : undefined;
-    if (flagVersion === undefined && r.ruleId === undefined) return this.metadataBase;
+    if (flagVersion === undefined && r.ruleId === undefined && r.failedPrerequisite === undefined) return this.metadataBase;
     const out: Record<string, string | number | boolean> = { ...this.metadataBase };
     if (flagVersion !== undefined) out.flagVersion = flagVersion;
     if (r.ruleId !== undefined) out.ruleId = r.ruleId;
+    if (r.failedPrerequisite !== undefined) out.failedPrerequisite = r.failedPrerequisite;
     return Object.freeze(out);
   }
 

@@ -75,6 +75,7 @@ describe('conformance vectors through OpenFeature', () => {
         reason: details.reason,
         errorCode: details.errorCode,
         ruleId: details.flagMetadata.ruleId,
+        failedPrerequisite: details.flagMetadata.failedPrerequisite,
       }).toEqual(expectedOutcome(c, type));
       expect(details.flagKey).toBe(c.flag);
     });

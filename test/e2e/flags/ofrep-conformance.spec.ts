@@ -40,7 +40,13 @@ describe('OFREP conformance (official @openfeature/ofrep-provider)', () => {
       }
       for (const [key, flag] of Object.entries(vector.flags)) {
         await m.query('INSERT INTO flags (key, name, type, variants) VALUES ($1, $1, $2, $3)', [key, flag.type, JSON.stringify(flag.variants ?? null)]);
-        const config = { enabled: flag.enabled, offVariant: flag.offVariant, rules: flag.rules, defaultServe: flag.defaultServe };
+        const config = {
+          enabled: flag.enabled,
+          offVariant: flag.offVariant,
+          rules: flag.rules,
+          defaultServe: flag.defaultServe,
+          ...(flag.prerequisites !== undefined ? { prerequisites: flag.prerequisites } : {}),
+        };
         await m.query("INSERT INTO flag_environments (flag_key, environment_key, config, version) VALUES ($1, 'development', $2, $3)", [
           key,
           JSON.stringify(config),
@@ -102,6 +108,7 @@ describe('OFREP conformance (official @openfeature/ofrep-provider)', () => {
         });
         expect(result.flagMetadata.reason).toBe(c.expected.reason);
         if (c.expected.ruleId) expect(result.flagMetadata.ruleId).toBe(c.expected.ruleId);
+        expect(result.flagMetadata.failedPrerequisite).toBe(c.expected.failedPrerequisite);
       });
     });
   }

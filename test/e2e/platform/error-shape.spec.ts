@@ -1,28 +1,26 @@
 import { json } from '../../support/http';
 import { Body, Controller, Get, Module, Param, Post } from '@nestjs/common';
-import { Type } from 'class-transformer';
+import { z } from 'zod';
 import { Public } from '@switchyard/auth';
-import { IsIn, IsInt, IsString, ValidateNested } from 'class-validator';
+import { parseBody } from '../../../apps/server/src/http';
 import { startTestServer, type TestServer } from '../../support/test-server';
 
-class ConditionProbe {
-  @IsString() attribute!: string;
-  @IsIn(['in', 'eq']) operator!: string;
-}
-class RuleProbe {
-  @ValidateNested({ each: true }) @Type(() => ConditionProbe) conditions!: ConditionProbe[];
-}
-class BodyProbe {
-  @IsInt() count!: number;
-  @ValidateNested({ each: true }) @Type(() => RuleProbe) rules!: RuleProbe[];
-}
+// The same helper every controller validates through: zod schema → 400 naming the nested field.
+const bodyProbe = z.strictObject({
+  count: z.number().int(),
+  rules: z.array(
+    z.strictObject({
+      conditions: z.array(z.strictObject({ attribute: z.string(), operator: z.enum(['in', 'eq'], { error: () => 'must be one of in, eq' }) })),
+    }),
+  ),
+});
 
 @Public()
 @Controller('probe')
 class ProbeController {
   @Post('validate')
-  validate(@Body() body: BodyProbe): { ok: true; count: number } {
-    return { ok: true, count: body.count };
+  validate(@Body() body: unknown): { ok: true; count: number } {
+    return { ok: true, count: parseBody(bodyProbe, body).count };
   }
 
   @Get('boom/:id')

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { Browser, Page } from 'playwright-core';
 import type { MirrorReport } from '@switchyard/mirror';
 import { createLogger } from '@switchyard/observability';
-import type { MirrorReport as PageReport } from '../../../apps/admin-ui/src/api/deploy-types';
+import type { MirrorReport as PageReport } from '@switchyard/mirror';
 import { startConnectedProxy, type ConnectedProxy } from '../../../apps/proxy/src/connected-proxy';
 import { ApiClient } from '../../support/api-client';
 import { requireTool } from '../../support/system-tool';

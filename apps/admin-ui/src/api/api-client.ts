@@ -1,4 +1,4 @@
-import type { ErrorBody, ErrorDetail } from './api-types';
+import type { ErrorBody, ErrorDetail } from '../../../../libs/errors/src/error-body.contract';
 
 /** An API answer that was not 2xx, carrying the server's error shape. */
 export class ApiError extends Error {

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { ApiError } from '../api/api-client';
-import type { EnvironmentView, ErrorDetail } from '../api/api-types';
+import type { ErrorDetail } from '../../../../libs/errors/src/error-body.contract';
+import type { EnvironmentView } from '../../../../libs/flags/src/flag.contract';
 import { ErrorBanner } from '../forms/error-banner';
 import { FieldError, invalid } from '../forms/field-error';
 import { useSession } from '../session/session-context';
@@ -30,7 +31,10 @@ export function EnvironmentsPage() {
     }
   };
 
-  const update = async (env: EnvironmentView, change: Partial<Pick<EnvironmentView, 'requiresConfirmation' | 'requiresComment'>>) => {
+  const update = async (
+    env: EnvironmentView,
+    change: Partial<Pick<EnvironmentView, 'requiresConfirmation' | 'requiresComment' | 'requireApproval' | 'killSwitchSkipsApproval'>>,
+  ) => {
     setError(undefined);
     try {
       await api.patch(`/api/v1/environments/${encodeURIComponent(env.key)}`, change);
@@ -51,6 +55,8 @@ export function EnvironmentsPage() {
             <th scope="col">Name</th>
             <th scope="col">Changes need confirmation</th>
             <th scope="col">Changes need a comment</th>
+            <th scope="col">Changes need approval</th>
+            <th scope="col">Turning off skips approval</th>
             <th scope="col">Snapshot version</th>
           </tr>
         </thead>
@@ -83,6 +89,30 @@ export function EnvironmentsPage() {
                     aria-label={`${env.name} needs a comment`}
                   />{' '}
                   {env.requiresComment ? 'yes' : 'no'}
+                </label>
+              </td>
+              <td>
+                <label className="inline">
+                  <input
+                    type="checkbox"
+                    checked={env.requireApproval}
+                    disabled={!abilities.admin}
+                    onChange={(e) => void update(env, { requireApproval: e.target.checked })}
+                    aria-label={`${env.name} needs approval`}
+                  />{' '}
+                  {env.requireApproval ? 'yes (change requests)' : 'no'}
+                </label>
+              </td>
+              <td>
+                <label className="inline">
+                  <input
+                    type="checkbox"
+                    checked={env.killSwitchSkipsApproval}
+                    disabled={!abilities.admin || !env.requireApproval}
+                    onChange={(e) => void update(env, { killSwitchSkipsApproval: e.target.checked })}
+                    aria-label={`${env.name}: turning a flag off skips approval`}
+                  />{' '}
+                  {env.killSwitchSkipsApproval ? 'yes (kill switch)' : 'no'}
                 </label>
               </td>
               <td>{env.version}</td>

@@ -1,5 +1,5 @@
 import type { ChangeDescription } from '@switchyard/core';
-import type { EnvironmentView } from '../api/api-types';
+import type { EnvironmentView } from '../../../../libs/flags/src/flag.contract';
 
 /** What the server will ask of a change touching `touched`: confirmations (X-Switchyard-Confirm) and a comment. */
 export interface ReviewNeeds {

@@ -1,5 +1,6 @@
 import type { Operator } from '@switchyard/core';
-import type { ErrorDetail, SegmentView } from '../api/api-types';
+import type { ErrorDetail } from '../../../../libs/errors/src/error-body.contract';
+import type { SegmentView } from '../../../../libs/flags/src/flag.contract';
 import { domId } from '../forms/dom-id';
 import { FieldError, invalid } from '../forms/field-error';
 import { allowsCaseInsensitive, changeOperator, OPERATOR_INFO, operatorInfo, valueHint, type ConditionDraft, type ValueKind } from './condition.model';

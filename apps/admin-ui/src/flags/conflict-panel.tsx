@@ -1,4 +1,4 @@
-import type { FlagView } from '../api/api-types';
+import type { FlagView } from '../../../../libs/flags/src/flag.contract';
 import { diffValues } from '../diff/diff.model';
 import { DiffView } from '../diff/diff-view';
 

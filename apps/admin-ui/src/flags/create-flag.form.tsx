@@ -1,6 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import { ApiError } from '../api/api-client';
-import type { ErrorDetail, FlagType, FlagView } from '../api/api-types';
+import type { FlagType } from '@switchyard/core';
+import type { ErrorDetail } from '../../../../libs/errors/src/error-body.contract';
+import type { FlagView } from '../../../../libs/flags/src/flag.contract';
 import { ErrorBanner } from '../forms/error-banner';
 import { FieldError, invalid } from '../forms/field-error';
 import { useSession } from '../session/session-context';

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { FlagView, SegmentView } from '../api/api-types';
+import type { FlagView, SegmentView } from '../../../../libs/flags/src/flag.contract';
 import { useConfirm } from '../forms/confirm-dialog';
 import { ErrorBanner } from '../forms/error-banner';
 import { useLoad } from '../forms/use-load';
@@ -11,6 +11,7 @@ import { FlagHistory } from './flag-history';
 import { FlagSettings } from './flag-settings';
 import { FlagUsagePanel } from './flag-usage';
 import { TargetingEditor } from './targeting-editor';
+import { PendingRequestsBanner } from '../change-requests/pending-requests-banner';
 
 const TABS: Array<{ tab: FlagTab; label: string }> = [
   { tab: 'targeting', label: 'Targeting' },
@@ -93,6 +94,7 @@ export function FlagDetailPage({ flagKey, tab, environment }: { flagKey: string;
         ) : null}
       </div>
       {data?.description ? <p>{data.description}</p> : null}
+      {data ? <PendingRequestsBanner flagKey={flagKey} version={data.version} onDecided={() => void reloadFlag()} /> : null}
       <nav aria-label="Flag sections" className="tabs">
         {TABS.map((t) => (
           <Link

@@ -1,7 +1,7 @@
 import { changesEveryEnvironment, describeFlagChange, restoredFlag, type ChangeDescription } from '@switchyard/core';
 import { useMemo, useState } from 'react';
 import { ApiError } from '../api/api-client';
-import type { FlagVersionView, FlagView } from '../api/api-types';
+import type { FlagVersionView, FlagView } from '../../../../libs/flags/src/flag.contract';
 import { ChangeList } from '../diff/change-list';
 import { useConfirm } from '../forms/confirm-dialog';
 import { ErrorBanner } from '../forms/error-banner';
@@ -9,6 +9,8 @@ import { TimeText } from '../forms/time-text';
 import { useLoad } from '../forms/use-load';
 import { useSession } from '../session/session-context';
 import { reviewNeeds, touchedEnvironments } from './change-review';
+import { announceChangeRequest, isPendingChange } from '../change-requests/pending-change';
+import type { PendingChange } from '../../../../libs/flags/src/change-request.contract';
 
 /** What restoring `version` (all of it, or one environment's targeting) would change in `flag`. */
 interface RestorePlan {
@@ -69,13 +71,19 @@ export function FlagHistory({ flag, onRestored }: { flag: FlagView; onRestored(f
     });
     if (!answer) return;
     try {
-      const restored = await api.post<FlagView>(`/api/v1/flags/${encodeURIComponent(flag.key)}/versions/${version.version}/restore`, undefined, {
-        ifMatch: flag.version,
-        confirm: needs.confirm,
-        comment: answer.comment,
-        query: { environment: restoring.environment },
-      });
-      onRestored(restored);
+      const restored = await api.post<FlagView | PendingChange>(
+        `/api/v1/flags/${encodeURIComponent(flag.key)}/versions/${version.version}/restore`,
+        undefined,
+        {
+          ifMatch: flag.version,
+          confirm: needs.confirm,
+          comment: answer.comment,
+          query: { environment: restoring.environment },
+        },
+      );
+      // Where approval is required the restore waits as a change request, shown on the flag's page.
+      if (isPendingChange(restored)) announceChangeRequest(restored.changeRequest);
+      else onRestored(restored);
       setSelected(undefined);
     } catch (err) {
       setError(

@@ -1,7 +1,8 @@
 import { describeFlagChange } from '@switchyard/core';
 import { useState, type FormEvent } from 'react';
 import { ApiError } from '../api/api-client';
-import type { ErrorDetail, FlagView } from '../api/api-types';
+import type { ErrorDetail } from '../../../../libs/errors/src/error-body.contract';
+import type { FlagView } from '../../../../libs/flags/src/flag.contract';
 import { ChangeList } from '../diff/change-list';
 import { useConfirm } from '../forms/confirm-dialog';
 import { ErrorBanner } from '../forms/error-banner';
@@ -10,6 +11,8 @@ import { useSession } from '../session/session-context';
 import { VariantTable } from './variant-table';
 import { descriptionsOf, rowsOf, variantsOf, type RowProblems, type VariantRow } from './variants.model';
 import { reviewNeeds } from './change-review';
+import { announceChangeRequest, isPendingChange, pendingNotice } from '../change-requests/pending-change';
+import type { PendingChange } from '../../../../libs/flags/src/change-request.contract';
 
 export function FlagSettings({ flag, onSaved }: { flag: FlagView; onSaved(flag: FlagView): void }) {
   const { api, abilities, environments } = useSession();
@@ -58,11 +61,16 @@ export function FlagSettings({ flag, onSaved }: { flag: FlagView; onSaved(flag: 
       comment = answer.comment;
     }
     try {
-      const updated = await api.patch<FlagView>(`/api/v1/flags/${encodeURIComponent(flag.key)}`, body, {
+      const updated = await api.patch<FlagView | PendingChange>(`/api/v1/flags/${encodeURIComponent(flag.key)}`, body, {
         ifMatch: flag.version,
         confirm: needs.confirm,
         comment,
       });
+      if (isPendingChange(updated)) {
+        setNotice(pendingNotice(updated.changeRequest));
+        announceChangeRequest(updated.changeRequest);
+        return;
+      }
       onSaved(updated);
       setNotice(`Saved as v${updated.version}.`);
     } catch (err) {

@@ -1,12 +1,15 @@
 import { describeEnvironmentChange, type DescribableEnvironment } from '@switchyard/core';
 import { createElement } from 'react';
 import { ApiError, type ApiClient } from '../api/api-client';
-import type { EnvironmentView, FlagView } from '../api/api-types';
+import type { EnvironmentView, FlagView } from '../../../../libs/flags/src/flag.contract';
+import { isPendingChange } from '../change-requests/pending-change';
+import type { ChangeRequestView, PendingChange } from '../../../../libs/flags/src/change-request.contract';
 import { ChangeList } from '../diff/change-list';
 import type { ReviewFn } from '../forms/confirm-dialog';
 import { reviewNeeds } from './change-review';
 
-export type ToggleOutcome = { kind: 'done'; flag: FlagView } | { kind: 'cancelled' } | { kind: 'conflict'; error: ApiError };
+export type ToggleOutcome =
+  { kind: 'done'; flag: FlagView } | { kind: 'pending'; request: ChangeRequestView } | { kind: 'cancelled' } | { kind: 'conflict'; error: ApiError };
 
 const SOME_TARGETING: DescribableEnvironment = { enabled: false, offVariant: '', rules: [], defaultServe: { variant: '' } };
 
@@ -38,11 +41,13 @@ export async function toggleFlag(
     comment = answer.comment;
   }
   try {
-    const updated = await api.post<FlagView>(
+    const updated = await api.post<FlagView | PendingChange>(
       `/api/v1/flags/${encodeURIComponent(flag.key)}/environments/${encodeURIComponent(environment.key)}/toggle`,
       { enabled },
       { ifMatch: flag.version, confirm: needs.confirm, comment },
     );
+    // An environment that requires approval answers with a change request: nothing changed yet.
+    if (isPendingChange(updated)) return { kind: 'pending', request: updated.changeRequest };
     return { kind: 'done', flag: updated };
   } catch (error) {
     if (error instanceof ApiError && error.status === 409) return { kind: 'conflict', error };

@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import type { FlagUsage, FlagView } from '../api/api-types';
+import type { FlagUsage, FlagView } from '../../../../libs/flags/src/flag.contract';
 import { ErrorBanner } from '../forms/error-banner';
 import { TimeText } from '../forms/time-text';
 import { useLoad } from '../forms/use-load';

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import type { FlagSummary } from '../api/api-types';
+import type { FlagSummary } from '../../../../libs/flags/src/flag.contract';
 import { ErrorBanner } from '../forms/error-banner';
 import { useConfirm } from '../forms/confirm-dialog';
 import { SwitchButton } from '../forms/switch-button';
@@ -12,6 +12,7 @@ import { pathOf, type FlagFilters } from '../shell/routes';
 import { reviewNeeds } from './change-review';
 import { CreateFlagForm } from './create-flag.form';
 import { FirstFlagGuide } from './first-flag-guide';
+import { pendingNotice } from '../change-requests/pending-change';
 import { toggleFlag } from './flag-toggle';
 
 export function FlagsPage({ filters = {} }: { filters?: FlagFilters }) {
@@ -136,6 +137,8 @@ export function FlagsPage({ filters = {} }: { filters?: FlagFilters }) {
       if (outcome.kind === 'done') {
         flags.set((flags.data ?? []).map((f) => (f.key === flag.key ? { ...f, ...outcome.flag } : f)));
         setNotice(`${flag.key} is now ${enabled ? 'on' : 'off'} in ${environment.name}.`);
+      } else if (outcome.kind === 'pending') {
+        setNotice(`${flag.key}: ${pendingNotice(outcome.request)}`);
       } else if (outcome.kind === 'conflict') {
         setNotice(`${flag.key} was changed by someone else in the meantime; the list is reloaded, check it and try again.`);
         await flags.reload();

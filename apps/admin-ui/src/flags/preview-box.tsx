@@ -1,10 +1,12 @@
-import { evaluate, type EnvironmentConfig, type EvaluationResult, type FlagDefinition, type Segment } from '@switchyard/core';
+import { evaluate, type EnvironmentConfig, type EvaluationResult, type FlagDefinition, type Segment, type SnapshotFlag } from '@switchyard/core';
 import { useMemo, useState } from 'react';
 
 interface Props {
   flag: FlagDefinition;
   config: EnvironmentConfig;
   segments: Record<string, Segment>;
+  /** The environment's other flags, which prerequisites are evaluated through. */
+  flags?: Record<string, SnapshotFlag>;
   /** Whether `config` holds unsaved edits, what the server has, or what the server has because the edits have problems. */
   source: 'edits' | 'saved' | 'saved-invalid';
   ruleLabel(ruleId: string): string;
@@ -19,7 +21,7 @@ const SOURCE_TEXT: Record<Props['source'], string> = {
 type Outcome = { result: EvaluationResult } | { problem: string };
 
 /** The engine itself (sdk/core, the code SDKs run) answers what this context would get. */
-export function PreviewBox({ flag, config, segments, source, ruleLabel }: Props) {
+export function PreviewBox({ flag, config, segments, flags, source, ruleLabel }: Props) {
   const [text, setText] = useState('{\n  "targetingKey": "user-1",\n  "country": "NO"\n}');
   const outcome: Outcome = useMemo(() => {
     let context: unknown;
@@ -29,8 +31,8 @@ export function PreviewBox({ flag, config, segments, source, ruleLabel }: Props)
       return { problem: `not valid JSON: ${err instanceof Error ? err.message : String(err)}` };
     }
     if (context === null || typeof context !== 'object' || Array.isArray(context)) return { problem: 'the context must be a JSON object' };
-    return { result: evaluate(flag, config, context as Record<string, unknown>, { segments }) };
-  }, [text, flag, config, segments]);
+    return { result: evaluate(flag, config, context as Record<string, unknown>, { segments, flags }) };
+  }, [text, flag, config, segments, flags]);
 
   return (
     <section className="card preview" aria-labelledby="preview-title">
@@ -68,6 +70,12 @@ export function PreviewBox({ flag, config, segments, source, ruleLabel }: Props)
               <>
                 <dt>Rule</dt>
                 <dd data-testid="preview-rule">{ruleLabel(outcome.result.ruleId)}</dd>
+              </>
+            ) : null}
+            {outcome.result.failedPrerequisite ? (
+              <>
+                <dt>Prerequisite</dt>
+                <dd data-testid="preview-prerequisite">{outcome.result.failedPrerequisite} did not serve a listed variant</dd>
               </>
             ) : null}
           </dl>

@@ -1,4 +1,4 @@
-import type { ErrorDetail } from '../api/api-types';
+import type { ErrorDetail } from '../../../../libs/errors/src/error-body.contract';
 import { domId } from '../forms/dom-id';
 import { FieldError, invalid } from '../forms/field-error';
 import { checkRollout, evenRollout, formatPercent, rolloutShares, setPercent, type RolloutRow } from './rollout.model';

@@ -1,9 +1,11 @@
-import { describeFlagChange, type Segment } from '@switchyard/core';
+import { describeFlagChange, type Segment, type SnapshotFlag } from '@switchyard/core';
 import { useEffect, useMemo, useState } from 'react';
 import { ApiError, unplacedDetails } from '../api/api-client';
-import type { EnvironmentView, ErrorDetail, FlagView, SegmentView } from '../api/api-types';
+import type { ErrorDetail } from '../../../../libs/errors/src/error-body.contract';
+import type { EnvironmentView, FlagSummary, FlagView, SegmentView } from '../../../../libs/flags/src/flag.contract';
 import { ChangeList } from '../diff/change-list';
 import { useConfirm } from '../forms/confirm-dialog';
+import { useLoad } from '../forms/use-load';
 import { ErrorBanner } from '../forms/error-banner';
 import { FieldError } from '../forms/field-error';
 import { SwitchButton } from '../forms/switch-button';
@@ -12,10 +14,24 @@ import { emptyDraft } from './condition.model';
 import { reviewNeeds } from './change-review';
 import { ConditionRow } from './condition-row';
 import { ConflictPanel } from './conflict-panel';
+import { announceChangeRequest, isPendingChange, pendingNotice } from '../change-requests/pending-change';
+import type { PendingChange } from '../../../../libs/flags/src/change-request.contract';
 import { toggleFlag } from './flag-toggle';
 import { PreviewBox } from './preview-box';
 import { ServeEditor } from './serve-editor';
-import { buildTargeting, draftOf, moveRule, newRule, removeRule, type RuleDraft, type TargetingDraft } from './targeting.model';
+import {
+  buildTargeting,
+  draftOf,
+  moveRule,
+  newRule,
+  prerequisiteChoices,
+  prerequisiteOn,
+  removeRule,
+  toggleVariant,
+  type PrerequisiteDraft,
+  type RuleDraft,
+  type TargetingDraft,
+} from './targeting.model';
 
 interface Props {
   flag: FlagView;
@@ -59,7 +75,21 @@ export function TargetingEditor({ flag, environment, segments, onFlag, onDirty }
 
   const segmentTable = useMemo(() => Object.fromEntries(segments.map((s): [string, Segment] => [s.key, { key: s.key, conditions: s.conditions }])), [segments]);
   const definition = useMemo(() => ({ key: flag.key, type: flag.type, variants: flag.variants }), [flag.key, flag.type, flag.variants]);
-  const built = useMemo(() => buildTargeting(draft, definition, saved.enabled, segmentTable), [draft, definition, saved.enabled, segmentTable]);
+  // The other flags: what a prerequisite may name, and what the preview follows prerequisites through.
+  const allFlags = useLoad(() => api.get<{ items: FlagSummary[] }>('/api/v1/flags').then((r) => r.items), [api]);
+  const choices = useMemo(() => (allFlags.data ? prerequisiteChoices(allFlags.data, flag.key) : undefined), [allFlags.data, flag.key]);
+  const otherFlags = useMemo(() => {
+    const out: Record<string, SnapshotFlag> = {};
+    for (const f of allFlags.data ?? []) {
+      const config = f.environments[environment.key];
+      if (config && !f.archived && f.key !== flag.key) out[f.key] = { ...config, key: f.key, type: f.type, variants: f.variants };
+    }
+    return out;
+  }, [allFlags.data, environment.key, flag.key]);
+  const built = useMemo(
+    () => buildTargeting(draft, definition, saved.enabled, segmentTable, choices),
+    [draft, definition, saved.enabled, segmentTable, choices],
+  );
   const rolloutBroken = built.problems.some(
     (p) => /(^|\.)(serve|defaultServe)\.rollout(\[\d+\]\.weight)?$/.test(p.path) || /^defaultServe\.rollout/.test(p.path),
   );
@@ -84,6 +114,9 @@ export function TargetingEditor({ flag, environment, segments, onFlag, onDirty }
   const copySources = environments.filter((e) => e.key !== environment.key && flag.environments[e.key]);
 
   const editRule = (index: number, rule: RuleDraft) => edit({ ...draft, rules: draft.rules.map((r, i) => (i === index ? rule : r)) });
+  const editPrerequisite = (index: number, next: PrerequisiteDraft) =>
+    edit({ ...draft, prerequisites: draft.prerequisites.map((p, i) => (i === index ? next : p)) });
+  const unusedChoice = choices?.find((c) => !draft.prerequisites.some((p) => p.flag === c.key));
 
   const reset = (to: FlagView) => {
     setBase(to);
@@ -116,7 +149,7 @@ export function TargetingEditor({ flag, environment, segments, onFlag, onDirty }
     }
     setBusy(true);
     try {
-      const updated = await api.patch<FlagView>(
+      const updated = await api.patch<FlagView | PendingChange>(
         `/api/v1/flags/${encodeURIComponent(flag.key)}/environments/${encodeURIComponent(environment.key)}`,
         built.patch,
         {
@@ -125,10 +158,20 @@ export function TargetingEditor({ flag, environment, segments, onFlag, onDirty }
           comment,
         },
       );
-      reset(updated);
-      setNotice(`Saved as v${updated.version}.`);
+      if (isPendingChange(updated)) {
+        // Kept as a request: the page shows it pending, the editor goes back to what is live.
+        reset(base);
+        setNotice(pendingNotice(updated.changeRequest));
+        announceChangeRequest(updated.changeRequest);
+      } else {
+        reset(updated);
+        setNotice(`Saved as v${updated.version}.`);
+      }
     } catch (err) {
-      if (err instanceof ApiError && err.status === 409) {
+      if (err instanceof ApiError && err.code === 'PREREQUISITE_CYCLE') {
+        // Not a conflict with another edit: the prerequisites themselves are refused, with the path of the cycle.
+        setServerDetails(err.details);
+      } else if (err instanceof ApiError && err.status === 409) {
         setConflict(await api.get<FlagView>(`/api/v1/flags/${encodeURIComponent(flag.key)}`));
       } else if (err instanceof ApiError && err.status === 400 && err.details.length) {
         setServerDetails(err.details);
@@ -147,6 +190,9 @@ export function TargetingEditor({ flag, environment, segments, onFlag, onDirty }
         setBase(outcome.flag);
         onFlag(outcome.flag);
         if (!dirty) setDraft(draftOf(outcome.flag.environments[environment.key], variants));
+      } else if (outcome.kind === 'pending') {
+        setNotice(pendingNotice(outcome.request));
+        announceChangeRequest(outcome.request);
       } else if (outcome.kind === 'conflict') {
         setConflict(await api.get<FlagView>(`/api/v1/flags/${encodeURIComponent(flag.key)}`));
       }
@@ -162,7 +208,7 @@ export function TargetingEditor({ flag, environment, segments, onFlag, onDirty }
     return `Rule ${index + 1}${description ? `: ${description}` : ''}`;
   };
 
-  const shownPaths = ['offVariant', 'defaultServe', 'If-Match', ...draft.rules.map((_, i) => `rules[${i}]`)];
+  const shownPaths = ['offVariant', 'defaultServe', 'If-Match', 'prerequisites', ...draft.rules.map((_, i) => `rules[${i}]`)];
   const unplaced = unplacedDetails(details, shownPaths);
 
   return (
@@ -223,6 +269,72 @@ export function TargetingEditor({ flag, environment, segments, onFlag, onDirty }
             <option key={a} value={a} />
           ))}
         </datalist>
+        <section aria-labelledby="prerequisites-title" className="card">
+          <h2 id="prerequisites-title">Prerequisites</h2>
+          <p className="muted small">
+            Checked before the rules: unless each flag below serves one of the ticked variants to the same user, this flag serves its off variant.
+          </p>
+          <FieldError id="prerequisites-error" details={details.filter((d) => d.path === 'prerequisites')} path="prerequisites" />
+          {draft.prerequisites.length === 0 ? <p className="muted">No prerequisites.</p> : null}
+          <ul className="prerequisites">
+            {draft.prerequisites.map((p, i) => {
+              const choice = choices?.find((c) => c.key === p.flag);
+              const shown = choice?.variants ?? p.variants;
+              return (
+                <li key={p.uid} className="prerequisite" aria-label={`Prerequisite ${i + 1}`}>
+                  <label htmlFor={`prerequisite-${i}-flag`}>Flag</label>
+                  <select
+                    id={`prerequisite-${i}-flag`}
+                    value={p.flag}
+                    disabled={readOnly}
+                    aria-describedby={`prerequisite-${i}-flag-error`}
+                    onChange={(e) => editPrerequisite(i, { ...prerequisiteOn(e.target.value, choices ?? []), uid: p.uid })}
+                  >
+                    {/* A saved flag that is no longer offered (archived, or the list is loading) stays visible. */}
+                    {choice || !p.flag ? null : <option value={p.flag}>{p.flag}</option>}
+                    {(choices ?? []).map((c) => (
+                      <option key={c.key} value={c.key}>
+                        {c.key}
+                      </option>
+                    ))}
+                  </select>
+                  <FieldError id={`prerequisite-${i}-flag-error`} details={details} path={`prerequisites[${i}].flag`} />
+                  <fieldset aria-describedby={`prerequisite-${i}-variants-error`}>
+                    <legend>serves one of</legend>
+                    {shown.map((v) => (
+                      <label key={v}>
+                        <input
+                          type="checkbox"
+                          checked={p.variants.includes(v)}
+                          disabled={readOnly}
+                          onChange={() => editPrerequisite(i, toggleVariant(p, v, shown))}
+                        />{' '}
+                        {v}
+                      </label>
+                    ))}
+                  </fieldset>
+                  <FieldError id={`prerequisite-${i}-variants-error`} details={details} path={`prerequisites[${i}].variants`} />
+                  <button
+                    type="button"
+                    className="icon-button danger"
+                    disabled={readOnly}
+                    onClick={() => edit({ ...draft, prerequisites: draft.prerequisites.filter((_, j) => j !== i) })}
+                    aria-label={`Remove prerequisite ${i + 1}`}
+                  >
+                    Remove
+                  </button>
+                </li>
+              );
+            })}
+          </ul>
+          <button
+            type="button"
+            disabled={readOnly || !unusedChoice}
+            onClick={() => unusedChoice && edit({ ...draft, prerequisites: [...draft.prerequisites, prerequisiteOn(unusedChoice.key, choices ?? [])] })}
+          >
+            Add prerequisite
+          </button>
+        </section>
         <section aria-labelledby="rules-title">
           <h2 id="rules-title">Rules</h2>
           <p className="muted small">Checked in order; the first rule whose conditions all hold decides. A rule without conditions matches everyone.</p>
@@ -367,6 +479,7 @@ export function TargetingEditor({ flag, environment, segments, onFlag, onDirty }
         flag={definition}
         config={built.config ?? { ...saved, version: 0 }}
         segments={segmentTable}
+        flags={otherFlags}
         source={!built.config ? 'saved-invalid' : dirty ? 'edits' : 'saved'}
         ruleLabel={ruleLabel}
       />

@@ -1,5 +1,16 @@
 import { evaluate, type EnvironmentConfig } from '@switchyard/core';
-import { buildTargeting, draftOf, moveRule, newRule, removeRule, withMode, type TargetingDraft } from './targeting.model';
+import {
+  buildTargeting,
+  draftOf,
+  moveRule,
+  newRule,
+  prerequisiteChoices,
+  prerequisiteOn,
+  removeRule,
+  toggleVariant,
+  withMode,
+  type TargetingDraft,
+} from './targeting.model';
 
 const flag = { key: 'checkout', type: 'boolean' as const, variants: { on: true, off: false } };
 const variants = ['on', 'off'];
@@ -79,5 +90,77 @@ describe('targeting draft', () => {
     expect(built.patch!.rules![0].serve).toEqual({ rollout: [{ variant: 'on', weight: 100000 }], salt: 'keep-me' });
     expect(moveRule(draft, 0, -1)).toBe(draft);
     expect(buildTargeting(removeRule(draft, 0), flag, true, {}).patch!.rules!.map((r) => r.id)).toEqual(['b']);
+  });
+
+  describe('prerequisites', () => {
+    const others = [
+      { key: 'gate', archived: false, variants: { on: true, off: false } },
+      { key: 'theme', archived: false, variants: { dark: 'dark', light: 'light', auto: 'auto' } },
+      { key: 'old', archived: true, variants: { on: true, off: false } },
+      { key: 'checkout', archived: false, variants: { on: true, off: false } },
+    ];
+    const choices = prerequisiteChoices(others, 'checkout');
+
+    it('offers every other unarchived flag, with its variants', () => {
+      expect(choices).toEqual([
+        { key: 'gate', variants: ['on', 'off'] },
+        { key: 'theme', variants: ['dark', 'light', 'auto'] },
+      ]);
+    });
+
+    it('edits the list (pick flag, pick variants) into the PATCH body and the previewed config', () => {
+      const draft = draftOf(base, variants);
+      expect(draft.prerequisites).toEqual([]);
+      const gate = prerequisiteOn('gate', choices);
+      expect(gate.variants).toEqual(['on']);
+      const theme = toggleVariant(toggleVariant(prerequisiteOn('theme', choices), 'auto', choices[1].variants), 'light', choices[1].variants);
+      expect(theme.variants).toEqual(['dark', 'light', 'auto']);
+      const built = buildTargeting({ ...draft, prerequisites: [gate, toggleVariant(theme, 'dark', choices[1].variants)] }, flag, true, {}, choices);
+      expect(built.problems).toEqual([]);
+      expect(built.patch!.prerequisites).toEqual([
+        { flag: 'gate', variants: ['on'] },
+        { flag: 'theme', variants: ['light', 'auto'] },
+      ]);
+      expect(built.config!.prerequisites).toEqual(built.patch!.prerequisites);
+      // The preview follows them through the other flags, as SDKs do.
+      const off = { key: 'gate', type: 'boolean' as const, variants: { on: true, off: false }, ...base, enabled: false };
+      const result = evaluate(flag, built.config!, { targetingKey: 'u1' }, { flags: { gate: off } });
+      expect(result).toMatchObject({ variant: 'off', reason: 'DISABLED', failedPrerequisite: 'gate' });
+    });
+
+    it('sends an empty list when the last prerequisite is removed, and reads saved ones back', () => {
+      const saved = draftOf({ ...base, prerequisites: [{ flag: 'gate', variants: ['on'] }] }, variants);
+      expect(saved.prerequisites.map((p) => [p.flag, p.variants])).toEqual([['gate', ['on']]]);
+      const built = buildTargeting({ ...saved, prerequisites: [] }, flag, true, {}, choices);
+      expect(built.patch!.prerequisites).toEqual([]);
+      expect(built.config).not.toHaveProperty('prerequisites');
+    });
+
+    it('names the field of a missing flag, no variants, an unknown or repeated flag', () => {
+      const draft = draftOf(base, variants);
+      const built = buildTargeting(
+        {
+          ...draft,
+          prerequisites: [
+            { uid: 'p1', flag: '', variants: ['on'] },
+            { uid: 'p2', flag: 'gate', variants: [] },
+            { uid: 'p3', flag: 'ghost', variants: ['on'] },
+            { uid: 'p4', flag: 'gate', variants: ['maybe'] },
+          ],
+        },
+        flag,
+        true,
+        {},
+        choices,
+      );
+      expect(built.patch).toBeUndefined();
+      expect(built.problems).toEqual([
+        { path: 'prerequisites[0].flag', problem: 'pick a flag' },
+        { path: 'prerequisites[1].variants', problem: 'pick at least one variant' },
+        { path: 'prerequisites[2].flag', problem: 'no flag "ghost" exists (or it is archived)' },
+        { path: 'prerequisites[3].flag', problem: '"gate" is already a prerequisite' },
+        { path: 'prerequisites[3].variants', problem: '"gate" has no variant "maybe"' },
+      ]);
+    });
   });
 });

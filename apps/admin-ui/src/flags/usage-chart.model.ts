@@ -1,4 +1,4 @@
-import type { UsageBucketView } from '../api/api-types';
+import type { UsageBucketView } from '../../../../libs/flags/src/flag.contract';
 
 /** Evaluations per variant per hour for one environment, laid out for an inline SVG line chart. */
 export interface UsageSeries {

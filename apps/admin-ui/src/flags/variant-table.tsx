@@ -1,5 +1,5 @@
 import type { FlagType } from '@switchyard/core';
-import type { ErrorDetail } from '../api/api-types';
+import type { ErrorDetail } from '../../../../libs/errors/src/error-body.contract';
 import { FieldError } from '../forms/field-error';
 import { newRow, type RowProblems, type VariantRow } from './variants.model';
 

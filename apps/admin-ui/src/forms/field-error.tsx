@@ -1,4 +1,4 @@
-import type { ErrorDetail } from '../api/api-types';
+import type { ErrorDetail } from '../../../../libs/errors/src/error-body.contract';
 import { problemsAt } from '../api/api-client';
 
 /** The API's problems for one field, right under it; `id` links it to the input via aria-describedby. */

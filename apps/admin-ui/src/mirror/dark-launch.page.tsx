@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import type { EndpointReport, FieldReport, MirrorReport, MirrorRouteList, NoiseSource, SuggestedIgnore } from '../api/deploy-types';
+import type { EndpointReport, FieldReport, MirrorReport, NoiseSource, SuggestedIgnore } from '../../../../libs/mirror/src/mirror-report.contract';
+import type { MirrorRouteList } from '../../../../libs/mirror/src/mirror-route.contract';
 import { ErrorBanner } from '../forms/error-banner';
 import { TimeText } from '../forms/time-text';
 import { useLoad } from '../forms/use-load';

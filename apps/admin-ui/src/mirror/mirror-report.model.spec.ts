@@ -1,4 +1,4 @@
-import type { EndpointReport, MirrorVerdict, SuggestedIgnore } from '../api/deploy-types';
+import type { EndpointReport, SuggestedIgnore, Verdict as MirrorVerdict } from '../../../../libs/mirror/src/mirror-report.contract';
 import {
   endpointOpenByDefault,
   formatRate,

@@ -1,12 +1,5 @@
-import {
-  SKIP_REASONS,
-  type EndpointReport,
-  type FieldExample,
-  type LatencySummary,
-  type NoiseSource,
-  type SkipReason,
-  type SuggestedIgnore,
-} from '../api/deploy-types';
+import type { EndpointReport, FieldExample, LatencySummary, NoiseSource, SkipReason, SuggestedIgnore } from '../../../../libs/mirror/src/mirror-report.contract';
+import { membersOf } from '../api/contract-lists';
 
 /** Worst first: mismatches that survive noise cancellation, then raw ones, then traffic. */
 export function sortEndpoints(endpoints: readonly EndpointReport[]): EndpointReport[] {
@@ -122,7 +115,7 @@ export interface SkipCount {
 
 /** Non-zero skips only, in the report's reason order. */
 export function skippedByReason(skipped: Partial<Record<SkipReason, number>>): SkipCount[] {
-  return SKIP_REASONS.filter((reason) => (skipped[reason] ?? 0) > 0).map((reason) => ({ reason, ...SKIP_WORDING[reason], count: skipped[reason] ?? 0 }));
+  return membersOf(SKIP_WORDING).filter((reason) => (skipped[reason] ?? 0) > 0).map((reason) => ({ reason, ...SKIP_WORDING[reason], count: skipped[reason] ?? 0 }));
 }
 
 /** How the route tells noise from a real difference, in words. */

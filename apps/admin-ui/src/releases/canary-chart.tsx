@@ -1,4 +1,4 @@
-import type { Measurement } from '../api/deploy-types';
+import type { Measurement } from '../../../../libs/deploy/src/analysis/analysis.contract';
 import { formatMeasured, polyline, scaleMetricChart, thresholdAt } from './release.model';
 
 /** One metric's canary analysis: canary and stable values per iteration and the threshold line. */

@@ -1,4 +1,4 @@
-import type { Release, ReleaseStage } from '../api/deploy-types';
+import type { Release, ReleaseStage } from '../../../../libs/deploy/src/releases/release.contract';
 import { ErrorBanner } from '../forms/error-banner';
 import { TimeText } from '../forms/time-text';
 import { useLoad } from '../forms/use-load';

@@ -1,5 +1,5 @@
 import { ApiError } from '../api/api-client';
-import type { ReleasePolicy } from '../api/deploy-types';
+import type { ReleasePolicy } from '../../../../libs/deploy/src/policy/release-policy.contract';
 import { draftOf, draftProblems, environmentPath, fieldPaths, policyOf, problemsExactlyAt, proposedPolicyOf } from './release-policy.model';
 
 const POLICY: ReleasePolicy = {

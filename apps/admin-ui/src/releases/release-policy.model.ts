@@ -1,6 +1,6 @@
 import { ApiError } from '../api/api-client';
-import type { ErrorDetail } from '../api/api-types';
-import type { EnvironmentPolicy, ReleasePolicy } from '../api/deploy-types';
+import type { ErrorDetail } from '../../../../libs/errors/src/error-body.contract';
+import type { EnvironmentPolicy, ReleasePolicy } from '../../../../libs/deploy/src/policy/release-policy.contract';
 
 /** One environment as the form edits it: the policy keys environments by name, the form lists them in rows. */
 export interface EnvironmentRow extends EnvironmentPolicy {

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { ApiError } from '../api/api-client';
-import type { ErrorDetail } from '../api/api-types';
-import type { ReleasePolicy, StoredPolicy } from '../api/deploy-types';
+import type { ErrorDetail } from '../../../../libs/errors/src/error-body.contract';
+import type { ReleasePolicy, StoredPolicy } from '../../../../libs/deploy/src/policy/release-policy.contract';
 import { ErrorBanner } from '../forms/error-banner';
 import { FieldError } from '../forms/field-error';
 import { TimeText } from '../forms/time-text';

@@ -1,4 +1,5 @@
-import type { GatePlan, Measurement, Rollout } from '../api/deploy-types';
+import type { Measurement } from '../../../../libs/deploy/src/analysis/analysis.contract';
+import type { EnvironmentPreview as GatePlan, Rollout } from '../../../../libs/deploy/src/rollout/rollout.contract';
 import {
   formatDuration,
   formatMeasured,
@@ -123,6 +124,7 @@ describe('release model', () => {
       environment: 'production',
       namespace: 'quotes-prod',
       namespaceExists: true,
+      approval: 'required',
       canary: {
         deployment: 'quotes-canary',
         replicas: 1,
@@ -138,6 +140,7 @@ describe('release model', () => {
         {
           kind: 'Deployment',
           name: 'quotes',
+          namespace: 'quotes-prod',
           action: 'update',
           changes: [
             { path: 'spec.template.spec.containers[quotes].image', before: 'r/quotes@sha256:01', after: 'r/quotes@sha256:02' },
@@ -145,8 +148,8 @@ describe('release model', () => {
             { path: 'spec.replicas', before: 2, after: 3 },
           ],
         },
-        { kind: 'Deployment', name: 'quotes-canary', action: 'create', changes: [{ path: 'spec.replicas', before: undefined, after: 1 }] },
-        { kind: 'Service', name: 'quotes', action: 'unchanged', changes: [], error: 'Service/quotes: immutable field' },
+        { kind: 'Deployment', name: 'quotes-canary', namespace: 'quotes-prod', action: 'create', changes: [{ path: 'spec.replicas', before: undefined, after: 1 }] },
+        { kind: 'Service', name: 'quotes', namespace: 'quotes-prod', action: 'unchanged', changes: [], error: 'Service/quotes: immutable field' },
       ],
     };
     expect(summarizePlan(plan, 2)).toEqual({

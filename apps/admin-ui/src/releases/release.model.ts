@@ -1,4 +1,8 @@
-import type { GatePlan, Measurement, PlannedMetric, ReleaseStage, Rollout, TestSummary } from '../api/deploy-types';
+import type { ReleaseStage } from '../../../../libs/deploy/src/releases/release.contract';
+import type { TestSummary } from '../../../../libs/deploy/src/junit/test-summary.contract';
+import type { Measurement } from '../../../../libs/deploy/src/analysis/analysis.contract';
+import type { MetricSpec as PlannedMetric } from '../../../../libs/deploy/src/pipeline/pipeline.contract';
+import type { EnvironmentPreview as GatePlan, Rollout } from '../../../../libs/deploy/src/rollout/rollout.contract';
 
 /** "850 ms", "12.3 s", "4 min 05 s", "1 h 02 min": a CI stage's length at a glance. */
 export function formatDuration(ms: number | null | undefined): string {

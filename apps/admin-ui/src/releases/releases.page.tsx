@@ -1,5 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { RELEASE_STATUSES, type Release, type ReleasePage } from '../api/deploy-types';
+import type { Release, ReleasePage, ReleaseStatus } from '../../../../libs/deploy/src/releases/release.contract';
+import { membersOf } from '../api/contract-lists';
 import { ErrorBanner } from '../forms/error-banner';
 import { TimeText } from '../forms/time-text';
 import { useSession } from '../session/session-context';
@@ -7,6 +8,8 @@ import { Link } from '../shell/link';
 import { navigate } from '../shell/navigation';
 import { FirstReleaseGuide } from './first-release-guide';
 import { formatDuration, shortDigest } from './release.model';
+
+const RELEASE_STATUSES = membersOf<ReleaseStatus>({ running: true, succeeded: true, failed: true, abandoned: true });
 
 interface Filters {
   service: string;

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { ApiError } from '../api/api-client';
-import type { Release, Rollout, RolloutMeasurements, RolloutStep, ServiceEnvironment } from '../api/deploy-types';
+import type { Release } from '../../../../libs/deploy/src/releases/release.contract';
+import type { Rollout, RolloutMeasurements, RolloutStep, ServiceEnvironment } from '../../../../libs/deploy/src/rollout/rollout.contract';
 import { ErrorBanner } from '../forms/error-banner';
 import { TimeText } from '../forms/time-text';
 import { useLoad } from '../forms/use-load';

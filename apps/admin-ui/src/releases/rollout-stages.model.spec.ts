@@ -1,4 +1,5 @@
-import type { Measurement, RolloutStep } from '../api/deploy-types';
+import type { Measurement } from '../../../../libs/deploy/src/analysis/analysis.contract';
+import type { RolloutStep } from '../../../../libs/deploy/src/rollout/rollout.contract';
 import { darkLaunchView, flagReleaseView, gateTitle, intervalText, percentText } from './rollout-stages.model';
 
 // Step details exactly as the issue 14 contract lays them out (the engine writes them later).

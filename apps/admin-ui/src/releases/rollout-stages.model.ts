@@ -1,4 +1,5 @@
-import type { AnalysisVerdict, Measurement, RolloutStep } from '../api/deploy-types';
+import type { AnalysisVerdict, Measurement } from '../../../../libs/deploy/src/analysis/analysis.contract';
+import type { RolloutStep } from '../../../../libs/deploy/src/rollout/rollout.contract';
 
 /*
  * The dark-launch and flag-release stages as the rollout view shows them, read from the step's

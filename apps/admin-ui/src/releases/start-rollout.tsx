@@ -1,5 +1,7 @@
 import { useState } from 'react';
-import type { Release, ReleasePolicy, Rollout, StoredPolicy } from '../api/deploy-types';
+import type { Release } from '../../../../libs/deploy/src/releases/release.contract';
+import type { Rollout } from '../../../../libs/deploy/src/rollout/rollout.contract';
+import type { ReleasePolicy, StoredPolicy } from '../../../../libs/deploy/src/policy/release-policy.contract';
 import { ErrorBanner } from '../forms/error-banner';
 import { useSession } from '../session/session-context';
 import { Link } from '../shell/link';

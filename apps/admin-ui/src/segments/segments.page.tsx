@@ -1,7 +1,9 @@
 import { describeSegmentChange } from '@switchyard/core';
 import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError } from '../api/api-client';
-import type { Condition, ErrorDetail, SegmentView } from '../api/api-types';
+import type { Condition } from '@switchyard/core';
+import type { ErrorDetail } from '../../../../libs/errors/src/error-body.contract';
+import type { SegmentView } from '../../../../libs/flags/src/flag.contract';
 import { SentenceList } from '../diff/change-list';
 import { useConfirm } from '../forms/confirm-dialog';
 import { ErrorBanner } from '../forms/error-banner';

@@ -1,6 +1,7 @@
 import { createContext, useContext } from 'react';
 import type { ApiClient } from '../api/api-client';
-import type { EnvironmentView, User } from '../api/api-types';
+import type { UserView as User } from '../../../../libs/auth/src/access.contract';
+import type { EnvironmentView } from '../../../../libs/flags/src/flag.contract';
 import type { LiveUpdates } from '../live/live-updates';
 import type { Abilities } from './roles';
 

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { ApiError, type ApiClient } from '../api/api-client';
-import type { ErrorDetail, Session } from '../api/api-types';
+import type { ErrorDetail } from '../../../../libs/errors/src/error-body.contract';
+import type { SessionView as Session } from '../../../../libs/auth/src/access.contract';
 import { ErrorBanner } from '../forms/error-banner';
 import { FieldError, invalid } from '../forms/field-error';
 

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { ApiError, type ApiClient } from '../api/api-client';
-import type { ErrorDetail, Session } from '../api/api-types';
+import type { ErrorDetail } from '../../../../libs/errors/src/error-body.contract';
+import type { SessionView as Session } from '../../../../libs/auth/src/access.contract';
 import { FieldError, invalid } from '../forms/field-error';
 
 export function SignInPage({ api, onSignedIn }: { api: ApiClient; onSignedIn(session: Session): void }) {

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { ApiClient } from '../api/api-client';
-import type { EnvironmentView, Session } from '../api/api-types';
+import type { SessionView as Session } from '../../../../libs/auth/src/access.contract';
+import type { EnvironmentView } from '../../../../libs/flags/src/flag.contract';
 import { LiveUpdates } from '../live/live-updates';
 import { abilitiesOf } from '../session/roles';
 import { SessionContext, type SessionState } from '../session/session-context';

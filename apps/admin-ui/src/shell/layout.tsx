@@ -9,6 +9,7 @@ const NAV: Array<{ href: string; label: string; pages: Route['page'][]; admin?: 
   { href: '/flags', label: 'Flags', pages: ['flags', 'flag'] },
   { href: '/segments', label: 'Segments', pages: ['segments'] },
   { href: '/environments', label: 'Environments', pages: ['environments'] },
+  { href: '/change-requests', label: 'Change requests', pages: ['change-requests'] },
   { href: '/releases', label: 'Releases', pages: ['releases', 'release'] },
   { href: '/dark-launch', label: 'Dark launch', pages: ['dark-launch'] },
   { href: '/timeline', label: 'Timeline', pages: ['timeline'] },

@@ -1,4 +1,5 @@
 import { AuditPage } from '../audit/audit.page';
+import { ChangeRequestsPage } from '../change-requests/change-requests.page';
 import { EnvironmentsPage } from '../environments/environments.page';
 import { FlagDetailPage } from '../flags/flag-detail.page';
 import { FlagsPage } from '../flags/flags.page';
@@ -29,6 +30,8 @@ export function PageRouter({ route }: { route: Route }) {
       return <SegmentsPage />;
     case 'environments':
       return <EnvironmentsPage />;
+    case 'change-requests':
+      return <ChangeRequestsPage />;
     case 'audit':
       return <AuditPage filters={route.filters} />;
     case 'timeline':

@@ -18,6 +18,7 @@ export type Route =
   | { page: 'flag'; key: string; tab: FlagTab; environment?: string }
   | { page: 'segments' }
   | { page: 'environments' }
+  | { page: 'change-requests' }
   | { page: 'audit'; filters?: AuditFilters }
   | { page: 'timeline'; filters?: TimelineFilters }
   | { page: 'account' }
@@ -30,7 +31,7 @@ export type Route =
   | { page: 'not-found'; path: string };
 
 const FLAG_TABS: readonly FlagTab[] = ['targeting', 'history', 'usage', 'settings'];
-const SIMPLE = ['setup', 'sign-in', 'segments', 'environments', 'tokens', 'users', 'account'] as const;
+const SIMPLE = ['setup', 'sign-in', 'segments', 'environments', 'change-requests', 'tokens', 'users', 'account'] as const;
 
 /** The named parameters that are set, in a fixed order; undefined when none is. */
 function pick<K extends string>(query: URLSearchParams, names: readonly K[]): Partial<Record<K, string>> | undefined {
@@ -133,6 +134,8 @@ export function titleOf(route: Route): string {
         return ['Segments'];
       case 'environments':
         return ['Environments'];
+      case 'change-requests':
+        return ['Change requests'];
       case 'audit':
         return ['Audit log'];
       case 'timeline':

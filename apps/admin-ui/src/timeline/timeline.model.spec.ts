@@ -1,5 +1,7 @@
 import { matchRoute, pathOf, titleOf } from '../shell/routes';
-import { changesQuery, dayLabel, isAlarming, mergeNewest, whereLabel, type Change } from './timeline.model';
+import type { Change } from '../../../../libs/audit/src/change-timeline.contract';
+import { mergeNewest } from '../audit/event-feed';
+import { changesQuery, dayLabel, isAlarming, whereLabel } from './timeline.model';
 
 const change = (id: string, fields: Partial<Change> = {}): Change => ({
   id,

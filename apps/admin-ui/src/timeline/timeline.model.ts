@@ -1,50 +1,7 @@
+import type { Change, ChangeKind } from '../../../../libs/audit/src/change-timeline.contract';
+import { membersOf } from '../api/contract-lists';
 import { prefixQuery } from '../audit/audit-filters';
 import type { TimelineFilters } from '../shell/routes';
-
-// The shape of GET /api/v1/changes (libs/audit changes.service), which the browser bundle cannot import.
-export const CHANGE_KINDS = [
-  'flag',
-  'segment',
-  'environment',
-  'release',
-  'rollout',
-  'dark-launch',
-  'flag-release',
-  'approval',
-  'abort',
-  'verdict',
-  'guardrail',
-  'rollback',
-  'mirror-route',
-  'mirror-verdict',
-  'policy',
-  'access',
-  'other',
-] as const;
-export type ChangeKind = (typeof CHANGE_KINDS)[number];
-
-export interface Change {
-  id: string;
-  at: string;
-  actor: string;
-  actorName?: string | null;
-  kind: ChangeKind;
-  action: string;
-  service: string | null;
-  environment: string | null;
-  target: string;
-  summary: string[];
-  before: unknown;
-  after: unknown;
-  comment: string | null;
-  reason: string | null;
-  link: string | null;
-}
-
-export interface ChangesPage {
-  items: Change[];
-  nextCursor: string | null;
-}
 
 const KIND_LABELS: Record<ChangeKind, string> = {
   flag: 'Flag',
@@ -67,6 +24,9 @@ const KIND_LABELS: Record<ChangeKind, string> = {
 };
 
 export const kindLabel = (kind: string): string => KIND_LABELS[kind as ChangeKind] ?? kind;
+
+/** The kinds the filter offers, in the labels' order (the contract's CHANGE_KINDS). */
+export const CHANGE_KINDS: readonly ChangeKind[] = membersOf(KIND_LABELS);
 
 /** The look-back choices; the API takes any duration or ISO time, the page offers the common ones. */
 export const SINCE_CHOICES: Array<[string, string]> = [
@@ -106,16 +66,6 @@ export function isAlarming(change: Pick<Change, 'kind' | 'action' | 'after'>): b
   const verdict = (after.verdict ?? {}) as Record<string, unknown>;
   const outcome = String(after.outcome ?? verdict.outcome ?? after.verdict ?? '').toLowerCase();
   return outcome === 'fail' || outcome === 'failed' || outcome === 'insufficient-data' || outcome === 'inconclusive';
-}
-
-/**
- * A refreshed first page in front of what is already shown: newer changes are added once, the
- * rows a person paged to stay where they are.
- */
-export function mergeNewest(shown: Change[], fresh: Change[]): Change[] {
-  const known = new Set(shown.map((change) => change.id));
-  const newer = fresh.filter((change) => !known.has(change.id));
-  return newer.length ? [...newer, ...shown] : shown;
 }
 
 /** Day headings ("Today", "Yesterday", "Mon 1 Dec") so a long window reads as a timeline. */

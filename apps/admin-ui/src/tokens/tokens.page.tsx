@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { ApiError } from '../api/api-client';
-import type { ErrorDetail, TokenView } from '../api/api-types';
+import type { ErrorDetail } from '../../../../libs/errors/src/error-body.contract';
+import type { TokenView } from '../../../../libs/auth/src/access.contract';
 import { useConfirm } from '../forms/confirm-dialog';
 import { ErrorBanner } from '../forms/error-banner';
 import { FieldError, invalid } from '../forms/field-error';

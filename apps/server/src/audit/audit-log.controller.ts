@@ -2,8 +2,9 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { AuditService, type AuditEvent } from '@switchyard/audit';
 import { Scopes, UsersService } from '@switchyard/auth';
+import { ApiQueryFrom, parseOptional } from '../http';
 import { parseStrictDate } from '../request-fields';
-import { AuditQueryDto } from './audit-query.dto';
+import { auditQuery } from './audit-query.dto';
 
 @ApiTags('audit')
 @ApiBearerAuth()
@@ -16,7 +17,9 @@ export class AuditLogController {
 
   @Get()
   @Scopes('flags:read', 'deploy:read')
-  async list(@Query() query: AuditQueryDto): Promise<{ items: Array<AuditEvent & { actorName: string | null }>; nextCursor: string | null }> {
+  @ApiQueryFrom(auditQuery)
+  async list(@Query() raw: unknown): Promise<{ items: Array<AuditEvent & { actorName: string | null }>; nextCursor: string | null }> {
+    const query = parseOptional(auditQuery, raw);
     const page = await this.audit.list({
       ...query,
       since: query.since ? parseStrictDate(query.since) : undefined,

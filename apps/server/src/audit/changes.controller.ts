@@ -2,7 +2,8 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ChangesService, type Change } from '@switchyard/audit';
 import { Scopes, UsersService } from '@switchyard/auth';
-import { ChangesQueryDto, parseSince } from './changes-query.dto';
+import { ApiQueryFrom, parseOptional } from '../http';
+import { changesQuery, parseSince } from './changes-query.dto';
 
 /** The one timeline: every change that touched an environment, newest first (flags, rollouts, verdicts, mirror routes). */
 @ApiTags('audit')
@@ -16,7 +17,9 @@ export class ChangesController {
 
   @Get()
   @Scopes('flags:read', 'deploy:read')
-  async list(@Query() query: ChangesQueryDto): Promise<{ items: Array<Change & { actorName: string | null }>; nextCursor: string | null }> {
+  @ApiQueryFrom(changesQuery)
+  async list(@Query() raw: unknown): Promise<{ items: Array<Change & { actorName: string | null }>; nextCursor: string | null }> {
+    const query = parseOptional(changesQuery, raw);
     const page = await this.changes.list({ ...query, since: query.since ? parseSince(query.since) : undefined, limit: query.limit ?? 50 });
     return { ...page, items: await this.users.withActorNames(page.items) };
   }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { FlagsModule } from '@switchyard/flags';
+import { SseModule } from '../sse/sse.module';
 import { ClientAccessService } from './client-access.service';
 import { ClientController } from './client.controller';
 import { ClientFlagCatalog } from './client-flag-catalog.service';
@@ -8,7 +9,7 @@ import { ClientStreamHub } from './client-stream.service';
 
 /** Browser access with client tokens: origins, flag filters, rate limits, live evaluated values. */
 @Module({
-  imports: [FlagsModule],
+  imports: [FlagsModule, SseModule],
   controllers: [ClientController],
   providers: [ClientAccessService, ClientFlagCatalog, ClientOriginRegistry, ClientStreamHub],
   exports: [ClientAccessService, ClientFlagCatalog, ClientOriginRegistry, ClientStreamHub],

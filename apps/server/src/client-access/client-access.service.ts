@@ -2,12 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@switchyard/config';
 import { clientEnvironments, type Principal } from '@switchyard/auth';
 import { AppError, ForbiddenError } from '@switchyard/errors';
-import { requestedEnvironment } from '../sdk-delivery/sdk-environment';
+import type { RequestHeaders } from '../http';
+import { requestedEnvironment } from '../remote-evaluation/sdk-environment';
 import { parseFlagFilter, type ClientFlagFilter } from './client-flag-filter';
 import { requestOrigin } from './client-origins';
 import { RateLimiter, type RateLimit } from './client-rate-limiter';
-
-type Headers = Record<string, string | string[] | undefined>;
 
 /**
  * A site's token is shared by all its visitors, so its limit is high; one address (one browser, or
@@ -49,7 +48,7 @@ export class ClientAccessService {
    * Checks a request made with a client token (origin on its list, within both rate limits) and
    * says what it may read. Other principals allowed on the same routes (admin) read as they always did.
    */
-  grant(principal: Principal, request: { headers: Headers; ip: string }, environmentQuery?: string): ClientGrant {
+  grant(principal: Principal, request: { headers: RequestHeaders; ip: string }, environmentQuery?: string): ClientGrant {
     const environments = clientEnvironments(principal.scopes);
     if (environments.length === 0 || !principal.client) {
       return { environment: requestedEnvironment(principal, environmentQuery, request.headers), filter: { kind: 'all' }, restricted: false };

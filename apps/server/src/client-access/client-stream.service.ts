@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
-import type { ServerResponse } from 'node:http';
-import { Inject, Injectable, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Injectable, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Counter, Gauge } from 'prom-client';
-import { APP_CONFIG, type AppConfig } from '@switchyard/config';
 import { UnavailableError } from '@switchyard/errors';
 import { MetricsService } from '@switchyard/observability';
 import { EnvironmentSnapshots, type EnvironmentState } from '@switchyard/store';
-import { clientEtag, evaluateAllForClient, evaluateForClient } from '../ofrep/client-evaluation';
+import { clientEtag, evaluateAllForClient, evaluateForClient } from '../remote-evaluation/client-evaluation';
+import type { EventStream } from '../sse/event-stream';
+import { EventStreams } from '../sse/event-streams.service';
 import { ClientFlagCatalog } from './client-flag-catalog.service';
 import { filterKey, type ClientFlagFilter } from './client-flag-filter';
 
@@ -23,7 +24,7 @@ interface StreamGroup {
   filter: ClientFlagFilter;
   context: Record<string, unknown>;
   contextJson: string;
-  connections: Set<ServerResponse>;
+  connections: Set<EventStream>;
   /** Each visible flag's answer as JSON, to send only what changed. */
   answers?: Map<string, string>;
   /** The full `values` frame for connections that join (built when first needed after a change). */
@@ -43,7 +44,6 @@ export class ClientStreamHub implements OnModuleInit, BeforeApplicationShutdown 
   private readonly groups = new Map<string, StreamGroup>();
   private connections = 0;
   private evaluationCount = 0;
-  private heartbeat?: NodeJS.Timeout;
   private readonly evaluations: Counter;
   private readonly connectionGauge: Gauge;
   private readonly groupGauge: Gauge;
@@ -51,7 +51,7 @@ export class ClientStreamHub implements OnModuleInit, BeforeApplicationShutdown 
   constructor(
     private readonly snapshots: EnvironmentSnapshots,
     private readonly catalog: ClientFlagCatalog,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly streams: EventStreams,
     metrics: MetricsService,
   ) {
     this.evaluations = metrics.counter('switchyard_client_stream_evaluations_total', 'Bulk evaluations done for browser stream groups');
@@ -74,13 +74,10 @@ export class ClientStreamHub implements OnModuleInit, BeforeApplicationShutdown 
         if (state) this.evaluate(group, state);
       }
     });
-    this.heartbeat = setInterval(() => this.beat(), this.config.sseHeartbeatMs);
-    this.heartbeat.unref();
   }
 
+  /** Before the HTTP server closes (EventStreams ends the connections themselves). */
   beforeApplicationShutdown(): void {
-    clearInterval(this.heartbeat);
-    for (const group of this.groups.values()) for (const response of group.connections) response.end();
     this.groups.clear();
   }
 
@@ -93,9 +90,13 @@ export class ClientStreamHub implements OnModuleInit, BeforeApplicationShutdown 
     if (this.connections >= MAX_CLIENT_STREAMS) throw new UnavailableError('this server has as many browser streams open as it takes; retry later');
   }
 
-  /** `lastEventId`: the ETag of the values the client already has (from its bulk answer); then the first frame is skipped. */
+  /**
+   * Opens the stream and joins it to its group. `lastEventId`: the ETag of the values the client
+   * already has (from its bulk answer); then the first frame is skipped.
+   */
   attach(
-    response: ServerResponse,
+    request: FastifyRequest,
+    reply: FastifyReply,
     state: EnvironmentState,
     filter: ClientFlagFilter,
     context: Record<string, unknown>,
@@ -111,12 +112,13 @@ export class ClientStreamHub implements OnModuleInit, BeforeApplicationShutdown 
       this.groups.set(key, group);
       this.groupGauge.set(this.groups.size);
     }
+    const response = this.streams.open(request, reply);
     group.connections.add(response);
     this.connections += 1;
     this.connectionGauge.set(this.connections);
     const joined = group;
-    response.on('close', () => this.detach(joined, response));
-    response.write('retry: 1000\n\n');
+    response.onClose(() => this.detach(joined, response));
+    response.response.write('retry: 1000\n\n');
     if (!group.answers) this.evaluate(group, state, false);
     if (lastEventId !== group.etag) this.write(group, response, this.fullFrame(group));
   }
@@ -126,7 +128,7 @@ export class ClientStreamHub implements OnModuleInit, BeforeApplicationShutdown 
     return group.frame;
   }
 
-  private detach(group: StreamGroup, response: ServerResponse): void {
+  private detach(group: StreamGroup, response: EventStream): void {
     if (!group.connections.delete(response)) return;
     this.connections -= 1;
     this.connectionGauge.set(this.connections);
@@ -175,18 +177,8 @@ export class ClientStreamHub implements OnModuleInit, BeforeApplicationShutdown 
     for (const response of group.connections) this.write(group, response, frame);
   }
 
-  private beat(): void {
-    for (const group of this.groups.values()) for (const response of group.connections) this.write(group, response, ': ping\n\n');
-  }
-
-  private write(group: StreamGroup, response: ServerResponse, frame: string): void {
-    if (response.destroyed) return;
-    if (response.writableLength > this.config.sseMaxBufferBytes) {
-      // A tab that stopped reading is dropped (it reconnects) rather than growing memory without bound.
-      response.destroy();
-      this.detach(group, response);
-      return;
-    }
-    response.write(frame);
+  private write(group: StreamGroup, response: EventStream, frame: string): void {
+    // A tab that stopped reading is dropped (it reconnects) rather than growing memory without bound.
+    if (!response.write(frame)) this.detach(group, response);
   }
 }

@@ -3,12 +3,12 @@ import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal, Public, Scopes, TokensService, clientEnvironments, type Principal } from '@switchyard/auth';
 import { ForbiddenError, UnauthenticatedError, ValidationFailedError } from '@switchyard/errors';
-import { UsageService, openApiSchema, parseBody } from '@switchyard/flags';
+import { UsageService } from '@switchyard/flags';
 import { EnvironmentSnapshots } from '@switchyard/store';
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from '../hostile-input';
-import { openEventStream } from '../sdk-delivery/event-stream';
+import { openApiSchema, parseBody, type RequestHeaders } from '../http';
 import { metricsSchema } from '../sdk-delivery/sdk.controller';
-import { environmentState } from '../sdk-delivery/sdk-environment';
+import { environmentState } from '../remote-evaluation/sdk-environment';
 import { ClientAccessService } from './client-access.service';
 import { clientContextOf } from './client-context';
 import { corsAllows, setCorsHeaders } from './client-cors';
@@ -17,7 +17,6 @@ import { ClientOriginRegistry } from './client-origin-registry.service';
 import { requestOrigin } from './client-origins';
 import { ClientStreamHub } from './client-stream.service';
 
-type RequestHeaders = Record<string, string | string[] | undefined>;
 type PrincipalRequest = FastifyRequest & { principal?: Principal };
 
 const CONTEXT_SCHEMA = { type: 'object', properties: { context: { type: 'object', additionalProperties: true } } };
@@ -61,7 +60,8 @@ export class ClientController {
     if (origin !== undefined && corsAllows(principal, origin, 200, this.origins)) setCorsHeaders(reply, origin);
     const lastEventId = request.headers['last-event-id'];
     this.hub.attach(
-      openEventStream(request, reply),
+      request,
+      reply,
       state,
       grant.filter,
       parsed.context,

@@ -1,24 +1,22 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { RELEASE_STATUSES, type ReleaseStatus } from '@switchyard/deploy';
-import { IsPageCursor } from '../request-fields';
+import { z } from 'zod';
+import { RELEASE_STATUSES } from '@switchyard/deploy';
+import { oneOf, pageCursor, pageLimit } from '../request-fields';
 import { SERVICE_NAME } from './service-name.pipe';
 
-export class ListReleasesQuery {
-  @ApiPropertyOptional({ enum: RELEASE_STATUSES }) @IsOptional() @IsIn(RELEASE_STATUSES) status?: ReleaseStatus;
-  @ApiPropertyOptional({ example: 'main' }) @IsOptional() @IsString() @MaxLength(255) branch?: string;
-  @ApiPropertyOptional({ description: 'A git commit id or its prefix' })
-  @IsOptional()
-  @Matches(/^[0-9a-f]{4,64}$/, { message: 'must be a hexadecimal git commit id or prefix' })
-  gitSha?: string;
-  @ApiPropertyOptional({ description: 'nextCursor from the previous page' })
-  @IsOptional()
-  @IsPageCursor()
-  cursor?: string;
-  @ApiPropertyOptional({ default: 20, maximum: 100 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100) limit?: number;
-}
+export const listReleasesQuery = z.strictObject({
+  status: oneOf(RELEASE_STATUSES).optional(),
+  branch: z.string().max(255).optional().meta({ example: 'main' }),
+  gitSha: z
+    .string()
+    .regex(/^[0-9a-f]{4,64}$/, 'must be a hexadecimal git commit id or prefix')
+    .optional()
+    .meta({ description: 'A git commit id or its prefix' }),
+  cursor: pageCursor().optional(),
+  limit: pageLimit(100, 20),
+});
+export type ListReleasesQuery = z.output<typeof listReleasesQuery>;
 
-export class ListAllReleasesQuery extends ListReleasesQuery {
-  @ApiPropertyOptional({ example: 'market-data' }) @IsOptional() @Matches(SERVICE_NAME, { message: 'must be a service name (a DNS label)' }) service?: string;
-}
+export const listAllReleasesQuery = listReleasesQuery.extend({
+  service: z.string().regex(SERVICE_NAME, 'must be a service name (a DNS label)').optional().meta({ example: 'market-data' }),
+});
+export type ListAllReleasesQuery = z.output<typeof listAllReleasesQuery>;

@@ -3,11 +3,9 @@ import { ApiBearerAuth, ApiBody, ApiConflictResponse, ApiHeader, ApiOkResponse, 
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, Scopes, actorOf, type Principal } from '@switchyard/auth';
 import { ReleasePoliciesService, type StoredPolicy } from '@switchyard/deploy';
-import { etagOf, ifMatchOf } from '../flags/write-context';
-import { AcceptPolicyDto } from './accept-policy.dto';
+import { etagOf, ifMatchOf, openApiRef, parseOptional, type RequestHeaders } from '../http';
+import { acceptPolicySchema } from './accept-policy.dto';
 import { ServiceNamePipe } from './service-name.pipe';
-
-type RequestHeaders = Record<string, string | string[] | undefined>;
 
 const POLICY_SCHEMA = {
   type: 'object',
@@ -67,13 +65,15 @@ export class ReleasePolicyController {
   @HttpCode(201)
   @Scopes('admin')
   @ApiConflictResponse({ description: 'The service already has a policy (change it with PUT)' })
+  @ApiBody({ schema: openApiRef(acceptPolicySchema) })
   async accept(
     @Param('service', ServiceNamePipe) service: string,
-    @Body() body: AcceptPolicyDto,
+    @Body() body: unknown,
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<StoredPolicy> {
-    const stored = await this.policies.accept(actorOf(principal), service, body.releaseId);
+    const { releaseId } = parseOptional(acceptPolicySchema, body);
+    const stored = await this.policies.accept(actorOf(principal), service, releaseId);
     void reply.header('etag', etagOf(stored.version));
     return stored;
   }

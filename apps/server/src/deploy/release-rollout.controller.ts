@@ -1,8 +1,9 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Scopes, actorOf, type Principal } from '@switchyard/auth';
 import { RolloutsService, type ReleasePlan, type Rollout } from '@switchyard/deploy';
-import { GateDecisionDto, PlanReleaseDto, StartRolloutDto } from './rollout-requests.dto';
+import { openApiRef, parseOptional } from '../http';
+import { gateDecisionSchema, planReleaseSchema, startRolloutSchema } from './rollout-requests.dto';
 
 /** A release's way through the environments: start, plan, approve, abort. */
 @ApiTags('rollouts')
@@ -17,8 +18,10 @@ export class ReleaseRolloutController {
   @ApiCreatedResponse({ description: 'The rollout, running from its first step' })
   @ApiConflictResponse({ description: 'Another rollout holds one of the environments (unless supersede), or the release is not published' })
   @ApiServiceUnavailableResponse({ description: 'No Kubernetes cluster (or, for canaries, no Prometheus) is configured' })
-  start(@Param('id') id: string, @Body() body: StartRolloutDto, @CurrentPrincipal() principal: Principal): Promise<Rollout> {
-    return this.rollouts.start(actorOf(principal), id, { supersede: body.supersede });
+  @ApiBody({ schema: openApiRef(startRolloutSchema) })
+  start(@Param('id') id: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal): Promise<Rollout> {
+    const { supersede } = parseOptional(startRolloutSchema, body);
+    return this.rollouts.start(actorOf(principal), id, { supersede });
   }
 
   @Get('rollout')
@@ -33,8 +36,9 @@ export class ReleaseRolloutController {
   @HttpCode(200)
   @Scopes('deploy:read', 'approve')
   @ApiOkResponse({ description: 'Per environment: each object to apply with its action and field changes against the cluster, and the canary analysis' })
-  plan(@Param('id') id: string, @Body() body: PlanReleaseDto): Promise<ReleasePlan> {
-    return this.rollouts.plan(id, body.environment);
+  @ApiBody({ schema: openApiRef(planReleaseSchema) })
+  plan(@Param('id') id: string, @Body() body: unknown): Promise<ReleasePlan> {
+    return this.rollouts.plan(id, parseOptional(planReleaseSchema, body).environment);
   }
 
   @Post('approve')
@@ -42,8 +46,9 @@ export class ReleaseRolloutController {
   @Scopes('approve')
   @ApiOkResponse({ description: 'The rollout, moving past its gate (or past an inconclusive analysis: promote)' })
   @ApiConflictResponse({ description: 'The rollout is not waiting for approval' })
-  approve(@Param('id') id: string, @Body() body: GateDecisionDto, @CurrentPrincipal() principal: Principal): Promise<Rollout> {
-    return this.rollouts.approve(actorOf(principal), id, body.comment);
+  @ApiBody({ schema: openApiRef(gateDecisionSchema) })
+  approve(@Param('id') id: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal): Promise<Rollout> {
+    return this.rollouts.approve(actorOf(principal), id, parseOptional(gateDecisionSchema, body).comment);
   }
 
   @Post('abort')
@@ -53,7 +58,8 @@ export class ReleaseRolloutController {
     description: 'The rollout: aborted at once at a gate; otherwise abortRequested, and the driver removes the canary or rolls the environment back',
   })
   @ApiConflictResponse({ description: 'The rollout has already ended' })
-  abort(@Param('id') id: string, @Body() body: GateDecisionDto, @CurrentPrincipal() principal: Principal): Promise<Rollout> {
-    return this.rollouts.abort(actorOf(principal), id, body.comment);
+  @ApiBody({ schema: openApiRef(gateDecisionSchema) })
+  abort(@Param('id') id: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal): Promise<Rollout> {
+    return this.rollouts.abort(actorOf(principal), id, parseOptional(gateDecisionSchema, body).comment);
   }
 }

@@ -1,10 +1,11 @@
 import { Body, Controller, Get, Param, Patch, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiConflictResponse, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiConflictResponse, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Scopes, actorOf, type Principal } from '@switchyard/auth';
 import { ReleasesService, STAGE_NAMES, type Release, type ReleasePage, type StageName } from '@switchyard/deploy';
 import { NotFoundError } from '@switchyard/errors';
-import { ListAllReleasesQuery } from './list-releases.query';
-import { ReportStageDto } from './report-stage.dto';
+import { ApiQueryFrom, openApiRef, parseOptional } from '../http';
+import { listAllReleasesQuery } from './list-releases.query';
+import { reportStageSchema } from './report-stage.dto';
 
 @ApiTags('releases')
 @ApiBearerAuth()
@@ -15,8 +16,10 @@ export class ReleasesController {
   @Get()
   @Scopes('deploy:read')
   @ApiOkResponse({ description: 'Releases of every service (or one, with ?service=), newest first. Stages come without logTail (GET the release for it).' })
-  list(@Query() query: ListAllReleasesQuery): Promise<ReleasePage> {
-    return this.releases.list({ ...query, limit: query.limit ?? 20 });
+  @ApiQueryFrom(listAllReleasesQuery)
+  list(@Query() query: unknown): Promise<ReleasePage> {
+    const filter = parseOptional(listAllReleasesQuery, query);
+    return this.releases.list({ ...filter, limit: filter.limit ?? 20 });
   }
 
   @Get(':id')
@@ -32,8 +35,10 @@ export class ReleasesController {
   @ApiParam({ name: 'stage', enum: STAGE_NAMES })
   @ApiOkResponse({ description: 'The release after the report' })
   @ApiConflictResponse({ description: 'The transition is impossible (stage never started, release already ended, …)' })
-  report(@Param('id') id: string, @Param('stage') stage: string, @Body() body: ReportStageDto, @CurrentPrincipal() principal: Principal): Promise<Release> {
+  @ApiBody({ schema: openApiRef(reportStageSchema) })
+  report(@Param('id') id: string, @Param('stage') stage: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal): Promise<Release> {
+    const report = parseOptional(reportStageSchema, body);
     if (!(STAGE_NAMES as readonly string[]).includes(stage)) throw new NotFoundError('stage', stage);
-    return this.releases.report(actorOf(principal), id, stage as StageName, body);
+    return this.releases.report(actorOf(principal), id, stage as StageName, report);
   }
 }

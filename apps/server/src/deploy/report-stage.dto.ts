@@ -1,71 +1,59 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, MaxLength, Min, ValidateNested } from 'class-validator';
-import { REPORTED_STAGE_STATUSES, type ReportedStageStatus } from '@switchyard/deploy';
+import { z } from 'zod';
+import { REPORTED_STAGE_STATUSES } from '@switchyard/deploy';
+import { namedSchema } from '../http';
+import { oneOf } from '../request-fields';
 
-export class FailedCaseDto {
-  @ApiProperty() @IsString() @MaxLength(1000) name!: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(1000) classname?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(1000) suite?: string;
-  @ApiProperty({ enum: ['failure', 'error'] }) @IsIn(['failure', 'error']) kind!: 'failure' | 'error';
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(4000) message?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(1000) type?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(8000) detail?: string;
-}
+const count = () => z.number().int().min(0);
 
-export class TestSummaryDto {
-  @ApiProperty() @IsInt() @Min(0) tests!: number;
-  @ApiProperty() @IsInt() @Min(0) passed!: number;
-  @ApiProperty() @IsInt() @Min(0) failures!: number;
-  @ApiProperty() @IsInt() @Min(0) errors!: number;
-  @ApiProperty() @IsInt() @Min(0) skipped!: number;
-  @ApiProperty() @IsNumber() @Min(0) timeSeconds!: number;
+export const failedCaseSchema = namedSchema(
+  'FailedCaseDto',
+  z.strictObject({
+    name: z.string().max(1000),
+    classname: z.string().max(1000).optional(),
+    suite: z.string().max(1000).optional(),
+    kind: oneOf(['failure', 'error']),
+    message: z.string().max(4000).optional(),
+    type: z.string().max(1000).optional(),
+    detail: z.string().max(8000).optional(),
+  }),
+);
 
-  @ApiProperty({ type: [FailedCaseDto] })
-  @IsArray()
-  @ArrayMaxSize(200)
-  @ValidateNested({ each: true })
-  @Type(() => FailedCaseDto)
-  failedCases!: FailedCaseDto[];
-}
+export const testSummarySchema = namedSchema(
+  'TestSummaryDto',
+  z.strictObject({
+    tests: count(),
+    passed: count(),
+    failures: count(),
+    errors: count(),
+    skipped: count(),
+    timeSeconds: z.number().min(0),
+    failedCases: z.array(failedCaseSchema).max(200, 'must have at most 200 items'),
+  }),
+);
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
+const digest = () => z.string().regex(DIGEST, 'must be a sha256 digest').optional();
 
-export class StageArtifactsDto {
-  @ApiPropertyOptional({ example: 'buildah' }) @IsOptional() @IsIn(['buildah', 'docker']) builder?: string;
-  @ApiPropertyOptional() @IsOptional() @Matches(DIGEST, { message: 'must be a sha256 digest' }) imageId?: string;
-  @ApiPropertyOptional() @IsOptional() @Matches(DIGEST, { message: 'must be a sha256 digest' }) localDigest?: string;
-  @ApiPropertyOptional({ example: '127.0.0.1:5000/team/market-data:main.42' }) @IsOptional() @IsString() @MaxLength(512) imageReference?: string;
-  @ApiPropertyOptional() @IsOptional() @Matches(DIGEST, { message: 'must be a sha256 digest' }) imageDigest?: string;
-}
+export const stageArtifactsSchema = namedSchema(
+  'StageArtifactsDto',
+  z.strictObject({
+    builder: oneOf(['buildah', 'docker']).optional().meta({ example: 'buildah' }),
+    imageId: digest(),
+    localDigest: digest(),
+    imageReference: z.string().max(512).optional().meta({ example: '127.0.0.1:5000/team/market-data:main.42' }),
+    imageDigest: digest(),
+  }),
+);
 
 /** A stage report from CI. Sending the same report twice is harmless. */
-export class ReportStageDto {
-  @ApiProperty({ enum: REPORTED_STAGE_STATUSES })
-  @IsIn(REPORTED_STAGE_STATUSES)
-  status!: ReportedStageStatus;
-
-  @ApiPropertyOptional({ description: 'The end of the stage output (at most 64 KiB)' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(65_536)
-  logTail?: string;
-
-  @ApiPropertyOptional({ description: 'Why the stage failed' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(4000)
-  error?: string;
-
-  @ApiPropertyOptional({ type: TestSummaryDto })
-  @IsOptional()
-  @ValidateNested()
-  @Type(() => TestSummaryDto)
-  testSummary?: TestSummaryDto;
-
-  @ApiPropertyOptional({ type: StageArtifactsDto })
-  @IsOptional()
-  @ValidateNested()
-  @Type(() => StageArtifactsDto)
-  artifacts?: StageArtifactsDto;
-}
+export const reportStageSchema = namedSchema(
+  'ReportStageDto',
+  z.strictObject({
+    status: oneOf(REPORTED_STAGE_STATUSES),
+    logTail: z.string().max(65_536).optional().meta({ description: 'The end of the stage output (at most 64 KiB)' }),
+    error: z.string().max(4000).optional().meta({ description: 'Why the stage failed' }),
+    testSummary: testSummarySchema.optional(),
+    artifacts: stageArtifactsSchema.optional(),
+  }),
+);
+export type ReportStageDto = z.output<typeof reportStageSchema>;

@@ -2,7 +2,8 @@ import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Scopes } from '@switchyard/auth';
 import { RolloutsService, type Rollout, type RolloutMeasurements } from '@switchyard/deploy';
-import { ListRolloutsQuery } from './rollout-requests.dto';
+import { ApiQueryFrom, parseOptional } from '../http';
+import { listRolloutsQuery } from './rollout-requests.dto';
 
 @ApiTags('rollouts')
 @ApiBearerAuth()
@@ -13,8 +14,10 @@ export class RolloutsController {
   @Get()
   @Scopes('deploy:read', 'approve')
   @ApiOkResponse({ description: 'Rollouts and rollbacks, newest first (?status=running,waiting for the active ones)' })
-  async list(@Query() query: ListRolloutsQuery): Promise<{ items: Rollout[] }> {
-    return { items: await this.rollouts.list({ service: query.service, statuses: query.status, limit: query.limit ?? 20 }) };
+  @ApiQueryFrom(listRolloutsQuery)
+  async list(@Query() query: unknown): Promise<{ items: Rollout[] }> {
+    const filter = parseOptional(listRolloutsQuery, query);
+    return { items: await this.rollouts.list({ service: filter.service, statuses: filter.status, limit: filter.limit ?? 20 }) };
   }
 
   @Get(':id')

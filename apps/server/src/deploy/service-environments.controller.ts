@@ -1,9 +1,10 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiConflictResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiConflictResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Scopes, actorOf, type Principal } from '@switchyard/auth';
 import { RolloutsService, type EnvironmentDeployment, type EnvironmentView, type Rollout } from '@switchyard/deploy';
 import { ValidationFailedError } from '@switchyard/errors';
-import { RollbackEnvironmentDto } from './rollout-requests.dto';
+import { openApiRef, parseOptional } from '../http';
+import { rollbackEnvironmentSchema } from './rollout-requests.dto';
 import { ServiceNamePipe } from './service-name.pipe';
 
 const ENVIRONMENT = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -37,13 +38,15 @@ export class ServiceEnvironmentsController {
   @Scopes('deploy', 'approve')
   @ApiAcceptedResponse({ description: 'The rollback, as a rollout of kind rollback; follow it at /api/v1/rollouts/{id}' })
   @ApiConflictResponse({ description: 'A rollout holds the environment (unless supersede), or there is nothing to roll back to' })
+  @ApiBody({ schema: openApiRef(rollbackEnvironmentSchema) })
   rollback(
     @Param('service', ServiceNamePipe) service: string,
     @Param('environment') environment: string,
-    @Body() body: RollbackEnvironmentDto,
+    @Body() body: unknown,
     @CurrentPrincipal() principal: Principal,
   ): Promise<Rollout> {
-    return this.rollouts.rollback(actorOf(principal), service, checkEnvironment(environment), body);
+    const request = parseOptional(rollbackEnvironmentSchema, body);
+    return this.rollouts.rollback(actorOf(principal), service, checkEnvironment(environment), request);
   }
 }
 

@@ -1,9 +1,10 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Scopes, actorOf, type Principal } from '@switchyard/auth';
 import { ReleasesService, type Release, type ReleasePage } from '@switchyard/deploy';
-import { CreateReleaseDto } from './create-release.dto';
-import { ListReleasesQuery } from './list-releases.query';
+import { ApiQueryFrom, openApiRef, parseOptional } from '../http';
+import { createReleaseSchema } from './create-release.dto';
+import { listReleasesQuery } from './list-releases.query';
 import { ServiceNamePipe } from './service-name.pipe';
 
 @ApiTags('releases')
@@ -17,14 +18,17 @@ export class ServiceReleasesController {
   @HttpCode(201)
   @Scopes('deploy')
   @ApiCreatedResponse({ description: 'The release, running, with its stages pending' })
-  create(@Param('service', ServiceNamePipe) service: string, @Body() body: CreateReleaseDto, @CurrentPrincipal() principal: Principal): Promise<Release> {
-    return this.releases.create(actorOf(principal), { service, ...body });
+  @ApiBody({ schema: openApiRef(createReleaseSchema) })
+  create(@Param('service', ServiceNamePipe) service: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal): Promise<Release> {
+    return this.releases.create(actorOf(principal), { service, ...parseOptional(createReleaseSchema, body) });
   }
 
   @Get()
   @Scopes('deploy:read')
   @ApiOkResponse({ description: 'Newest first; pass nextCursor as cursor for the next page. Stages come without logTail (GET the release for it).' })
-  list(@Param('service', ServiceNamePipe) service: string, @Query() query: ListReleasesQuery): Promise<ReleasePage> {
-    return this.releases.list({ ...query, service, limit: query.limit ?? 20 });
+  @ApiQueryFrom(listReleasesQuery)
+  list(@Param('service', ServiceNamePipe) service: string, @Query() query: unknown): Promise<ReleasePage> {
+    const filter = parseOptional(listReleasesQuery, query);
+    return this.releases.list({ ...filter, service, limit: filter.limit ?? 20 });
   }
 }

@@ -1,10 +1,9 @@
 import { Body, Controller, Get, Headers, Param, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Scopes, type Principal } from '@switchyard/auth';
-import { FlagsService, createEnvironmentSchema, openApiSchema, parseBody, updateEnvironmentSchema, type EnvironmentView } from '@switchyard/flags';
+import { FlagsService, createEnvironmentSchema, updateEnvironmentSchema, type EnvironmentView } from '@switchyard/flags';
+import { openApiSchema, parseBody, type RequestHeaders } from '../http';
 import { writeContext } from './write-context';
-
-type RequestHeaders = Record<string, string | string[] | undefined>;
 
 @ApiTags('environments')
 @ApiBearerAuth()

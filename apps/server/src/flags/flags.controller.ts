@@ -3,27 +3,28 @@ import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiTags } fr
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, Scopes, type Principal } from '@switchyard/auth';
 import {
+  ChangeRequestsService,
   FlagsService,
   UsageService,
   createFlagSchema,
   environmentConfigPatchSchema,
-  openApiSchema,
-  parseBody,
   toggleSchema,
   updateFlagSchema,
   type FlagSummary,
   type FlagVersionView,
   type FlagView,
+  type PendingChange,
 } from '@switchyard/flags';
-import { ParseVersionPipe, etagOf, writeContext } from './write-context';
-
-type RequestHeaders = Record<string, string | string[] | undefined>;
+import { etagOf, openApiSchema, parseBody, type RequestHeaders } from '../http';
+import { answerWrite } from './write-outcome';
+import { ParseVersionPipe, writeContext } from './write-context';
 
 const IF_MATCH = { name: 'If-Match', required: false, description: 'The flag’s ETag; a stale value gets 409 with currentVersion' };
 const CONFIRM = {
   name: 'X-Switchyard-Confirm',
   required: false,
-  description: 'Comma-separated environments confirmed for this change (required for environments that need confirmation, e.g. production)',
+  description:
+    'Comma-separated environments confirmed for this change (required for environments that need confirmation and do not require approval). In an environment that requires approval the write answers 202 with a pending change request instead.',
 };
 const COMMENT = {
   name: 'X-Switchyard-Comment',
@@ -39,6 +40,7 @@ export class FlagsController {
   constructor(
     private readonly flags: FlagsService,
     private readonly usageService: UsageService,
+    private readonly changeRequests: ChangeRequestsService,
   ) {}
 
   @Get()
@@ -90,8 +92,8 @@ export class FlagsController {
     @CurrentPrincipal() principal: Principal,
     @Headers() headers: RequestHeaders,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    return withEtag(reply, await this.flags.updateFlag(key, parseBody(updateFlagSchema, body), writeContext(principal, headers)));
+  ): Promise<FlagView | PendingChange> {
+    return answerWrite(reply, await this.changeRequests.updateFlag(key, parseBody(updateFlagSchema, body), writeContext(principal, headers)));
   }
 
   @Delete(':key')
@@ -105,8 +107,8 @@ export class FlagsController {
     @CurrentPrincipal() principal: Principal,
     @Headers() headers: RequestHeaders,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    return withEtag(reply, await this.flags.archiveFlag(key, writeContext(principal, headers)));
+  ): Promise<FlagView | PendingChange> {
+    return answerWrite(reply, await this.changeRequests.updateFlag(key, { archived: true }, writeContext(principal, headers)));
   }
 
   @Patch(':key/environments/:environment')
@@ -123,10 +125,10 @@ export class FlagsController {
     @CurrentPrincipal() principal: Principal,
     @Headers() headers: RequestHeaders,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<FlagView> {
-    return withEtag(
+  ): Promise<FlagView | PendingChange> {
+    return answerWrite(
       reply,
-      await this.flags.patchEnvironment(key, environment, parseBody(environmentConfigPatchSchema, body), writeContext(principal, headers)),
+      await this.changeRequests.patchEnvironment(key, environment, parseBody(environmentConfigPatchSchema, body), writeContext(principal, headers)),
     );
   }
 
@@ -145,9 +147,9 @@ export class FlagsController {
     @CurrentPrincipal() principal: Principal,
     @Headers() headers: RequestHeaders,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<FlagView> {
+  ): Promise<FlagView | PendingChange> {
     const { enabled } = parseBody(toggleSchema, body ?? {});
-    return withEtag(reply, await this.flags.toggle(key, environment, enabled, writeContext(principal, headers)));
+    return answerWrite(reply, await this.changeRequests.toggle(key, environment, enabled, writeContext(principal, headers)));
   }
 
   @Get(':key/usage')
@@ -189,8 +191,8 @@ export class FlagsController {
     @Headers() headers: RequestHeaders,
     @Res({ passthrough: true }) reply: FastifyReply,
     @Query('environment') environment?: string,
-  ): Promise<FlagView> {
-    return withEtag(reply, await this.flags.restore(key, version, writeContext(principal, headers), environment));
+  ): Promise<FlagView | PendingChange> {
+    return answerWrite(reply, await this.changeRequests.restore(key, version, writeContext(principal, headers), environment));
   }
 }
 

@@ -2,16 +2,19 @@ import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, R
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, Scopes, type Principal } from '@switchyard/auth';
-import { FlagsService, createSegmentSchema, openApiSchema, parseBody, updateSegmentSchema, type SegmentView } from '@switchyard/flags';
-import { etagOf, writeContext } from './write-context';
-
-type RequestHeaders = Record<string, string | string[] | undefined>;
+import { ChangeRequestsService, FlagsService, createSegmentSchema, updateSegmentSchema, type SegmentView } from '@switchyard/flags';
+import { answerWrite } from './write-outcome';
+import { etagOf, openApiSchema, parseBody, type RequestHeaders } from '../http';
+import { writeContext } from './write-context';
 
 @ApiTags('segments')
 @ApiBearerAuth()
 @Controller('api/v1/segments')
 export class SegmentsController {
-  constructor(private readonly flags: FlagsService) {}
+  constructor(
+    private readonly flags: FlagsService,
+    private readonly changeRequests: ChangeRequestsService,
+  ) {}
 
   @Get()
   @Scopes('flags:read')
@@ -58,9 +61,7 @@ export class SegmentsController {
     @Headers() headers: RequestHeaders,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const segment = await this.flags.updateSegment(key, parseBody(updateSegmentSchema, body), writeContext(principal, headers));
-    void reply.header('etag', etagOf(segment.version));
-    return segment;
+    return answerWrite(reply, await this.changeRequests.updateSegment(key, parseBody(updateSegmentSchema, body), writeContext(principal, headers)));
   }
 
   @Delete(':key')

@@ -2,19 +2,7 @@ import { Injectable, type PipeTransform } from '@nestjs/common';
 import { ValidationFailedError } from '@switchyard/errors';
 import { actorOf, type Principal } from '@switchyard/auth';
 import type { WriteContext } from '@switchyard/flags';
-
-type Headers = Record<string, string | string[] | undefined>;
-
-const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
-
-/** `If-Match: "7"` (or 7, or W/"7") → 7. A malformed header is a 400, not a silent overwrite. */
-export function ifMatchOf(headers: Headers): number | undefined {
-  const raw = first(headers['if-match']);
-  if (raw === undefined || raw.trim() === '*') return undefined;
-  const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(raw);
-  if (!match) throw new ValidationFailedError([{ path: 'If-Match', problem: 'must be the ETag of the resource, e.g. "7"' }]);
-  return Number(match[1]);
-}
+import { firstHeader, ifMatchOf, type RequestHeaders } from '../http';
 
 export const MAX_COMMENT_LENGTH = 1000;
 
@@ -22,8 +10,8 @@ export const MAX_COMMENT_LENGTH = 1000;
  * `X-Switchyard-Comment`: why a change is made. Header values are Latin-1, so clients percent-encode
  * other text (`encodeURIComponent`); a value that is not valid percent-encoding is taken as it is.
  */
-export function commentOf(headers: Headers): string | undefined {
-  const raw = first(headers['x-switchyard-comment']);
+export function commentOf(headers: RequestHeaders): string | undefined {
+  const raw = firstHeader(headers['x-switchyard-comment']);
   if (raw === undefined) return undefined;
   let text = raw;
   try {
@@ -37,17 +25,16 @@ export function commentOf(headers: Headers): string | undefined {
   return comment || undefined;
 }
 
-export function writeContext(principal: Principal, headers: Headers): WriteContext {
-  const confirm = first(headers['x-switchyard-confirm']);
+export function writeContext(principal: Principal, headers: RequestHeaders): WriteContext {
+  const confirm = firstHeader(headers['x-switchyard-confirm']);
   return {
     actor: actorOf(principal),
+    principal: `${principal.kind}:${principal.id}`,
     ifMatch: ifMatchOf(headers),
     confirmed: confirm ? confirm.split(',').map((env) => env.trim()) : [],
     comment: commentOf(headers),
   };
 }
-
-export const etagOf = (version: number) => `"${version}"`;
 
 /** A `:version` path parameter: a positive integer that fits the version column (int4). */
 @Injectable()

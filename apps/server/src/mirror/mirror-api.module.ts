@@ -1,10 +1,13 @@
 import { Global, Module } from '@nestjs/common';
 import { MIRROR_CONTROL } from '@switchyard/deploy';
 import { FlagsModule } from '@switchyard/flags';
+import { MirrorReportsRepository, MirrorRoutesRepository } from '@switchyard/mirror';
+import { SseModule } from '../sse/sse.module';
 import { MirrorControlService } from './mirror-control.service';
 import { MirrorReportsController } from './mirror-reports.controller';
 import { MirrorReportsService } from './mirror-reports.service';
 import { MirrorRouteFeed } from './mirror-route-feed.service';
+import { MirrorRouteStreams } from './mirror-route-stream.service';
 import { MirrorRoutesController } from './mirror-routes.controller';
 import { MirrorRoutesService } from './mirror-routes.service';
 
@@ -14,9 +17,17 @@ import { MirrorRoutesService } from './mirror-routes.service';
  */
 @Global()
 @Module({
-  imports: [FlagsModule],
+  imports: [FlagsModule, SseModule],
   controllers: [MirrorRoutesController, MirrorReportsController],
-  providers: [MirrorRoutesService, MirrorRouteFeed, MirrorReportsService, { provide: MIRROR_CONTROL, useClass: MirrorControlService }],
+  providers: [
+    MirrorRoutesRepository,
+    MirrorReportsRepository,
+    MirrorRoutesService,
+    MirrorRouteFeed,
+    MirrorRouteStreams,
+    MirrorReportsService,
+    { provide: MIRROR_CONTROL, useClass: MirrorControlService },
+  ],
   exports: [MIRROR_CONTROL],
 })
 export class MirrorApiModule {}

@@ -1,8 +1,8 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Scopes, reportableMirrorRoutes, type Principal } from '@switchyard/auth';
-import { parseBody } from '@switchyard/flags';
 import { reportBatchSchema, type MirrorReport } from '@switchyard/mirror';
+import { parseBody } from '../http';
 import { MirrorReportsService } from './mirror-reports.service';
 
 @ApiTags('mirror')

@@ -9,25 +9,19 @@ import {
   mergeEndpointAggregate,
   mergeRouteAggregates,
   parseReportSince,
-  type BreakerReport,
   type EndpointAggregate,
   type MirrorReport,
   type ReportBatch,
   type RouteAggregate,
   type RouteReport,
-  type Verdict,
   mirrorRouteSchema,
+  MirrorReportsRepository,
+  MirrorRoutesRepository,
 } from '@switchyard/mirror';
 import { Database } from '@switchyard/persistence';
 import { MirrorRoutesService } from './mirror-routes.service';
 
 const HOUR_MS = 3_600_000;
-
-interface AggregateRow {
-  endpoint: string;
-  bucket: Date | string;
-  aggregate: EndpointAggregate | string;
-}
 
 /**
  * Report batches from connected proxies, merged per route, endpoint and hour in PostgreSQL, and
@@ -38,6 +32,8 @@ interface AggregateRow {
 export class MirrorReportsService {
   constructor(
     private readonly database: Database,
+    private readonly repository: MirrorReportsRepository,
+    private readonly routeRows: MirrorRoutesRepository,
     private readonly routes: MirrorRoutesService,
     private readonly audit: AuditService,
   ) {}
@@ -55,29 +51,14 @@ export class MirrorReportsService {
     await this.database.transaction(async (m) => {
       for (const part of batch.routes) {
         for (const endpoint of part.endpoints) {
-          const [row] = (await m.query(`SELECT aggregate FROM mirror_endpoint_reports WHERE route = $1 AND bucket = $2 AND endpoint = $3 FOR UPDATE`, [
-            part.route,
-            bucket,
-            endpoint.endpoint,
-          ])) as Pick<AggregateRow, 'aggregate'>[];
-          const merged = mergeEndpointAggregate(row ? parsed(row.aggregate) : emptyEndpointAggregate(endpoint.endpoint), endpoint as EndpointAggregate);
-          await m.query(
-            `INSERT INTO mirror_endpoint_reports (route, endpoint, bucket, seen, sampled, compared, aggregate) VALUES ($1, $2, $3, $4, $5, $6, $7)
-             ON CONFLICT (route, bucket, endpoint) DO UPDATE SET seen = EXCLUDED.seen, sampled = EXCLUDED.sampled, compared = EXCLUDED.compared,
-               aggregate = EXCLUDED.aggregate, updated_at = now()`,
-            [part.route, endpoint.endpoint, bucket, merged.seen, merged.sampled, merged.compared, JSON.stringify(merged)],
-          );
+          const stored = await this.repository.lockBucket(m, part.route, bucket, endpoint.endpoint);
+          const merged = mergeEndpointAggregate(stored ?? emptyEndpointAggregate(endpoint.endpoint), endpoint as EndpointAggregate);
+          await this.repository.saveBucket(m, part.route, endpoint.endpoint, bucket, merged);
           accepted++;
         }
         await this.addToWindows(m, part.route, part.since, part.endpoints as EndpointAggregate[]);
         if (part.endpoints.some((endpoint) => endpoint.compared > 0)) await this.trackVerdict(m, part.route, batch.proxy);
-        if (part.breaker) {
-          await m.query(
-            `INSERT INTO mirror_route_status (route, breaker, reported_by) VALUES ($1, $2, $3)
-             ON CONFLICT (route) DO UPDATE SET breaker = EXCLUDED.breaker, reported_by = EXCLUDED.reported_by, updated_at = now()`,
-            [part.route, JSON.stringify(part.breaker), batch.proxy ?? null],
-          );
-        }
+        if (part.breaker) await this.repository.saveBreaker(m, part.route, part.breaker, batch.proxy ?? null);
       }
     });
     return { accepted };
@@ -90,28 +71,22 @@ export class MirrorReportsService {
   async openWindow(route: string): Promise<string> {
     await this.routes.get(route);
     const id = randomUUID();
-    await this.database.transaction(async (m) => {
-      // A route has one candidate at a time, so one window: an older one left open (an attempt cut
-      // short by a restart before it recorded its window) stops collecting now.
-      await m.query(`UPDATE mirror_report_windows SET closed_at = now() WHERE route = $1 AND closed_at IS NULL`, [route]);
-      await m.query(`INSERT INTO mirror_report_windows (id, route) VALUES ($1, $2)`, [id, route]);
-    });
+    // A route has one candidate at a time, so one window: an older one left open (an attempt cut
+    // short by a restart before it recorded its window) stops collecting now.
+    await this.database.transaction((m) => this.repository.openWindow(m, route, id));
     return id;
   }
 
   async closeWindow(id: string): Promise<void> {
-    await this.database.query(`UPDATE mirror_report_windows SET closed_at = now() WHERE id = $1 AND closed_at IS NULL`, [id]);
+    await this.repository.closeWindow(this.database, id);
   }
 
   /** The report over a window (the route's current thresholds applied), or null when there is no such window. */
   async windowReport(route: string, id: string): Promise<RouteReport | null> {
-    const [row] = await this.database.query<{ opened_at: Date | string; endpoints: Record<string, EndpointAggregate> | string }>(
-      `SELECT opened_at, endpoints FROM mirror_report_windows WHERE id = $1 AND route = $2`,
-      [id, route],
-    );
-    if (!row) return null;
+    const window = await this.repository.findWindow(this.database, route, id);
+    if (!window) return null;
     const view = await this.routes.get(route);
-    return buildRouteReport(view.route, { route, since: new Date(row.opened_at).toISOString(), endpoints: Object.values(parsed(row.endpoints)) });
+    return buildRouteReport(view.route, { route, since: new Date(window.openedAt).toISOString(), endpoints: Object.values(window.endpoints) });
   }
 
   /**
@@ -120,19 +95,12 @@ export class MirrorReportsService {
    * route compared before (another candidate, another attempt) — never to this window.
    */
   private async addToWindows(m: EntityManager, route: string, since: string, endpoints: EndpointAggregate[]): Promise<void> {
-    const windows = (await m.query(`SELECT id, endpoints FROM mirror_report_windows WHERE route = $1 AND closed_at IS NULL AND opened_at <= $2 FOR UPDATE`, [
-      route,
-      since,
-    ])) as {
-      id: string;
-      endpoints: Record<string, EndpointAggregate> | string;
-    }[];
-    for (const window of windows) {
-      const merged = parsed(window.endpoints);
+    for (const window of await this.repository.lockOpenWindows(m, route, since)) {
+      const merged = window.endpoints;
       for (const endpoint of endpoints) {
         merged[endpoint.endpoint] = mergeEndpointAggregate(merged[endpoint.endpoint] ?? emptyEndpointAggregate(endpoint.endpoint), endpoint);
       }
-      await m.query(`UPDATE mirror_report_windows SET endpoints = $2 WHERE id = $1`, [window.id, JSON.stringify(merged)]);
+      await this.repository.saveWindow(m, window.id, merged);
     }
   }
 
@@ -142,29 +110,18 @@ export class MirrorReportsService {
    * the timeline of the service and environment the route belongs to.
    */
   private async trackVerdict(m: EntityManager, route: string, proxy: string | undefined): Promise<void> {
-    const [definition] = (await m.query(`SELECT definition, service, environment FROM mirror_routes WHERE name = $1`, [route])) as {
-      definition: unknown;
-      service: string | null;
-      environment: string | null;
-    }[];
+    const definition = await this.routeRows.findWithOwner(m, route);
     if (!definition) return;
     const from = new Date(Math.floor(Date.now() / HOUR_MS) * HOUR_MS - HOUR_MS).toISOString();
-    const rows = (await m.query(`SELECT endpoint, bucket, aggregate FROM mirror_endpoint_reports WHERE route = $1 AND bucket >= $2`, [
-      route,
-      from,
-    ])) as AggregateRow[];
+    const rows = await this.repository.bucketsSince(m, route, from);
     const aggregate = mergeRouteAggregates(
       route,
-      rows.map((row) => ({ route, since: new Date(row.bucket).toISOString(), endpoints: [parsed(row.aggregate)] })),
+      rows.map((row) => ({ route, since: new Date(row.bucket).toISOString(), endpoints: [row.aggregate] })),
     );
     const report = buildRouteReport(mirrorRouteSchema.parse(parsed(definition.definition)), aggregate);
-    const [status] = (await m.query(`SELECT verdict FROM mirror_route_status WHERE route = $1 FOR UPDATE`, [route])) as { verdict: Verdict | null }[];
-    const before = status?.verdict ?? null;
+    const before = await this.repository.lockVerdict(m, route);
     if (before === report.verdict) return;
-    await m.query(
-      `INSERT INTO mirror_route_status (route, verdict) VALUES ($1, $2) ON CONFLICT (route) DO UPDATE SET verdict = EXCLUDED.verdict, updated_at = now()`,
-      [route, report.verdict],
-    );
+    await this.repository.saveVerdict(m, route, report.verdict);
     await this.audit.record(m, {
       actor: `proxy:${proxy ?? 'unnamed'}`,
       action: 'mirror.verdict',
@@ -187,18 +144,12 @@ export class MirrorReportsService {
     const selected = route === undefined ? (await this.routes.list()).items : [await this.routes.get(route)];
     const reports = [];
     for (const view of selected) {
-      const rows = await this.database.query<AggregateRow>(
-        `SELECT endpoint, bucket, aggregate FROM mirror_endpoint_reports WHERE route = $1 AND bucket >= $2 ORDER BY bucket, endpoint`,
-        [view.name, new Date(Math.floor(from.getTime() / HOUR_MS) * HOUR_MS).toISOString()],
-      );
-      const [status] = await this.database.query<{ breaker: BreakerReport | string | null }>(`SELECT breaker FROM mirror_route_status WHERE route = $1`, [
-        view.name,
-      ]);
-      const parts: RouteAggregate[] = rows.map((row) => ({ route: view.name, since: new Date(row.bucket).toISOString(), endpoints: [parsed(row.aggregate)] }));
+      const rows = await this.repository.orderedBucketsSince(this.database, view.name, new Date(Math.floor(from.getTime() / HOUR_MS) * HOUR_MS).toISOString());
+      const breaker = await this.repository.breaker(this.database, view.name);
+      const parts: RouteAggregate[] = rows.map((row) => ({ route: view.name, since: new Date(row.bucket).toISOString(), endpoints: [row.aggregate] }));
       const aggregate = mergeRouteAggregates(view.name, parts);
       if (since !== undefined) aggregate.since = from.toISOString();
       else if (parts.length === 0) aggregate.since = view.createdAt;
-      const breaker = status?.breaker ? parsed(status.breaker) : undefined;
       reports.push(buildRouteReport(view.route, { ...aggregate, ...(breaker ? { breaker } : {}) }));
     }
     return { generatedAt: new Date().toISOString(), routes: reports };

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { RedisClient as Redis } from '@switchyard/redis';
 import type { Logger } from 'pino';
 import { LOGGER } from '@switchyard/observability';
@@ -12,7 +12,7 @@ import { RedisConnections } from '@switchyard/redis';
  * so a Redis outage never hides a change from the proxies connected here.
  */
 @Injectable()
-export class MirrorRouteFeed implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
+export class MirrorRouteFeed implements OnModuleInit, OnApplicationShutdown {
   private readonly events = new EventEmitter();
   private publisher?: Redis;
   private subscriber?: Redis;
@@ -54,17 +54,6 @@ export class MirrorRouteFeed implements OnModuleInit, BeforeApplicationShutdown,
   listen(listener: () => void): () => void {
     this.events.on('changed', listener);
     return () => this.events.off('changed', listener);
-  }
-
-  /** Called when this replica is about to stop: each proxy's route stream ends (and reconnects elsewhere). */
-  onShutdown(listener: () => void): () => void {
-    this.events.on('shutdown', listener);
-    return () => this.events.off('shutdown', listener);
-  }
-
-  /** Before the HTTP server closes: open route streams would otherwise keep it from ever closing. */
-  beforeApplicationShutdown(): void {
-    this.events.emit('shutdown');
   }
 
   onApplicationShutdown(): void {

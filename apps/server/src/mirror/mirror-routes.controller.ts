@@ -2,18 +2,14 @@ import { Body, Controller, Delete, Get, Headers, Param, Post, Put, Req, Res } fr
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal, Scopes, actorOf, readableMirrorRoutes, type Principal } from '@switchyard/auth';
-import { openEventStream } from '../sdk-delivery/event-stream';
-import { etagOf, ifMatchOf } from '../flags/write-context';
-import { MirrorRouteFeed } from './mirror-route-feed.service';
+import { etagOf, ifMatchOf, type RequestHeaders } from '../http';
+import { MirrorRouteStreams } from './mirror-route-stream.service';
 import { MirrorRoutesService, type MirrorRouteList, type MirrorRouteView } from './mirror-routes.service';
-
-type RequestHeaders = Record<string, string | string[] | undefined>;
 
 const ROUTE_BODY = {
   schema: { type: 'object', description: 'A mirror route, in the same shape as one entry of a proxy route file (name, match, primary, candidate, sample, …)' },
 } as const;
 const IF_MATCH = { name: 'If-Match', required: false, description: 'The route’s ETag; a stale value gets 409 with currentVersion' };
-const HEARTBEAT_MS = 15_000;
 
 @ApiTags('mirror')
 @ApiBearerAuth()
@@ -21,7 +17,7 @@ const HEARTBEAT_MS = 15_000;
 export class MirrorRoutesController {
   constructor(
     private readonly routes: MirrorRoutesService,
-    private readonly feed: MirrorRouteFeed,
+    private readonly streams: MirrorRouteStreams,
   ) {}
 
   // A proxy token (mirror:report:<route>) sees only its own routes.
@@ -38,34 +34,7 @@ export class MirrorRoutesController {
       'Server-Sent Events for proxies: the route list (`routes` event; a proxy token gets its own routes) on connect and after every change; `: ping` heartbeats',
   })
   stream(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @CurrentPrincipal() principal: Principal): void {
-    const readable = readableMirrorRoutes(principal.scopes);
-    const out = openEventStream(request, reply);
-    let sent = -1;
-    let queue = Promise.resolve();
-    const push = () => {
-      queue = queue
-        .then(async () => {
-          if (out.destroyed) return;
-          const current = await this.routes.current(readable);
-          // Every replica hears a change once from itself and once through Redis.
-          if (current.revision <= sent) return;
-          sent = current.revision;
-          out.write(`event: routes\nid: ${current.revision}\ndata: ${JSON.stringify(current)}\n\n`);
-        })
-        .catch(() => {
-          out.destroy();
-        });
-    };
-    const stop = this.feed.listen(push);
-    const stopOnShutdown = this.feed.onShutdown(() => out.end());
-    const heartbeat = setInterval(() => out.write(': ping\n\n'), HEARTBEAT_MS);
-    heartbeat.unref();
-    out.on('close', () => {
-      stop();
-      stopOnShutdown();
-      clearInterval(heartbeat);
-    });
-    push();
+    this.streams.open(request, reply, readableMirrorRoutes(principal.scopes));
   }
 
   @Get(':name')

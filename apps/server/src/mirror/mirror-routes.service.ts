@@ -3,7 +3,14 @@ import type { EntityManager } from 'typeorm';
 import { AuditService } from '@switchyard/audit';
 import { APP_CONFIG, type AppConfig } from '@switchyard/config';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationFailedError } from '@switchyard/errors';
-import { mirrorRouteSchema, validateRoutes, type EgressPolicy, type MirrorRoute } from '@switchyard/mirror';
+import {
+  MirrorRoutesRepository,
+  mirrorRouteSchema,
+  validateRoutes,
+  type EgressPolicy,
+  type MirrorRoute,
+  type MirrorRouteRow,
+} from '@switchyard/mirror';
 import { Database } from '@switchyard/persistence';
 import { MirrorRouteFeed } from './mirror-route-feed.service';
 
@@ -24,17 +31,7 @@ export interface MirrorRouteList {
   items: MirrorRouteView[];
 }
 
-interface RouteRow {
-  name: string;
-  definition: unknown;
-  version: number;
-  created_by: string;
-  updated_by: string;
-  created_at: Date | string;
-  updated_at: Date | string;
-}
-
-type Readable = 'all' | readonly string[];
+export type Readable = 'all' | readonly string[];
 
 /** Set when a rollout changes a route: whose timeline the change belongs on, and why. */
 export interface RouteChangeContext {
@@ -42,8 +39,6 @@ export interface RouteChangeContext {
   environment?: string;
   comment?: string;
 }
-
-const COLUMNS = 'name, definition, version, created_by, updated_by, created_at, updated_at';
 
 /**
  * Mirror routes in PostgreSQL: validated with the same schema as route files and against the
@@ -55,6 +50,7 @@ export class MirrorRoutesService {
 
   constructor(
     private readonly database: Database,
+    private readonly repository: MirrorRoutesRepository,
     private readonly audit: AuditService,
     private readonly feed: MirrorRouteFeed,
     @Inject(APP_CONFIG) config: AppConfig,
@@ -65,14 +61,14 @@ export class MirrorRoutesService {
   /** `readable`: the routes a proxy token is bound to (see readableMirrorRoutes), or 'all'. */
   async list(readable: Readable = 'all'): Promise<MirrorRouteList> {
     return this.database.transaction(async (m) => ({
-      revision: await this.revision(m),
-      items: (await this.rows(m)).filter((row) => readable === 'all' || readable.includes(row.name)).map(toView),
+      revision: await this.repository.revision(m),
+      items: (await this.repository.all(m)).filter((row) => readable === 'all' || readable.includes(row.name)).map(toView),
     }));
   }
 
   async get(name: string, readable: Readable = 'all'): Promise<MirrorRouteView> {
     if (readable !== 'all' && !readable.includes(name)) throw new ForbiddenError(`this token may read mirror routes ${readable.join(', ')} only`);
-    const [row] = await this.database.query<RouteRow>(`SELECT ${COLUMNS} FROM mirror_routes WHERE name = $1`, [name]);
+    const row = await this.repository.find(this.database, name);
     if (!row) throw new NotFoundError('mirror route', name);
     return toView(row);
   }
@@ -80,22 +76,18 @@ export class MirrorRoutesService {
   async create(input: unknown, actor: string, context: RouteChangeContext = {}): Promise<MirrorRouteView> {
     const route = parseRoute(input, this.targets);
     const view = await this.database.transaction(async (m) => {
-      const [existing] = await m.query(`SELECT name FROM mirror_routes WHERE name = $1 FOR UPDATE`, [route.name]);
-      if (existing) throw new ConflictError(`mirror route ${route.name} already exists`);
+      if (await this.repository.lockName(m, route.name)) throw new ConflictError(`mirror route ${route.name} already exists`);
       await this.checkOverlap(m, route);
-      const [row] = (await m.query(
-        `INSERT INTO mirror_routes (name, definition, version, created_by, updated_by, service, environment) VALUES ($1, $2, 1, $3, $3, $4, $5) RETURNING ${COLUMNS}`,
-        [route.name, JSON.stringify(input), actor, context.service ?? null, context.environment ?? null],
-      )) as RouteRow[];
+      const row = await this.repository.insert(m, write(route.name, input, actor, context));
       const created = toView(row);
       await this.audit.record(m, {
         actor,
         action: 'mirror-route.created',
         target: `mirror-route:${route.name}`,
         after: created.route,
-        ...(await owner(m, route.name, context)),
+        ...(await this.owner(m, route.name, context)),
       });
-      await this.bump(m);
+      await this.repository.bumpRevision(m);
       return created;
     });
     this.feed.changed();
@@ -110,23 +102,16 @@ export class MirrorRoutesService {
     const view = await this.database.transaction(async (m) => {
       const before = await this.locked(m, name, ifMatch);
       await this.checkOverlap(m, route);
-      // Wrapped in a CTE because TypeORM returns [rows, count] for a bare UPDATE … RETURNING.
-      const [row] = (await m.query(
-        `WITH updated AS (UPDATE mirror_routes SET definition = $2, version = version + 1, updated_by = $3, updated_at = now(),
-           service = COALESCE($4, service), environment = COALESCE($5, environment) WHERE name = $1 RETURNING ${COLUMNS})
-         SELECT ${COLUMNS} FROM updated`,
-        [name, JSON.stringify(body), actor, context.service ?? null, context.environment ?? null],
-      )) as RouteRow[];
-      const updated = toView(row);
+      const updated = toView(await this.repository.update(m, write(name, body, actor, context)));
       await this.audit.record(m, {
         actor,
         action: 'mirror-route.updated',
         target: `mirror-route:${name}`,
         before: before.route,
         after: updated.route,
-        ...(await owner(m, name, context)),
+        ...(await this.owner(m, name, context)),
       });
-      await this.bump(m);
+      await this.repository.bumpRevision(m);
       return updated;
     });
     this.feed.changed();
@@ -136,10 +121,10 @@ export class MirrorRoutesService {
   async remove(name: string, actor: string, ifMatch: number | undefined, context: RouteChangeContext = {}): Promise<MirrorRouteView> {
     const view = await this.database.transaction(async (m) => {
       const before = await this.locked(m, name, ifMatch);
-      const tagged = await owner(m, name, context);
-      await m.query(`DELETE FROM mirror_routes WHERE name = $1`, [name]);
+      const tagged = await this.owner(m, name, context);
+      await this.repository.delete(m, name);
       await this.audit.record(m, { actor, action: 'mirror-route.deleted', target: `mirror-route:${name}`, before: before.route, ...tagged });
-      await this.bump(m);
+      await this.repository.bumpRevision(m);
       return before;
     });
     this.feed.changed();
@@ -153,7 +138,7 @@ export class MirrorRoutesService {
   }
 
   private async locked(m: EntityManager, name: string, ifMatch: number | undefined): Promise<MirrorRouteView> {
-    const [row] = (await m.query(`SELECT ${COLUMNS} FROM mirror_routes WHERE name = $1 FOR UPDATE`, [name])) as RouteRow[];
+    const row = await this.repository.lock(m, name);
     if (!row) throw new NotFoundError('mirror route', name);
     if (ifMatch !== undefined && ifMatch !== row.version) {
       throw new ConflictError(`mirror route ${name} changed since version ${ifMatch}`, { currentVersion: row.version });
@@ -163,7 +148,7 @@ export class MirrorRoutesService {
 
   /** Two routes claiming the same host and prefix would make matching depend on insertion order. */
   private async checkOverlap(m: EntityManager, route: MirrorRoute): Promise<void> {
-    for (const other of (await this.rows(m)).map(toView)) {
+    for (const other of (await this.repository.all(m)).map(toView)) {
       if (other.name === route.name) continue;
       if (
         (other.route.match.host?.toLowerCase() ?? '*') === (route.match.host?.toLowerCase() ?? '*') &&
@@ -174,18 +159,24 @@ export class MirrorRoutesService {
     }
   }
 
-  private async rows(m: EntityManager): Promise<RouteRow[]> {
-    return (await m.query(`SELECT ${COLUMNS} FROM mirror_routes ORDER BY name`)) as RouteRow[];
+  /**
+   * The service and environment a route change belongs to: the caller's (a rollout), else what the
+   * route remembers from the rollout that set it up; plus the caller's comment.
+   */
+  private async owner(m: EntityManager, name: string, context: RouteChangeContext): Promise<{ service?: string; environment?: string; comment?: string }> {
+    const row = await this.repository.owner(m, name);
+    const service = context.service ?? row?.service ?? undefined;
+    const environment = context.environment ?? row?.environment ?? undefined;
+    return {
+      ...(service ? { service } : {}),
+      ...(environment ? { environment } : {}),
+      ...(context.comment ? { comment: context.comment } : {}),
+    };
   }
+}
 
-  private async revision(m: EntityManager): Promise<number> {
-    const [row] = (await m.query(`SELECT revision::int AS revision FROM mirror_route_revision WHERE id = 1`)) as { revision: number }[];
-    return Number(row.revision);
-  }
-
-  private async bump(m: EntityManager): Promise<void> {
-    await m.query(`UPDATE mirror_route_revision SET revision = revision + 1 WHERE id = 1`);
-  }
+function write(name: string, body: unknown, actor: string, context: RouteChangeContext) {
+  return { name, definition: JSON.stringify(body), actor, service: context.service ?? null, environment: context.environment ?? null };
 }
 
 /**
@@ -207,35 +198,13 @@ export function parseRoute(input: unknown, targets: EgressPolicy): MirrorRoute {
   return route;
 }
 
-/**
- * The service and environment a route change belongs to: the caller's (a rollout), else what the
- * route remembers from the rollout that set it up; plus the caller's comment.
- */
-export async function owner(
-  m: EntityManager,
-  name: string,
-  context: RouteChangeContext,
-): Promise<{ service?: string; environment?: string; comment?: string }> {
-  const [row] = (await m.query(`SELECT service, environment FROM mirror_routes WHERE name = $1`, [name])) as {
-    service: string | null;
-    environment: string | null;
-  }[];
-  const service = context.service ?? row?.service ?? undefined;
-  const environment = context.environment ?? row?.environment ?? undefined;
-  return {
-    ...(service ? { service } : {}),
-    ...(environment ? { environment } : {}),
-    ...(context.comment ? { comment: context.comment } : {}),
-  };
-}
-
 function bodyPath(path: readonly (string | number)[]): string {
   let out = '';
   for (const part of path) out += typeof part === 'number' ? `[${part}]` : out === '' ? part : `.${part}`;
   return out === '' ? '(body)' : out;
 }
 
-function toView(row: RouteRow): MirrorRouteView {
+function toView(row: MirrorRouteRow): MirrorRouteView {
   const definition = typeof row.definition === 'string' ? (JSON.parse(row.definition) as unknown) : row.definition;
   return {
     name: row.name,

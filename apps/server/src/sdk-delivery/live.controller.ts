@@ -4,7 +4,6 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Scopes } from '@switchyard/auth';
 import { FlagsService } from '@switchyard/flags';
 import { EnvironmentSnapshots, type EnvironmentState } from '@switchyard/store';
-import { openEventStream } from './event-stream';
 import { StreamHub } from './stream-hub.service';
 
 /**
@@ -39,7 +38,8 @@ export class LiveController {
     const environments = await this.flags.environments();
     const states = await Promise.all(environments.map((environment) => this.snapshots.ensure(environment.key)));
     this.hub.attachLive(
-      openEventStream(request, reply),
+      request,
+      reply,
       states.filter((state): state is EnvironmentState => state !== undefined),
       lastEventId ?? since,
     );

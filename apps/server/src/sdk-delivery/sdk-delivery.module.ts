@@ -1,10 +1,9 @@
 import { Module } from '@nestjs/common';
 import { FlagsModule } from '@switchyard/flags';
-import { ClientAccessModule } from '../client-access/client-access.module';
-import { OfrepController } from '../ofrep/ofrep.controller';
-import { LiveController } from './live.controller';
+import { SseModule } from '../sse/sse.module';
 import { SdkController } from './sdk.controller';
 import { StreamHub } from './stream-hub.service';
 
-@Module({ imports: [FlagsModule, ClientAccessModule], controllers: [SdkController, OfrepController, LiveController], providers: [StreamHub], exports: [StreamHub] })
+/** SDK delivery (`/sdk/v1`): snapshot, SSE stream and usage; its StreamHub also carries OFREP's and the admin UI's live events. */
+@Module({ imports: [FlagsModule, SseModule], controllers: [SdkController], providers: [StreamHub], exports: [StreamHub] })
 export class SdkDeliveryModule {}

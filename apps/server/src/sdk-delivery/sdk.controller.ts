@@ -3,13 +3,11 @@ import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiTags } fr
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { CurrentPrincipal, Scopes, type Principal } from '@switchyard/auth';
-import { UsageService, openApiSchema, parseBody } from '@switchyard/flags';
+import { UsageService } from '@switchyard/flags';
 import { EnvironmentSnapshots } from '@switchyard/store';
-import { environmentState, requestedEnvironment } from './sdk-environment';
+import { openApiSchema, parseBody, type RequestHeaders } from '../http';
+import { environmentState, requestedEnvironment } from '../remote-evaluation/sdk-environment';
 import { StreamHub } from './stream-hub.service';
-import { openEventStream } from './event-stream';
-
-type RequestHeaders = Record<string, string | string[] | undefined>;
 
 const ENVIRONMENT_QUERY = {
   name: 'environment',
@@ -75,7 +73,7 @@ export class SdkController {
   ): Promise<void> {
     const state = await environmentState(this.snapshots, requestedEnvironment(principal, environment, headers));
     const lastEventId = headers['last-event-id'];
-    this.hub.attach(openEventStream(request, reply), state, 'switchyard', Array.isArray(lastEventId) ? lastEventId[0] : lastEventId);
+    this.hub.attach(request, reply, state, 'switchyard', Array.isArray(lastEventId) ? lastEventId[0] : lastEventId);
   }
 
   @Post('metrics')

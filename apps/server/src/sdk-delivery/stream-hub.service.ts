@@ -1,10 +1,11 @@
-import type { ServerResponse } from 'node:http';
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Counter, Gauge } from 'prom-client';
-import { APP_CONFIG, type AppConfig } from '@switchyard/config';
 import { LOGGER, MetricsService } from '@switchyard/observability';
 import { EnvironmentSnapshots, type EnvironmentState, type SnapshotEvent } from '@switchyard/store';
+import type { EventStream } from '../sse/event-stream';
+import { EventStreams } from '../sse/event-streams.service';
 
 export type StreamFormat = 'switchyard' | 'ofrep' | 'live';
 
@@ -14,27 +15,26 @@ export const ALL_ENVIRONMENTS = '*';
 interface StreamClient {
   environment: string;
   format: StreamFormat;
-  response: ServerResponse;
+  stream: EventStream;
 }
 
 /**
  * Every open SSE connection of this replica. A change is serialised once per environment and
- * format, then written to each client; a client whose unsent buffer passes the limit is dropped
- * (it reconnects and resumes) instead of growing memory without bound.
+ * format, then written to each client. Heartbeats and dropping clients that fall behind are
+ * EventStreams' (shared with every other SSE endpoint).
  */
 @Injectable()
 export class StreamHub implements OnModuleInit, BeforeApplicationShutdown {
   private readonly clients = new Map<string, Set<StreamClient>>();
   /** The version of every environment this replica serves, for live streams' event ids. */
   private readonly versions = new Map<string, number>();
-  private heartbeat?: NodeJS.Timeout;
   private readonly gauge: Gauge<'environment'>;
   private readonly dropped: Counter<'environment'>;
   private readonly log: Logger;
 
   constructor(
     private readonly snapshots: EnvironmentSnapshots,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly streams: EventStreams,
     metrics: MetricsService,
     @Inject(LOGGER) logger: Logger,
   ) {
@@ -45,14 +45,10 @@ export class StreamHub implements OnModuleInit, BeforeApplicationShutdown {
 
   onModuleInit(): void {
     this.snapshots.onEvent((event) => this.broadcast(event));
-    this.heartbeat = setInterval(() => this.beat(), this.config.sseHeartbeatMs);
-    this.heartbeat.unref();
   }
 
-  /** Before the HTTP server closes: open streams would otherwise keep it from ever closing. */
+  /** Before the HTTP server closes (EventStreams ends the connections themselves). */
   beforeApplicationShutdown(): void {
-    clearInterval(this.heartbeat);
-    for (const set of this.clients.values()) for (const client of set) client.response.end();
     this.clients.clear();
   }
 
@@ -64,11 +60,10 @@ export class StreamHub implements OnModuleInit, BeforeApplicationShutdown {
     return total;
   }
 
-  /** Registers an already-open response; `lastEventId` skips the initial snapshot when the client is current. */
-  attach(response: ServerResponse, state: EnvironmentState, format: StreamFormat, lastEventId?: string): void {
-    const client: StreamClient = { environment: state.environment, format, response };
-    this.add(client);
-    response.write(`retry: 1000\n\n`);
+  /** Opens the stream and registers it; `lastEventId` skips the initial snapshot when the client is current. */
+  attach(request: FastifyRequest, reply: FastifyReply, state: EnvironmentState, format: StreamFormat, lastEventId?: string): void {
+    const client = this.open(request, reply, state.environment, format);
+    client.stream.response.write(`retry: 1000\n\n`);
     if (format === 'switchyard' && lastEventId !== String(state.version)) {
       this.write(client, `event: snapshot\nid: ${state.version}\ndata: ${state.json}\n\n`);
     }
@@ -79,22 +74,29 @@ export class StreamHub implements OnModuleInit, BeforeApplicationShutdown {
    * stream. Each event's id lists every environment's version, so a reconnecting client (its
    * Last-Event-ID) gets one `full: true` notice per environment that moved while it was away.
    */
-  attachLive(response: ServerResponse, states: readonly EnvironmentState[], lastEventId?: string): void {
-    const client: StreamClient = { environment: ALL_ENVIRONMENTS, format: 'live', response };
-    this.add(client);
-    response.write(`retry: 1000\n\n`);
+  attachLive(request: FastifyRequest, reply: FastifyReply, states: readonly EnvironmentState[], lastEventId?: string): void {
+    const client = this.open(request, reply, ALL_ENVIRONMENTS, 'live');
+    client.stream.response.write(`retry: 1000\n\n`);
     for (const state of states) this.versions.set(state.environment, Math.max(state.version, this.versions.get(state.environment) ?? 0));
     const seen = lastEventId === undefined ? undefined : parseVersions(lastEventId);
     if (seen) for (const state of states) if (seen.get(state.environment) !== state.version) this.write(client, liveFullFrame(state, ''));
     this.write(client, `event: ready\nid: ${this.versionsId()}\ndata: {}\n\n`);
   }
 
-  private add(client: StreamClient): void {
-    let set = this.clients.get(client.environment);
-    if (!set) this.clients.set(client.environment, (set = new Set()));
+  private open(request: FastifyRequest, reply: FastifyReply, environment: string, format: StreamFormat): StreamClient {
+    const stream = this.streams.open(request, reply, {
+      onDrop: (buffered) => {
+        this.dropped.inc({ environment });
+        this.log.warn({ environment, buffered }, 'dropping a slow stream client');
+      },
+    });
+    const client: StreamClient = { environment, format, stream };
+    let set = this.clients.get(environment);
+    if (!set) this.clients.set(environment, (set = new Set()));
     set.add(client);
-    this.gauge.set({ environment: client.environment }, set.size);
-    client.response.on('close', () => this.detach(client));
+    this.gauge.set({ environment }, set.size);
+    stream.onClose(() => this.detach(client));
+    return client;
   }
 
   private versionsId(): string {
@@ -128,21 +130,8 @@ export class StreamHub implements OnModuleInit, BeforeApplicationShutdown {
     for (const client of set) this.write(client, frame);
   }
 
-  private beat(): void {
-    for (const set of this.clients.values()) for (const client of set) this.write(client, `: ping\n\n`);
-  }
-
   private write(client: StreamClient, frame: string): void {
-    const response = client.response;
-    if (response.destroyed) return;
-    if (response.writableLength > this.config.sseMaxBufferBytes) {
-      this.dropped.inc({ environment: client.environment });
-      this.log.warn({ environment: client.environment, buffered: response.writableLength }, 'dropping a slow stream client');
-      response.destroy();
-      this.detach(client);
-      return;
-    }
-    response.write(frame);
+    if (!client.stream.write(frame)) this.detach(client);
   }
 }
 

@@ -1,9 +1,10 @@
 import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { CurrentPrincipal, SESSION_COOKIE, Scopes, UsersService, cookieValue, type Principal } from '@switchyard/auth';
 import { ForbiddenError } from '@switchyard/errors';
-import { ChangePasswordDto } from './session.dto';
+import { openApiRef, parseOptional } from '../http';
+import { changePasswordSchema } from './session.dto';
 
 /** A signed-in person's own password. */
 @ApiTags('session')
@@ -15,8 +16,10 @@ export class PasswordController {
   @Post('password')
   @Scopes('flags:read', 'deploy:read')
   @HttpCode(204)
-  async change(@Body() body: ChangePasswordDto, @CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest): Promise<void> {
+  @ApiBody({ schema: openApiRef(changePasswordSchema) })
+  async change(@Body() body: unknown, @CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest): Promise<void> {
+    const { currentPassword, newPassword } = parseOptional(changePasswordSchema, body);
     if (principal.kind !== 'user') throw new ForbiddenError('only a signed-in person can change their password; API tokens have none');
-    await this.users.changePassword(principal.id, cookieValue(request.headers.cookie, SESSION_COOKIE), body.currentPassword, body.newPassword, request.ip);
+    await this.users.changePassword(principal.id, cookieValue(request.headers.cookie, SESSION_COOKIE), currentPassword, newPassword, request.ip);
   }
 }

@@ -1,9 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public, SESSION_COOKIE, SESSION_MAX_AGE_SECONDS, UsersService, cookieValue, type SessionView } from '@switchyard/auth';
 import { UnauthenticatedError } from '@switchyard/errors';
-import { SetupDto, SignInDto } from './session.dto';
+import { openApiRef, parseOptional } from '../http';
+import { setupSchema, signInSchema } from './session.dto';
 
 function setSessionCookie(request: FastifyRequest, reply: FastifyReply, secret: string, maxAge: number): void {
   const secure = request.protocol === 'https' ? '; Secure' : '';
@@ -23,16 +24,20 @@ export class SessionController {
   }
 
   @Post('setup')
-  async setup(@Body() body: SetupDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionView> {
-    const { session, secret } = await this.users.setup(body.adminToken, body);
+  @ApiBody({ schema: openApiRef(setupSchema) })
+  async setup(@Body() body: unknown, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionView> {
+    const input = parseOptional(setupSchema, body);
+    const { session, secret } = await this.users.setup(input.adminToken, input);
     setSessionCookie(request, reply, secret, SESSION_MAX_AGE_SECONDS);
     return session;
   }
 
   @Post('session')
   @HttpCode(200)
-  async signIn(@Body() body: SignInDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionView> {
-    const { session, secret } = await this.users.signIn(body.email, body.password, request.ip);
+  @ApiBody({ schema: openApiRef(signInSchema) })
+  async signIn(@Body() body: unknown, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionView> {
+    const { email, password } = parseOptional(signInSchema, body);
+    const { session, secret } = await this.users.signIn(email, password, request.ip);
     setSessionCookie(request, reply, secret, SESSION_MAX_AGE_SECONDS);
     return session;
   }

@@ -1,35 +1,40 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsEmail, IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
-import { ROLES, type Role } from '@switchyard/auth';
-import { IsPrintable } from '../request-fields';
+import { z } from 'zod';
+import { ROLES } from '@switchyard/auth';
+import { namedSchema } from '../http';
+import { oneOf, printable, trueOrFalse } from '../request-fields';
 
-export class SignInDto {
-  @ApiProperty() @IsEmail() @MaxLength(254) email!: string;
-  @ApiProperty() @IsString() @MinLength(1) @MaxLength(1024) password!: string;
-}
+const email = () => z.email('must be an email address').max(254);
+/** A password being checked: any text the person typed. */
+const enteredPassword = () => z.string().min(1).max(1024);
+/** A password being set. */
+const newPassword = () => z.string().min(12, 'must be at least 12 characters').max(1024).meta({ minLength: 12 });
+const personName = () => printable(200).min(1);
 
-export class SetupDto {
-  @ApiProperty({ description: 'The bootstrap admin API token printed at first start' }) @IsString() @MinLength(20) @MaxLength(200) adminToken!: string;
-  @ApiProperty() @IsEmail() @MaxLength(254) email!: string;
-  @ApiProperty() @IsString() @MinLength(1) @MaxLength(200) @IsPrintable() name!: string;
-  @ApiProperty({ minLength: 12 }) @IsString() @MinLength(12, { message: 'must be at least 12 characters' }) @MaxLength(1024) password!: string;
-}
+export const signInSchema = namedSchema('SignInDto', z.strictObject({ email: email(), password: enteredPassword() }));
 
-export class CreateUserDto {
-  @ApiProperty() @IsEmail() @MaxLength(254) email!: string;
-  @ApiProperty() @IsString() @MinLength(1) @MaxLength(200) @IsPrintable() name!: string;
-  @ApiProperty({ enum: ROLES }) @IsIn(ROLES as unknown as string[], { message: `must be one of ${ROLES.join(', ')}` }) role!: Role;
-  @ApiProperty({ minLength: 12 }) @IsString() @MinLength(12, { message: 'must be at least 12 characters' }) @MaxLength(1024) password!: string;
-}
+export const setupSchema = namedSchema(
+  'SetupDto',
+  z.strictObject({
+    adminToken: z.string().min(20).max(200).meta({ description: 'The bootstrap admin API token printed at first start' }),
+    email: email(),
+    name: personName(),
+    password: newPassword(),
+  }),
+);
 
-export class UpdateUserDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(1) @MaxLength(200) @IsPrintable() name?: string;
-  @ApiPropertyOptional({ enum: ROLES }) @IsOptional() @IsIn(ROLES as unknown as string[], { message: `must be one of ${ROLES.join(', ')}` }) role?: Role;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(12, { message: 'must be at least 12 characters' }) @MaxLength(1024) password?: string;
-  @ApiPropertyOptional() @IsOptional() @IsBoolean() disabled?: boolean;
-}
+export const createUserSchema = namedSchema(
+  'CreateUserDto',
+  z.strictObject({ email: email(), name: personName(), role: oneOf(ROLES), password: newPassword() }),
+);
 
-export class ChangePasswordDto {
-  @ApiProperty() @IsString() @MinLength(1) @MaxLength(1024) currentPassword!: string;
-  @ApiProperty({ minLength: 12 }) @IsString() @MinLength(12, { message: 'must be at least 12 characters' }) @MaxLength(1024) newPassword!: string;
-}
+export const updateUserSchema = namedSchema(
+  'UpdateUserDto',
+  z.strictObject({
+    name: personName().optional(),
+    role: oneOf(ROLES).optional(),
+    password: newPassword().optional(),
+    disabled: trueOrFalse().optional(),
+  }),
+);
+
+export const changePasswordSchema = namedSchema('ChangePasswordDto', z.strictObject({ currentPassword: enteredPassword(), newPassword: newPassword() }));

@@ -1,7 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Scopes, UsersService, actorOf, type Principal, type UserView } from '@switchyard/auth';
-import { CreateUserDto, UpdateUserDto } from './session.dto';
+import { openApiRef, parseOptional } from '../http';
+import { createUserSchema, updateUserSchema } from './session.dto';
 
 @ApiTags('users')
 @ApiBearerAuth()
@@ -16,13 +17,15 @@ export class UsersController {
   }
 
   @Post()
-  create(@Body() body: CreateUserDto, @CurrentPrincipal() principal: Principal): Promise<UserView> {
-    return this.users.create(body, actorOf(principal));
+  @ApiBody({ schema: openApiRef(createUserSchema) })
+  create(@Body() body: unknown, @CurrentPrincipal() principal: Principal): Promise<UserView> {
+    return this.users.create(parseOptional(createUserSchema, body), actorOf(principal));
   }
 
   @Patch(':id')
-  update(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: UpdateUserDto, @CurrentPrincipal() principal: Principal): Promise<UserView> {
-    return this.users.update(id, body, principal);
+  @ApiBody({ schema: openApiRef(updateUserSchema) })
+  update(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal): Promise<UserView> {
+    return this.users.update(id, parseOptional(updateUserSchema, body), principal);
   }
 
   @Delete(':id')

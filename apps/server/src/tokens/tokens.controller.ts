@@ -1,9 +1,10 @@
 import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Scopes, TokensService, actorOf, type Principal, type TokenView } from '@switchyard/auth';
 import { ClientOriginRegistry } from '../client-access/client-origin-registry.service';
 import { clientAccessOf } from '../client-access/client-token-request';
-import { CreateTokenDto } from './create-token.dto';
+import { openApiRef, parseOptional } from '../http';
+import { createTokenSchema } from './create-token.dto';
 
 @ApiTags('tokens')
 @ApiBearerAuth()
@@ -17,8 +18,10 @@ export class TokensController {
 
   /** The secret is in this response only; it is stored as a hash. */
   @Post()
-  async create(@Body() body: CreateTokenDto, @CurrentPrincipal() principal: Principal): Promise<{ token: TokenView; secret: string }> {
-    const created = await this.tokens.create(body.name, body.scopes, actorOf(principal), clientAccessOf(body.scopes, body.allowedOrigins, body.flagFilter));
+  @ApiBody({ schema: openApiRef(createTokenSchema) })
+  async create(@Body() body: unknown, @CurrentPrincipal() principal: Principal): Promise<{ token: TokenView; secret: string }> {
+    const { name, scopes, allowedOrigins, flagFilter } = parseOptional(createTokenSchema, body);
+    const created = await this.tokens.create(name, scopes, actorOf(principal), clientAccessOf(scopes, allowedOrigins, flagFilter));
     // A page on a new origin should not wait for the next background refresh to pass its preflight.
     if (created.token.allowedOrigins.length > 0) await this.origins.refresh();
     return created;

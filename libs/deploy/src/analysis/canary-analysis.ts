@@ -1,9 +1,8 @@
 import type { AnalysisSpec, MetricSpec } from '../pipeline/pipeline-spec';
 import type { PrometheusClient, QueryValue } from './prometheus.client';
+import type { AnalysisVerdict, Measurement, MeasurementOutcome } from './analysis.contract';
 
-export const VERDICTS = ['Successful', 'Failed', 'Inconclusive'] as const;
-export type Verdict = (typeof VERDICTS)[number];
-export type MeasurementOutcome = 'successful' | 'failed' | 'inconclusive';
+export { VERDICTS, type AnalysisVerdict, type Measurement, type MeasurementOutcome, type MeasurementThreshold, type Verdict } from './analysis.contract';
 
 /** Default sample count: requests the track served over the last minute. */
 export const DEFAULT_SAMPLES_QUERY = 'sum(increase(http_requests_total{service="{{service}}",track="{{track}}"}[1m]))';
@@ -12,35 +11,6 @@ export interface QueryContext {
   service: string;
   environment: string;
   namespace: string;
-}
-
-/** One metric, measured once: the values, the thresholds, and what they mean. */
-export interface Measurement {
-  iteration: number;
-  metric: string;
-  query: string;
-  canary: number | null;
-  stable: number | null;
-  samples: number | null;
-  threshold: { max?: number; min?: number; maxRatio?: number; minSamples: number };
-  outcome: MeasurementOutcome;
-  reason: string;
-  measuredAt: string;
-  /** A flag release's guardrail measured for one flag (queries with {{flag}}, and flag usage). */
-  flag?: string;
-}
-
-export interface AnalysisVerdict {
-  verdict: Verdict;
-  /** The metric, query, values and threshold that decided it (absent for an all-green Successful). */
-  metric?: string;
-  query?: string;
-  values?: { canary: number | null; stable: number | null; samples: number | null };
-  threshold?: Measurement['threshold'];
-  reason: string;
-  iterations: number;
-  failures: number;
-  inconclusive: number;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { captureCommand } from '../runner/command-runner';
+import { captureCommand } from './command-runner';
 import { BuildahBuilder, type BuildahOptions } from './buildah-builder';
 import { DockerBuilder } from './docker-builder';
 import type { BuilderName, ImageBuilder } from './image-builder';

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { captureCommand, runCommand } from '../runner/command-runner';
+import { captureCommand, runCommand } from './command-runner';
 import {
   BuilderError,
   describeExit,

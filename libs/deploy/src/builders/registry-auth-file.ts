@@ -1,4 +1,4 @@
-import { registryHost } from '../registry/image-reference';
+import { registryHost } from './image-reference';
 import type { RegistryCredentials } from './image-builder';
 
 /** A containers-auth.json / Docker config.json holding one registry's credentials. */

@@ -4,26 +4,9 @@
  * under `<testsuites>`, totals present or not), so totals come from the cases when there are any
  * and from the suites' attributes only when there are none.
  */
-export interface TestSummary {
-  tests: number;
-  passed: number;
-  failures: number;
-  errors: number;
-  skipped: number;
-  timeSeconds: number;
-  failedCases: FailedCase[];
-}
+import type { TestSummary } from './test-summary.contract';
 
-export interface FailedCase {
-  name: string;
-  classname?: string;
-  suite?: string;
-  kind: 'failure' | 'error';
-  message?: string;
-  type?: string;
-  /** The body of the failure element (stack trace), shortened. */
-  detail?: string;
-}
+export type { FailedCase, TestSummary } from './test-summary.contract';
 
 export class JUnitParseError extends Error {
   constructor(message: string) {

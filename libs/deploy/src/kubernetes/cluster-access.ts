@@ -3,7 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { APP_CONFIG, type AppConfig } from '@switchyard/config';
 import { AppError } from '@switchyard/errors';
 import { PrometheusClient } from '../analysis/prometheus.client';
-import { RolloutMetrics } from '../rollout/rollout.metrics';
+import { RolloutMetrics } from '../metrics/rollout.metrics';
 import { KubeApiError, KubeClient } from './kube-client';
 import { KubeConfigError, resolveKubeTarget, type KubeTarget } from './kube-config';
 

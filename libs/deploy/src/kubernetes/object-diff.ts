@@ -1,12 +1,8 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { KubeObject } from './kube-resources';
+import type { FieldChange } from './object-diff.contract';
 
-export interface FieldChange {
-  /** `spec.template.spec.containers[web].image` (list elements with a name are addressed by it). */
-  path: string;
-  before: unknown;
-  after: unknown;
-}
+export type { FieldChange } from './object-diff.contract';
 
 // Fields the server owns or that change on every write: a plan that listed them would bury the real change.
 const IGNORED = new Set(['metadata.managedFields', 'metadata.resourceVersion', 'metadata.generation', 'metadata.uid', 'metadata.creationTimestamp', 'status']);

@@ -1,3 +1,5 @@
+import type { AnalysisSpec, MetricSpec } from './pipeline.contract';
+
 /** `switchyard.yml` after validation, with defaults applied. Mirrors switchyard.schema.json. */
 export interface PipelineSpec {
   version?: 1;
@@ -85,27 +87,6 @@ export interface CanarySpec {
   analysis: AnalysisSpec;
 }
 
-export interface AnalysisSpec {
-  interval: string;
-  iterations: number;
-  /** Fewer canary requests than this in an iteration make it inconclusive rather than failed. */
-  minSamples: number;
-  /** PromQL counting the canary's requests (default: increase of http_requests_total over 1m). */
-  samples?: string;
-  /** Iterations allowed to fail before the canary is rolled back. */
-  failureLimit: number;
-  metrics: MetricSpec[];
-}
-
-export interface MetricSpec {
-  name: string;
-  /** PromQL with {{service}}, {{track}}, {{environment}}, {{namespace}}. */
-  query: string;
-  max?: number;
-  min?: number;
-  compare?: { to: 'stable'; maxRatio: number };
-}
-
 export interface BuildSpec {
   context: string;
   containerfile: string;
@@ -126,8 +107,8 @@ export interface PublishSpec {
   insecure: boolean;
 }
 
-export const STAGE_NAMES = ['build', 'test', 'publish'] as const;
-export type StageName = (typeof STAGE_NAMES)[number];
+// Stage names and the analysis spec go on the wire (releases, gate plans): defined in the contract.
+export { STAGE_NAMES, type AnalysisSpec, type MetricSpec, type StageName } from './pipeline.contract';
 
 /** One thing wrong with a pipeline file; `line` is 1-based, `path` is `test.results` style. */
 export interface PipelineProblem {

@@ -1,30 +1,9 @@
 import { AppError, ValidationFailedError, type ErrorDetail } from '@switchyard/errors';
 import type { PipelineSpec } from '../pipeline/pipeline-spec';
-import { imageRepository } from '../rollout/manifest-set';
+import { imageRepository } from '../kubernetes/manifest-set';
+import type { EnvironmentPolicy, ReleasePolicy } from './release-policy.contract';
 
-/** What the server requires of one environment, whatever the pipeline file says. */
-export interface EnvironmentPolicy {
-  namespace: string;
-  /** `required`: every release waits at a gate in this environment (a pipeline may add gates, never drop one). */
-  approval: 'required' | 'none';
-  /** Whoever started the release (or a token they created) may not approve it. `false` opts out. */
-  fourEyes: boolean;
-}
-
-/** A service's release policy: registered by an admin, never by the pipeline it constrains. */
-export interface ReleasePolicy {
-  environments: Record<string, EnvironmentPolicy>;
-  /** Image repositories (`registry/path`, no tag) a release of the service may run. */
-  repositories: string[];
-}
-
-export interface StoredPolicy {
-  service: string;
-  version: number;
-  policy: ReleasePolicy;
-  updatedBy: string;
-  updatedAt: string;
-}
+export type { EnvironmentPolicy, ReleasePolicy, StoredPolicy } from './release-policy.contract';
 
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 // `host[:port]/path`, Docker's reference grammar without tag or digest (a bare `team/app` is Docker Hub).

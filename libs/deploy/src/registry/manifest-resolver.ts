@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { isLoopbackRegistry, registryHost, repositoryPath } from './image-reference';
+import { isLoopbackRegistry, registryHost, repositoryPath } from '../builders/image-reference';
 
 /** Every manifest type a push may produce, so the registry answers the stored one as it is. */
 const MANIFEST_ACCEPT = [

@@ -1,6 +1,6 @@
 import type { ImageBuilder, PushedImage, RegistryCredentials } from '../builders/image-builder';
 import type { PublishSpec } from '../pipeline/pipeline-spec';
-import { isLoopbackRegistry } from './image-reference';
+import { isLoopbackRegistry } from '../builders/image-reference';
 
 export class RegistryCredentialsError extends Error {
   constructor(message: string) {

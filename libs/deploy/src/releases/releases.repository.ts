@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import type { TestSummary } from '../junit/junit-report';
 import { SecretSealer } from '../kubernetes/secret-sealer';
 import type { PipelineSpec, StageName } from '../pipeline/pipeline-spec';
-import type { ManifestDocument } from '../rollout/manifest-set';
+import type { ManifestDocument } from '../kubernetes/manifest-set';
 import type { Release, ReleaseFilter, ReleasePage, ReleaseStage, ReleaseStatus, StageArtifacts, StageStatus } from './release.entity';
 
 interface ReleaseRow {

@@ -11,8 +11,8 @@ import type { NewRelease, Release, ReleaseFilter, ReleasePage, ReleaseStage, Sta
 import { ReleaseMetrics } from './release.metrics';
 import { ReleasesRepository } from './releases.repository';
 import { planStageReport } from './stage-transition';
-import { checkManifests } from '../rollout/manifest-set';
-import { ReleasePoliciesService } from '../policy/release-policies.service';
+import { checkManifests } from '../kubernetes/manifest-set';
+import { ReleasePoliciesService } from './release-policies.service';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

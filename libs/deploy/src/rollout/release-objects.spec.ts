@@ -1,5 +1,5 @@
 import type { KubeObject } from '../kubernetes/kube-resources';
-import type { EnvironmentPlan } from './manifest-set';
+import type { EnvironmentPlan } from '../kubernetes/manifest-set';
 import { isSecretReference, objectKey, recordedObjects, withoutSecretValues } from './release-objects';
 import type { Rollout } from './rollout.entity';
 

@@ -2,29 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { ClusterAccess } from '../kubernetes/cluster-access';
 import { KubeApiError, type KubeClient } from '../kubernetes/kube-client';
 import { DEPLOYMENT, describeRef, NAMESPACE, refOf, type KubeObject } from '../kubernetes/kube-resources';
-import { diffObjects, type FieldChange } from '../kubernetes/object-diff';
-import { canaryOf, type EnvironmentPlan } from './manifest-set';
+import { diffObjects } from '../kubernetes/object-diff';
+import { canaryOf, type EnvironmentPlan } from '../kubernetes/manifest-set';
+import type { EnvironmentPreview, ObjectPlan } from './rollout.contract';
 
-export interface ObjectPlan {
-  kind: string;
-  name: string;
-  namespace: string | null;
-  /** `create` when it does not exist, `update` when the apply changes fields, `unchanged` otherwise. */
-  action: 'create' | 'update' | 'unchanged';
-  changes: FieldChange[];
-  /** Set when the server refused the dry run (e.g. an immutable field): the real apply would fail too. */
-  error?: string;
-}
-
-export interface EnvironmentPreview {
-  environment: string;
-  namespace: string;
-  namespaceExists: boolean;
-  approval: EnvironmentPlan['approval'];
-  /** What the canary step creates and the analysis it runs, when the environment has one. */
-  canary: { deployment: string; replicas: number; analysis: NonNullable<EnvironmentPlan['canary']>['analysis']; skipped?: string; warning?: string } | null;
-  objects: ObjectPlan[];
-}
+export type { EnvironmentPreview, ObjectPlan } from './rollout.contract';
 
 /**
  * The dry run behind `POST /releases/{id}/plan` and what an approver is shown at a gate: every

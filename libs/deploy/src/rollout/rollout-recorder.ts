@@ -3,9 +3,9 @@ import type { EntityManager } from 'typeorm';
 import { AuditService, type AuditEventInput } from '@switchyard/audit';
 import { Database } from '@switchyard/persistence';
 import { WebhookNotifier, type RolloutEvent } from '../webhooks/webhook.notifier';
-import type { EnvironmentPlan } from './manifest-set';
+import type { EnvironmentPlan } from '../kubernetes/manifest-set';
 import type { Rollout, RolloutStep } from './rollout.entity';
-import { RolloutMetrics } from './rollout.metrics';
+import { RolloutMetrics } from '../metrics/rollout.metrics';
 import { RolloutsRepository, type RolloutChange } from './rollouts.repository';
 
 /** The actor of what the platform does by itself (automatic rollbacks, verdicts). */

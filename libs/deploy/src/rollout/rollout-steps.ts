@@ -1,4 +1,4 @@
-import type { EnvironmentPlan } from './manifest-set';
+import type { EnvironmentPlan } from '../kubernetes/manifest-set';
 import type { RolloutStep, StepKind } from './rollout.entity';
 
 export function newStep(kind: StepKind, environment: string, detail: Record<string, unknown> | null = null): RolloutStep {

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { LOGGER } from '@switchyard/observability';
 import type { Rollout } from './rollout.entity';
 import { finishStep, ROLLOUT_ACTOR, RolloutEndedError, RolloutRecorder } from './rollout-recorder';
-import { StepHandlerRegistry, type StepContext } from './steps/step-handler';
+import { StepHandlerRegistry, type StepContext } from './step-handler';
 
 export { ROLLOUT_ACTOR } from './rollout-recorder';
 

@@ -3,8 +3,8 @@ import type { EntityManager } from 'typeorm';
 import type { AnalysisVerdict, Measurement } from '../analysis/canary-analysis';
 import type { KubeObject } from '../kubernetes/kube-resources';
 import { SecretSealer } from '../kubernetes/secret-sealer';
-import type { ManifestDocument } from './manifest-set';
-import type { RecordedObject } from './release-objects';
+import type { ManifestDocument } from '../kubernetes/manifest-set';
+import type { RecordedObject } from './recorded-object';
 import type { EnvironmentDeployment, Rollout, RolloutDecision, RolloutKind, RolloutPlan, RolloutStatus, RolloutStep } from './rollout.entity';
 
 type Timestamp = Date | string;
@@ -328,7 +328,10 @@ function mapPlanObjects(plan: RolloutPlan, each: (object: KubeObject) => KubeObj
   const mapped: RolloutPlan = { ...plan, environments: plan.environments.map((e) => ({ ...e, objects: e.objects.map(each) })) };
   const target = plan.rollback?.target;
   if (plan.rollback && target?.objects) {
-    mapped.rollback = { ...plan.rollback, target: { ...target, objects: target.objects.map((o) => (o.kind === 'Secret' && 'valuesFrom' in o ? o : each(o as KubeObject))) } };
+    mapped.rollback = {
+      ...plan.rollback,
+      target: { ...target, objects: target.objects.map((o) => (o.kind === 'Secret' && 'valuesFrom' in o ? o : each(o as KubeObject))) },
+    };
   }
   return mapped;
 }

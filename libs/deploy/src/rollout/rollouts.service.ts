@@ -9,7 +9,7 @@ import { ClusterAccess } from '../kubernetes/cluster-access';
 import { KubeApiError } from '../kubernetes/kube-client';
 import type { Release } from '../releases/release.entity';
 import { ReleasesRepository } from '../releases/releases.repository';
-import { imageRepository, prepareEnvironment, type EnvironmentPlan } from './manifest-set';
+import { imageRepository, prepareEnvironment, type EnvironmentPlan } from '../kubernetes/manifest-set';
 import type {
   EnvironmentDeployment,
   EnvironmentView,
@@ -24,11 +24,11 @@ import { withoutSecretValues } from './release-objects';
 import { RolloutPlanner, type EnvironmentPreview } from './rollout-planner';
 import { RolloutSignals } from './rollout-signals';
 import { newStep, stepsFor } from './rollout-steps';
-import { RolloutMetrics } from './rollout.metrics';
+import { RolloutMetrics } from '../metrics/rollout.metrics';
 import { RolloutsRepository } from './rollouts.repository';
 import { WebhookNotifier } from '../webhooks/webhook.notifier';
-import { ReleasePoliciesService } from '../policy/release-policies.service';
-import { flagProblem } from './steps/flag-release.step';
+import { ReleasePoliciesService } from '../releases/release-policies.service';
+import { flagProblem } from './flag-release-check';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

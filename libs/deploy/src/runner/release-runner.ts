@@ -6,7 +6,7 @@ import type { PipelineFile } from '../pipeline/pipeline-file';
 import type { StageName } from '../pipeline/pipeline-spec';
 import { RegistryPublisher } from '../registry/registry-publisher';
 import type { StageArtifacts, StageReport } from '../releases/release.entity';
-import { LogTail, runCommand } from './command-runner';
+import { LogTail, runCommand } from '../builders/command-runner';
 
 /** Where stage progress goes (the server, through the CLI's API client). Throwing stops the release. */
 export interface ReleaseReporter {

@@ -28,6 +28,20 @@ export interface RolloutNotification {
   at: string;
 }
 
+/** Four-eyes on flag and segment changes (libs/flags change requests), posted to the same receivers. */
+export interface ChangeRequestNotification {
+  event: `change-request.${'opened' | 'approved' | 'rejected' | 'withdrawn' | 'stale'}`;
+  text: string;
+  changeRequestId: string;
+  /** `flag:<key>` or `segment:<key>`. */
+  target: string;
+  environments: string[];
+  state: string;
+  actor: string;
+  summary: string[];
+  at: string;
+}
+
 const ATTEMPTS = 3;
 const TIMEOUT_MS = 5000;
 
@@ -52,6 +66,14 @@ export class WebhookNotifier implements OnModuleDestroy {
     }
   }
 
+  notifyChangeRequest(notification: Omit<ChangeRequestNotification, 'at'>): void {
+    const body = JSON.stringify({ ...notification, at: new Date().toISOString() });
+    for (const url of this.config.webhookUrls) {
+      const delivery = this.deliver(url, body, notification.event).finally(() => this.inFlight.delete(delivery));
+      this.inFlight.add(delivery);
+    }
+  }
+
   /** Waits for deliveries under way (shutdown, tests). */
   async flush(): Promise<void> {
     await Promise.allSettled([...this.inFlight]);
@@ -61,7 +83,7 @@ export class WebhookNotifier implements OnModuleDestroy {
     await this.flush();
   }
 
-  private async deliver(url: string, body: string, event: RolloutEvent): Promise<void> {
+  private async deliver(url: string, body: string, event: RolloutEvent | ChangeRequestNotification['event']): Promise<void> {
     let reason = '';
     for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
       try {

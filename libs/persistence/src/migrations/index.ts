@@ -13,6 +13,7 @@ import { TimelineService1764300000000 } from './1764300000000-timeline-service';
 import { VariantDescriptions1764320000000 } from './1764320000000-variant-descriptions';
 import { ClientTokens1764330000000 } from './1764330000000-client-tokens';
 import { ReleaseObjects1764340000000 } from './1764340000000-release-objects';
+import { ChangeRequests1764350000000 } from './1764350000000-change-requests';
 
 /** Every migration, in order. Append new ones; never edit one that has landed. */
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   VariantDescriptions1764320000000,
   ClientTokens1764330000000,
   ReleaseObjects1764340000000,
+  ChangeRequests1764350000000,
 ];

@@ -10,7 +10,7 @@ import { RolloutCluster } from '../rollout-cluster';
 import { RolloutInterrupts } from '../rollout-interrupts';
 import { environmentOf, ROLLOUT_ACTOR, RolloutRecorder } from '../rollout-recorder';
 import { CanaryStep, verdictEvent } from './canary.step';
-import type { StepAbortResult, StepContext, StepHandler, StepResult } from './step-handler';
+import type { StepAbortResult, StepContext, StepHandler, StepResult } from '../step-handler';
 
 /**
  * Measures the canary against the stable track every `interval` until a verdict: Successful moves

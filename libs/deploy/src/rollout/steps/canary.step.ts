@@ -2,13 +2,13 @@ import { Injectable } from '@nestjs/common';
 import type { AnalysisVerdict } from '../../analysis/canary-analysis';
 import { DEPLOYMENT } from '../../kubernetes/kube-resources';
 import type { WaitOutcome } from '../../kubernetes/rollout-waiter';
-import { canaryOf } from '../manifest-set';
+import { canaryOf } from '../../kubernetes/manifest-set';
 import type { Rollout, RolloutStep } from '../rollout.entity';
 import { RolloutCluster, summary } from '../rollout-cluster';
 import { RolloutInterrupts } from '../rollout-interrupts';
 import { environmentOf, ROLLOUT_ACTOR, RolloutRecorder } from '../rollout-recorder';
 import { newStep } from '../rollout-steps';
-import type { StepAbortResult, StepContext, StepHandler, StepResult } from './step-handler';
+import type { StepAbortResult, StepContext, StepHandler, StepResult } from '../step-handler';
 
 /**
  * Deploys `<primary>-canary` beside the stable Deployment and waits for it. The first deploy of an

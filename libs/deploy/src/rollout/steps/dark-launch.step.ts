@@ -5,13 +5,13 @@ import { darkLaunchVerdict, type DarkLaunchVerdict, type RouteReport } from '@sw
 import { KubeApiError, type KubeClient } from '../../kubernetes/kube-client';
 import { DEPLOYMENT, type KubeObject } from '../../kubernetes/kube-resources';
 import type { WaitOutcome } from '../../kubernetes/rollout-waiter';
-import { RELEASE_ANNOTATION, TRACK_LABEL, type EnvironmentPlan } from '../manifest-set';
+import { RELEASE_ANNOTATION, TRACK_LABEL, type EnvironmentPlan } from '../../kubernetes/manifest-set';
 import type { Rollout } from '../rollout.entity';
 import { RolloutCluster, summary } from '../rollout-cluster';
 import { RolloutInterrupts } from '../rollout-interrupts';
 import { environmentOf, ROLLOUT_ACTOR, RolloutRecorder } from '../rollout-recorder';
 import { MIRROR_CONTROL, type MirrorChangeContext, type MirrorControl } from './mirror-control';
-import type { StepAbortResult, StepContext, StepHandler, StepResult } from './step-handler';
+import type { StepAbortResult, StepContext, StepHandler, StepResult } from '../step-handler';
 
 const SERVICE = { apiVersion: 'v1', kind: 'Service' } as const;
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { KubeApiError } from '../../kubernetes/kube-client';
 import type { KubeObject } from '../../kubernetes/kube-resources';
 import type { WaitOutcome } from '../../kubernetes/rollout-waiter';
-import type { EnvironmentPlan } from '../manifest-set';
+import type { EnvironmentPlan } from '../../kubernetes/manifest-set';
 import { recordedObjects } from '../release-objects';
 import type { Rollout } from '../rollout.entity';
 import { isPermanent, RolloutCluster, summary } from '../rollout-cluster';
@@ -10,7 +10,7 @@ import { RolloutInterrupts } from '../rollout-interrupts';
 import { environmentOf, RolloutRecorder } from '../rollout-recorder';
 import { newStep } from '../rollout-steps';
 import { RollbackStep } from './rollback.step';
-import type { StepAbortResult, StepContext, StepHandler, StepResult } from './step-handler';
+import type { StepAbortResult, StepContext, StepHandler, StepResult } from '../step-handler';
 
 /**
  * Applies an environment's manifests and waits for its Deployments. A failed wait fails the step

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { parseDurationMs } from '@switchyard/config';
 import { AppError } from '@switchyard/errors';
 import { FlagsService, UsageService, type FlagView } from '@switchyard/flags';
@@ -6,13 +6,14 @@ import { decideGuardrailVerdict, guardrailQueries, measureGuardrails } from '../
 import type { AnalysisVerdict, Measurement } from '../../analysis/canary-analysis';
 import { PrometheusError } from '../../analysis/prometheus.client';
 import type { FlagReleaseSpec } from '../../pipeline/pipeline-spec';
-import type { EnvironmentPlan } from '../manifest-set';
+import type { EnvironmentPlan } from '../../kubernetes/manifest-set';
 import type { Rollout } from '../rollout.entity';
 import { RolloutCluster } from '../rollout-cluster';
 import { RolloutInterrupts } from '../rollout-interrupts';
 import { environmentOf, ROLLOUT_ACTOR, RolloutRecorder } from '../rollout-recorder';
+import { booleanVariants, flagProblem } from '../flag-release-check';
 import { RolloutSignals } from '../rollout-signals';
-import type { StepAbortResult, StepContext, StepHandler, StepResult } from './step-handler';
+import type { StepAbortResult, StepContext, StepHandler, StepResult } from '../step-handler';
 
 /** The environment config of a flag as FlagsService stores it (what `previous` records and restores). */
 type FlagConfig = Pick<FlagView['environments'][string], 'enabled' | 'offVariant' | 'rules' | 'defaultServe'>;
@@ -60,8 +61,9 @@ export class FlagReleaseStep implements StepHandler {
     private readonly cluster: RolloutCluster,
     private readonly interrupts: RolloutInterrupts,
     private readonly signals: RolloutSignals,
-    private readonly flags: FlagsService,
-    private readonly usage: UsageService,
+    // Typed by what is used, injected by the services' tokens, so unit tests can pass in-memory stand-ins.
+    @Inject(FlagsService) private readonly flags: Pick<FlagsService, 'getFlag' | 'patchEnvironment'>,
+    @Inject(UsageService) private readonly usage: Pick<UsageService, 'forFlag'>,
   ) {}
 
   async run({ rollout, index, signal }: StepContext): Promise<StepResult> {
@@ -447,7 +449,12 @@ export class FlagReleaseStep implements StepHandler {
 
   private writeContext(rollout: Rollout, environment: string) {
     // The release's approval covers these changes; confirmation-guarded environments are confirmed by it.
-    return { actor: ROLLOUT_ACTOR, comment: `release ${rollout.releaseId}: covered by its approval`, confirmed: [environment] };
+    return {
+      actor: ROLLOUT_ACTOR,
+      comment: `release ${rollout.releaseId}: covered by its approval`,
+      confirmed: [environment],
+      coveredByRelease: rollout.releaseId,
+    };
   }
 
   /** On for `percent` % of users: a sticky rollout between the flag's true and false variants (the salt is kept across steps). */
@@ -513,23 +520,6 @@ export class FlagReleaseStep implements StepHandler {
     const access = this.cluster.access;
     return access.hasPrometheus ? access.prometheus() : undefined;
   }
-}
-
-/** Why `flag` cannot be released in `environment`, or undefined. */
-export function flagProblem(flag: FlagView | undefined, key: string, environment: string): string | undefined {
-  if (!flag) return `flag ${key} does not exist`;
-  if (flag.archived) return `flag ${key} is archived`;
-  if (flag.type !== 'boolean') return `flag ${key} is a ${flag.type} flag; a flag release turns boolean flags on`;
-  if (!flag.environments[environment]) return `flag ${key} is not defined in environment ${environment}`;
-  if (!booleanVariants(flag)) return `flag ${key} needs one variant serving true and one serving false`;
-  return undefined;
-}
-
-function booleanVariants(flag: FlagView): { on: string; off: string } | undefined {
-  const entries = Object.entries(flag.variants);
-  const on = entries.find(([, value]) => value === true)?.[0];
-  const off = entries.find(([, value]) => value === false)?.[0];
-  return on && off ? { on, off } : undefined;
 }
 
 /** The share of users a config serves the true variant by default, when it is this stage's kind of rollout. */

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { RolloutCluster } from '../rollout-cluster';
 import { RolloutPlanner } from '../rollout-planner';
 import { environmentOf, RolloutRecorder } from '../rollout-recorder';
-import type { StepContext, StepHandler, StepResult } from './step-handler';
+import type { StepContext, StepHandler, StepResult } from '../step-handler';
 
 /** Waits for a person's approval, showing what the next deploy would change in the environment. */
 @Injectable()

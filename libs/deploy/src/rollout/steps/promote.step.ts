@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import type { EnvironmentPlan } from '../manifest-set';
+import type { EnvironmentPlan } from '../../kubernetes/manifest-set';
 import type { Rollout } from '../rollout.entity';
 import { DeployStep } from './deploy.step';
-import type { StepAbortResult, StepContext } from './step-handler';
+import type { StepAbortResult, StepContext } from '../step-handler';
 
 /**
  * The stable track after a good canary: a deploy of the environment that also removes the canary

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Rollout } from '../rollout.entity';
 import { RolloutCluster } from '../rollout-cluster';
 import { environmentOf, ROLLOUT_ACTOR, RolloutRecorder } from '../rollout-recorder';
-import type { StepAbortResult, StepContext, StepHandler, StepResult } from './step-handler';
+import type { StepAbortResult, StepContext, StepHandler, StepResult } from '../step-handler';
 
 /**
  * Restores an environment's previous release: appended by a failed deploy (automatic), or the only

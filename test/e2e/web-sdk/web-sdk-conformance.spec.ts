@@ -1,0 +1,118 @@
+import { compileSnapshot, type FlagType } from '@switchyard/core';
+import { Database } from '@switchyard/persistence';
+import { EnvironmentSnapshots } from '@switchyard/store';
+import { loadVectors, type Vector, type VectorCase } from '../../../sdk/spec/load-vectors';
+import { createClient, type SwitchyardWebClient } from '../../../sdk/web/src/web-client';
+import { ApiClient } from '../../support/api-client';
+import { startTestServer, type TestServer } from '../../support/test-server';
+
+const DEFAULTS = { boolean: false, string: '__default__', number: -424242, object: { __default__: true } } as const;
+
+/**
+ * The conformance vectors through the web SDK: a browser client (client token, evaluated values over
+ * OFREP) against a real server, one context per case. Vector flags are written straight into the
+ * record, as in the OFREP conformance suite (some are deliberately invalid).
+ */
+describe('web SDK conformance', () => {
+  let server: TestServer;
+  let clientToken: string;
+  const vectors = loadVectors();
+
+  beforeAll(async () => {
+    // One bulk request per case: lift the per-address rate far above what the suite sends.
+    server = await startTestServer({ redis: 'none', env: { CLIENT_RATE_PER_ADDRESS: '100000' } });
+    const token = await new ApiClient(server.url, server.adminToken).post('/api/v1/tokens', { name: 'web-conformance', scopes: ['client:development'] });
+    expect(token.status).toBe(201);
+    clientToken = token.body.secret;
+  });
+  afterAll(() => server.close());
+
+  async function load(vector: Vector): Promise<void> {
+    const db = server.app.get(Database);
+    await db.transaction(async (m) => {
+      await m.query('DELETE FROM flags');
+      await m.query('DELETE FROM segments');
+      for (const [key, segment] of Object.entries(vector.segments)) {
+        await m.query('INSERT INTO segments (key, name, conditions) VALUES ($1, $1, $2)', [key, JSON.stringify(segment.conditions ?? null)]);
+      }
+      for (const [key, flag] of Object.entries(vector.flags)) {
+        await m.query('INSERT INTO flags (key, name, type, variants) VALUES ($1, $1, $2, $3)', [key, flag.type, JSON.stringify(flag.variants ?? null)]);
+        const config = {
+          enabled: flag.enabled,
+          offVariant: flag.offVariant,
+          rules: flag.rules,
+          defaultServe: flag.defaultServe,
+          ...(flag.prerequisites !== undefined ? { prerequisites: flag.prerequisites } : {}),
+        };
+        await m.query("INSERT INTO flag_environments (flag_key, environment_key, config, version) VALUES ($1, 'development', $2, $3)", [
+          key,
+          JSON.stringify(config),
+          flag.version ?? 1,
+        ]);
+      }
+      await m.query("UPDATE environments SET version = version + 1 WHERE key = 'development'");
+    });
+    const env: Array<{ version: string }> = await db.query("SELECT version FROM environments WHERE key = 'development'");
+    const state = await server.app.get(EnvironmentSnapshots).refresh('development', Number(env[0].version));
+    expect(state?.version).toBe(Number(env[0].version));
+  }
+
+  function details(client: SwitchyardWebClient, type: FlagType, key: string) {
+    switch (type) {
+      case 'boolean':
+        return client.getBooleanDetails(key, DEFAULTS.boolean);
+      case 'string':
+        return client.getStringDetails(key, DEFAULTS.string);
+      case 'number':
+        return client.getNumberDetails(key, DEFAULTS.number);
+      case 'object':
+        return client.getObjectDetails(key, DEFAULTS.object);
+    }
+  }
+
+  // Flags listed under a key other than their own cannot exist in the record (the key is the row's key).
+  const representable = (vector: Vector, c: VectorCase) => !vector.flags[c.flag] || vector.flags[c.flag].key === c.flag;
+
+  for (const vector of vectors) {
+    describe(vector.file, () => {
+      let client: SwitchyardWebClient;
+      beforeAll(async () => {
+        await load(vector);
+        // A client per file: answers cached for a context must not outlive the flags they came from.
+        client = createClient({ url: server.url, clientToken, stream: false, storage: false, usageIntervalMs: false });
+        await client.ready;
+      });
+      afterAll(() => client.close());
+
+      const cases = vector.cases.filter((c) => representable(vector, c));
+      it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+        const flag = vector.flags[c.flag];
+        const type = (c.expectedType ?? (flag && ['boolean', 'string', 'number', 'object'].includes(flag.type) ? flag.type : 'boolean')) as FlagType;
+        await client.setContext(c.context);
+        const result = details(client, type, c.flag);
+        if (c.expected.reason === 'ERROR') {
+          // The server evaluates without the expected type; the client checks the type of a successful answer.
+          let errorCode = c.expected.errorCode;
+          if (errorCode === 'TYPE_MISMATCH') {
+            const remote = compileSnapshot({ environment: 'development', version: 1, flags: vector.flags, segments: vector.segments }).evaluate(
+              c.flag,
+              c.context,
+            );
+            if (remote.reason === 'ERROR') errorCode = remote.errorCode;
+          }
+          expect({ reason: result.reason, errorCode: result.errorCode, value: result.value }).toEqual({ reason: 'ERROR', errorCode, value: DEFAULTS[type] });
+          return;
+        }
+        expect({ value: result.value, variant: result.variant, reason: result.reason }).toEqual({
+          value: c.expected.value,
+          variant: c.expected.variant,
+          reason: c.expected.reason,
+        });
+      });
+    });
+  }
+
+  it('covers at least 150 vector cases', () => {
+    expect(vectors.flatMap((v) => v.cases.filter((c) => representable(v, c))).length).toBeGreaterThanOrEqual(150);
+  });
+});

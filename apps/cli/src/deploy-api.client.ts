@@ -1,5 +1,8 @@
 import type { ChangesPage } from '@switchyard/audit';
 import type { EnvironmentView, NewRelease, Release, ReleasePage, Rollout, StageName, StageReport, StoredPolicy } from '@switchyard/deploy';
+import { ServerRejectedError, ServerUnreachableError } from './http/server-errors';
+
+export { ServerRejectedError, ServerUnreachableError };
 
 export interface RetryPolicy {
   /** Attempts per request, the first included. */
@@ -12,31 +15,6 @@ export interface RetryPolicy {
 
 /** ~4 s of retries when the server refuses connections: enough for a restart, short enough to fail a CI job clearly. */
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, delaysMs: [250, 500, 1000, 2000], timeoutMs: 15_000 };
-
-/** The server could not be reached (or kept failing) within the retry bound. */
-export class ServerUnreachableError extends Error {
-  constructor(
-    readonly url: string,
-    readonly attempts: number,
-    readonly reason: string,
-  ) {
-    super(`cannot reach the Switchyard server at ${url} (${attempts} attempt${attempts === 1 ? '' : 's'}): ${reason}`);
-    this.name = 'ServerUnreachableError';
-  }
-}
-
-/** The server answered with an error; `message` is its own. */
-export class ServerRejectedError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details: Array<{ path: string; problem: string }> = [],
-  ) {
-    super(message);
-    this.name = 'ServerRejectedError';
-  }
-}
 
 // Connection never opened: nothing reached the server, so even a POST is safe to retry.
 const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);

@@ -9,6 +9,7 @@ import { POLICY_USAGE, policyCommand } from './commands/policy.command';
 import { PROXY_USAGE, proxyCommand } from './commands/proxy.command';
 import { RELEASE_USAGE, releaseCommand } from './commands/release.command';
 import { RELEASES_USAGE, releasesCommand } from './commands/releases.command';
+import { REPLAY_USAGE, replayCommand } from './replay/replay.command';
 import { STATUS_USAGE, statusCommand } from './commands/status.command';
 import { VALIDATE_USAGE, validateCommand } from './commands/validate.command';
 
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, { run: (args: string[], io: CliIo) => Promise<num
   flags: { run: flagsCommand, usage: FLAGS_USAGE },
   policy: { run: policyCommand, usage: POLICY_USAGE },
   proxy: { run: proxyCommand, usage: PROXY_USAGE },
+  replay: { run: replayCommand, usage: REPLAY_USAGE },
 };
 
 export const USAGE = `usage: switchyard <command> [options]

@@ -4,6 +4,7 @@ import { parseProxyArgs, PROXY_USAGE, ProxyArgsError, type ProxyArgs } from './p
 import { startConnectedProxy } from './connected-proxy';
 import { startProxy, type RunningProxy } from './proxy-app';
 import { RouteFileWatcher } from './route-file-watcher';
+import { TlsFilesError } from './tls-files';
 
 async function main(): Promise<void> {
   let args: ProxyArgs;
@@ -58,17 +59,25 @@ async function main(): Promise<void> {
       process.stderr.write(`switchyard proxy: --config ${args.config} has no routes: add at least one route (apps/proxy/README.md)\n`);
       process.exit(2);
     }
-    proxy = await startProxy({
-      routes,
-      port: args.port,
-      adminPort: args.adminPort,
-      host: args.host,
-      adminHost: args.adminHost,
-      adminToken: args.adminToken,
-      maxEventLoopUtilization: args.maxEventLoopUtilization,
-      logger,
-      routeFile,
-    });
+    try {
+      proxy = await startProxy({
+        routes,
+        port: args.port,
+        adminPort: args.adminPort,
+        host: args.host,
+        adminHost: args.adminHost,
+        adminToken: args.adminToken,
+        maxEventLoopUtilization: args.maxEventLoopUtilization,
+        logger,
+        routeFile,
+        ...(args.record ? { record: args.record } : {}),
+        ...(args.tlsCert !== undefined ? { tls: { certFile: args.tlsCert, keyFile: args.tlsKey! } } : {}),
+      });
+    } catch (error) {
+      if (!(error instanceof TlsFilesError)) throw error;
+      process.stderr.write(`switchyard proxy: ${error.message}\n`);
+      process.exit(2);
+    }
     // The usual daemon convention (nginx, Prometheus): SIGHUP re-reads the configuration.
     reload = () => void routeFile.reload('signal');
     logger.info({ port: proxy.port, adminPort: proxy.adminPort, routes: routes.map((route) => route.name), config: args.config }, 'switchyard proxy ready');

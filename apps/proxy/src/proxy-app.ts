@@ -8,9 +8,11 @@ import { LoadShedder } from './load-shedder';
 import { ProxyMetrics } from './proxy-metrics';
 import { everyMinute, ReportHistory } from './report-history';
 import type { RouteFileWatcher } from './route-file-watcher';
+import { CaptureRecorder, type RecordSettings } from './recorder';
 import { RouteMirror } from './route-mirror';
 import { RouteTable } from './route-table';
 import { createSampleDecider, type FlagEvaluator } from './sample-decider';
+import { readTlsFiles, TlsFileWatcher, type TlsFiles } from './tls-files';
 
 export interface ProxyOptions {
   routes: readonly MirrorRoute[];
@@ -40,6 +42,10 @@ export interface ProxyOptions {
    * to the loopback address of whatever plays the pods the Service selects.
    */
   resolveUpstream?: (url: string) => string;
+  /** Serve the live port over TLS with these PEM files, re-read when they change (throws TlsFilesError at start if they do not load). */
+  tls?: TlsFiles;
+  /** Record/replay (`--record DIR`): capture every route's sampled exchanges here; a route's own `record:` wins. */
+  record?: RecordSettings;
 }
 
 export interface RunningProxy {
@@ -74,6 +80,17 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     onChange: (share) => metrics.mirroredShare.set(share),
   });
   metrics.mirroredShare.set(shedder.share);
+  // One recorder per directory, kept across route edits so a reload never reopens (or loses) a capture.
+  const recorders = new Map<string, CaptureRecorder>();
+  const recorderFor = (route: MirrorRoute): CaptureRecorder | undefined => {
+    // Routes from the server (connected mode) never choose a directory: a route definition sent over
+    // the API must not make the proxy write to, or rotate files out of, a path of its disk.
+    const settings = (options.shipsReports ? undefined : route.record) ?? options.record;
+    if (!settings) return undefined;
+    let recorder = recorders.get(settings.dir);
+    if (!recorder) recorders.set(settings.dir, (recorder = new CaptureRecorder(settings, { logger, registry: metrics.registry })));
+    return recorder;
+  };
   const build = (route: MirrorRoute, history?: ReportHistory) => {
     if (route.sample.flag !== undefined && !options.flags) {
       logger.warn({ route: route.name, flag: route.sample.flag }, 'route samples by flag but no flag source is connected: nothing is mirrored until one is');
@@ -85,13 +102,16 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       logger: logger.child({ route: route.name }),
       history: history ?? new ReportHistory(route.name, { ships: options.shipsReports }),
       resolveUpstream: options.resolveUpstream,
+      recorder: recorderFor(route),
     });
   };
   let mirrors = options.routes.map((route) => build(route));
   let table = new RouteTable(mirrors);
   /** Replaced or removed mirrors still finishing their shadow calls → whether they are closed yet. */
   const retired = new Map<RouteMirror, boolean>();
-  const live = new LiveProxy(() => table, metrics, logger);
+  const live = new LiveProxy(() => table, metrics, logger, options.tls && readTlsFiles(options.tls));
+  const tlsWatcher = options.tls && 'setSecureContext' in live.server ? new TlsFileWatcher(options.tls, live.server, logger) : undefined;
+  tlsWatcher?.watch();
   // Periods move into minute buckets from a timer, so the live path never does this work.
   const stopRotation = everyMinute(() => {
     for (const mirror of [...mirrors, ...retired.keys()]) mirror.rotate();
@@ -109,7 +129,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const adminPort = await listen(admin, options.adminPort, adminHost);
   listening = true;
   const running: RunningProxy = {
-    url: `http://${reachable(host)}:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://${reachable(host)}:${port}`,
     adminUrl: `http://${reachable(adminHost)}:${adminPort}`,
     port,
     adminPort,
@@ -166,9 +186,12 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       listening = false;
       stopRotation();
       options.routeFile?.close();
+      tlsWatcher?.close();
       shedder.close();
       await Promise.all([stop(live.server), stop(admin)]);
       live.close();
+      // What was captured before the listeners closed is still written out.
+      await Promise.all([...recorders.values()].map((recorder) => recorder.close()));
       for (const mirror of [...mirrors, ...retired.keys()]) mirror.close();
     },
   };

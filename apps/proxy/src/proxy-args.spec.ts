@@ -16,6 +16,7 @@ describe('parseProxyArgs', () => {
     expect(parseProxyArgs(['--help'])).toEqual({ help: true });
     expect(parseProxyArgs(['--config', 'r.yml', '--max-event-loop-utilization', '0.75'])).toMatchObject({ maxEventLoopUtilization: 0.75 });
     expect(parseProxyArgs(['--config', 'r.yml', '--max-event-loop-utilization=1'])).toMatchObject({ maxEventLoopUtilization: 1 });
+    expect(parseProxyArgs(['--config', 'r.yml', '--tls-cert', 'c.pem', '--tls-key', 'k.pem'])).toMatchObject({ tlsCert: 'c.pem', tlsKey: 'k.pem' });
     expect(parseProxyArgs(['--server', 'http://127.0.0.1:3000', '--token', 'sy_x', '--environment', 'staging'])).toEqual({
       server: 'http://127.0.0.1:3000',
       token: 'sy_x',
@@ -44,6 +45,8 @@ describe('parseProxyArgs', () => {
     [['--config', 'r.yml', '--verbose', 'yes'], /unknown option --verbose/],
     [['--config', 'r.yml', '--log-level', 'loud'], /--log-level must be one of/],
     [['routes.yml'], /unexpected argument/],
+    [['--config', 'r.yml', '--tls-cert', 'c.pem'], /--tls-cert and --tls-key go together/],
+    [['--server', 'http://s', '--token', 't', '--tls-cert', 'c.pem', '--tls-key', 'k.pem'], /only apply with --config/],
     [['--config', 'r.yml', '--max-event-loop-utilization', '0'], /--max-event-loop-utilization must be a number above 0 and at most 1, got "0"/],
     [['--config', 'r.yml', '--max-event-loop-utilization', '1.5'], /--max-event-loop-utilization must be/],
     [['--config', 'r.yml', '--max-event-loop-utilization', 'high'], /--max-event-loop-utilization must be/],

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import type { RecordSettings } from './recorder';
+import { parseRecordArgs, RECORD_OPTIONS, RECORD_USAGE } from './recorder-args';
 
 /** Command-line options of `switchyard proxy` / `npm run start:proxy`, and the secrets it takes from its environment. */
 export interface ProxyArgs {
@@ -22,6 +24,11 @@ export interface ProxyArgs {
   logLevel: string;
   /** Shadow copies are shed while the event loop is busier than this (0–1; 1 = never). */
   maxEventLoopUtilization?: number;
+  /** Standalone: serve the live port over TLS with these PEM files (re-read when they change). */
+  tlsCert?: string;
+  tlsKey?: string;
+  /** Standalone: `--record DIR`, a capture of every route's exchanges for `switchyard replay`. */
+  record?: RecordSettings;
 }
 
 export class ProxyArgsError extends Error {}
@@ -39,6 +46,10 @@ export const PROXY_USAGE = [
   '       switchyard proxy --server URL (--token-file F | SWITCHYARD_TOKEN=T) [--environment production] [--report-interval-ms 10000] …',
   '       either mode: [--max-event-loop-utilization 0.9]  shed shadow copies while the event loop is busier than this (1: never)',
   '                    [--admin-token-file F | SWITCHYARD_PROXY_ADMIN_TOKEN=T]  the admin port needs this bearer token (health stays open)',
+  '       standalone: [--tls-cert cert.pem --tls-key key.pem]  serve the live port over HTTPS; rotated files are picked up without a restart',
+  '       WebSocket and other upgrades pass through to the primary, never mirrored; POST/PUT/PATCH/DELETE are mirrored only',
+  '       where a route sets mirrorUnsafe (only for a candidate whose writes go nowhere)',
+  RECORD_USAGE,
 ].join('\n');
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -74,6 +85,9 @@ export function parseProxyArgs(argv: readonly string[], env: ProxyEnvironment = 
     'environment',
     'report-interval-ms',
     'max-event-loop-utilization',
+    'tls-cert',
+    'tls-key',
+    ...RECORD_OPTIONS,
   ];
   for (const name of values.keys()) {
     if (!known.includes(name)) throw new ProxyArgsError(`unknown option --${name}`);
@@ -102,12 +116,21 @@ export function parseProxyArgs(argv: readonly string[], env: ProxyEnvironment = 
     ...(adminToken !== undefined ? { adminToken } : {}),
     logLevel,
     ...(utilization !== undefined ? { maxEventLoopUtilization: Number(utilization) } : {}),
-  };
+  } as Omit<ProxyArgs, 'config' | 'server'>;
+  const tlsCert = values.get('tls-cert');
+  const tlsKey = values.get('tls-key');
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new ProxyArgsError('--tls-cert and --tls-key go together: give both or neither');
+  const { record, problem } = parseRecordArgs(values);
+  if (problem) throw new ProxyArgsError(problem);
+  if (record && !config) throw new ProxyArgsError('--record only applies with --config (standalone); connected routes can set record: in the route file later');
+  if (record) common.record = record;
   if (config) {
+    if (tlsCert !== undefined) return { config, ...common, tlsCert, tlsKey };
     for (const name of ['token', 'token-file', 'environment', 'report-interval-ms'])
       if (values.has(name)) throw new ProxyArgsError(`--${name} only applies with --server`);
     return { config, ...common };
   }
+  if (tlsCert !== undefined) throw new ProxyArgsError('--tls-cert/--tls-key only apply with --config (standalone) for now');
   if (!/^https?:\/\/[^/]/.test(server!)) throw new ProxyArgsError(`--server must be an http:// or https:// URL, got "${server}"`);
   if (values.has('token') && values.has('token-file')) throw new ProxyArgsError('use either --token or --token-file, not both');
   const tokenFile = values.get('token-file');

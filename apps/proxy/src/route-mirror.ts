@@ -11,6 +11,7 @@ import {
   type SkipReason,
 } from '@switchyard/mirror';
 import { CircuitBreaker } from './circuit-breaker';
+import type { CaptureRecorder } from './recorder';
 import type { LoadShedder } from './load-shedder';
 import type { ProxyMetrics, ShadowTarget } from './proxy-metrics';
 import { ReportHistory } from './report-history';
@@ -23,6 +24,8 @@ const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'proxy-autho
 
 export const SHADOW_HEADER = 'x-switchyard-shadow';
 
+const UNSAFE_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
 export interface RouteMirrorDeps {
   decider: SampleDecider;
   /** Proxy-wide: admits sampled requests while the event loop has room for their shadow copies. */
@@ -33,6 +36,8 @@ export interface RouteMirrorDeps {
   history?: ReportHistory;
   /** Where a target URL really connects (see ProxyOptions.resolveUpstream); default: as written, through DNS. */
   resolveUpstream?: (url: string) => string;
+  /** Record/replay: where this route's sampled exchanges are captured (`--record DIR` or the route's `record:`). */
+  recorder?: CaptureRecorder;
 }
 
 /**
@@ -105,7 +110,7 @@ export class RouteMirror implements ExchangeRoute {
     const method = request.method ?? 'GET';
     const endpoint = this.analysis.endpointOf(method, request.url ?? '/');
     this.analysis.recordSeen(endpoint);
-    if (!this.methods.has(method)) {
+    if (!this.methods.has(method) && !this.mirrorsUnsafe(method, endpoint)) {
       this.skip(endpoint, 'method');
       return undefined;
     }
@@ -130,6 +135,13 @@ export class RouteMirror implements ExchangeRoute {
     this.inFlight++;
     this.counters.inFlight.inc();
     return new ShadowExchange(this, endpoint, request, startedAt);
+  }
+
+  /** `mirrorUnsafe`: writes are copied to the candidate only where the route opted in (see the schema). */
+  private mirrorsUnsafe(method: string, endpoint: string): boolean {
+    const { mirrorUnsafe } = this.route;
+    if (!mirrorUnsafe || !UNSAFE_METHODS.has(method)) return false;
+    return mirrorUnsafe === true || mirrorUnsafe.includes(endpoint.slice(endpoint.indexOf(' ') + 1));
   }
 
   release(): void {

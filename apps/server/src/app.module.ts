@@ -17,6 +17,7 @@ import { MirrorApiModule } from './mirror/mirror-api.module';
 import { OfrepModule } from './ofrep/ofrep.module';
 import { LiveModule } from './sdk-delivery/live.module';
 import { SdkDeliveryModule } from './sdk-delivery/sdk-delivery.module';
+import { SchedulesModule } from './schedules/schedules.module';
 import { SessionModule } from './session/session.module';
 import { TokensModule } from './tokens/tokens.module';
 import { UiModule } from './ui/ui.module';
@@ -48,6 +49,7 @@ export class AppModule {
         DeployApiModule,
         MirrorApiModule,
         ChangeRequestsModule,
+        SchedulesModule,
         UiModule,
         ...extra,
       ],

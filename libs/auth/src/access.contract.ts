@@ -8,7 +8,10 @@ export interface UserView {
   id: string;
   email: string;
   name: string;
+  /** The role everywhere, and on everything that is not about one environment. */
   role: Role;
+  /** Per-environment overrides of `role`, by environment key: `{ development: 'editor' }` on a viewer. */
+  environmentRoles: Record<string, Role>;
   disabled: boolean;
   createdAt: string;
   lastLoginAt: string | null;

@@ -1,9 +1,9 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ForbiddenError, UnauthenticatedError } from '@switchyard/errors';
+import { ENVIRONMENT_TARGET_KEY, routeAllows, type EnvironmentTarget } from './environment-access';
 import type { Principal } from './principal';
 import { PUBLIC_KEY, SCOPES_KEY } from './scopes.decorator';
-import { grants } from './scopes';
 import { TokensService } from './tokens.service';
 
 /** Other ways to sign in (the UI's session cookie) plug in here without the guard knowing them. */
@@ -34,13 +34,22 @@ export class AuthGuard implements CanActivate {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
     const required = this.reflector.getAllAndOverride<string[] | undefined>(SCOPES_KEY, targets);
-    const request = context.switchToHttp().getRequest<{ headers: Record<string, string | string[] | undefined>; method: string; principal?: Principal }>();
+    const target = this.reflector.getAllAndOverride<EnvironmentTarget | undefined>(ENVIRONMENT_TARGET_KEY, targets);
+    const request = context.switchToHttp().getRequest<{
+      headers: Record<string, string | string[] | undefined>;
+      method: string;
+      principal?: Principal;
+      params?: Record<string, string | undefined>;
+      query?: Record<string, unknown>;
+    }>();
     const principal = await this.authenticate(request);
     if (!principal) throw new UnauthenticatedError();
     request.principal = principal;
     if (!required || required.length === 0) throw new ForbiddenError('this route declares no scope');
-    if (!required.some((scope) => grants(principal.scopes, scope))) {
-      throw new ForbiddenError(`requires scope ${required.map((s) => `"${s}"`).join(' or ')}`);
+    const { allowed, environment } = routeAllows(principal, required, target, request);
+    if (!allowed) {
+      const where = environment !== undefined ? ` in environment "${environment}"` : target && target !== 'handler' ? ' in every environment' : '';
+      throw new ForbiddenError(`requires scope ${required.map((s) => `"${s}"`).join(' or ')}${where}`);
     }
     return true;
   }

@@ -29,3 +29,16 @@ export {
 } from './users.service';
 export { SessionResolver, CsrfRejectedError, cookieValue } from './session.resolver';
 export { hashPassword, verifyPassword } from './password';
+export {
+  ENVIRONMENT_SCOPE_PATTERN,
+  ENVIRONMENT_TARGET_KEY,
+  TargetsEnvironment,
+  grantsEverywhere,
+  grantsIn,
+  grantsSomewhere,
+  requireScopeIn,
+  routeAllows,
+  scopesBeyond,
+  scopesIn,
+  type EnvironmentTarget,
+} from './environment-access';

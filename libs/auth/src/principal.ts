@@ -6,6 +6,8 @@ export interface Principal {
   id: string;
   name: string;
   scopes: string[];
+  /** People with per-environment roles: the scopes that replace `scopes` in each named environment (see environment-access.ts). */
+  environmentScopes?: Record<string, string[]>;
   /** Set for tokens with a `client:<env>` scope: where browsers may use it from, and which flags it sees. */
   client?: ClientAccess;
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common'
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { Logger } from 'pino';
 import { LOGGER } from '@switchyard/observability';
+import { ENVIRONMENT_TARGET_KEY, type EnvironmentTarget } from './environment-access';
 import { PUBLIC_KEY, SCOPES_KEY } from './scopes.decorator';
 
 /** Nest's route metadata key (`@Get()` etc. set it on the handler). */
@@ -12,6 +13,8 @@ export interface DeclaredRoute {
   handler: string;
   public: boolean;
   scopes: string[];
+  /** Set on routes that write to one environment (@TargetsEnvironment): the guard checks the scopes there. */
+  environmentTarget?: EnvironmentTarget;
 }
 
 /** Refuses to start when a route declares neither @Public() nor @Scopes(): access must be a decision. */
@@ -38,7 +41,8 @@ export class RouteDeclarationCheck implements OnApplicationBootstrap {
         const targets = [handler, wrapper.metatype];
         const isPublic = this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets) ?? false;
         const scopes = this.reflector.getAllAndOverride<string[] | undefined>(SCOPES_KEY, targets) ?? [];
-        this.routes.push({ controller: wrapper.name, handler: name, public: isPublic, scopes });
+        const environmentTarget = this.reflector.getAllAndOverride<EnvironmentTarget | undefined>(ENVIRONMENT_TARGET_KEY, targets);
+        this.routes.push({ controller: wrapper.name, handler: name, public: isPublic, scopes, ...(environmentTarget ? { environmentTarget } : {}) });
         if (!isPublic && scopes.length === 0) undeclared.push(`${wrapper.name}.${name}`);
       }
     }

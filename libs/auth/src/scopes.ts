@@ -7,10 +7,13 @@
  * reports, nothing else; `mirror:report:*` does so for every route.
  * `client:<environment>` is a browser's token: it may only ask for evaluated values of that one
  * environment (never the snapshot, rules or segments), from the origins listed on the token.
+ * `flags:write:<environment>`, `flags:read:<environment>` and `approve:<environment>` hold in that one
+ * environment only (environment-access.ts): they reach routes that write to one environment.
  */
 export const FIXED_SCOPES = ['admin', 'flags:write', 'flags:read', 'deploy', 'deploy:read', 'approve', 'mirror:write', 'mirror:read'] as const;
 export type FixedScope = (typeof FIXED_SCOPES)[number];
-export type Scope = FixedScope | `sdk:${string}` | `mirror:report:${string}` | `client:${string}`;
+export type Scope =
+  FixedScope | `sdk:${string}` | `mirror:report:${string}` | `client:${string}` | `flags:write:${string}` | `flags:read:${string}` | `approve:${string}`;
 
 const IMPLIED: Record<string, readonly string[]> = {
   'flags:write': ['flags:read'],
@@ -20,6 +23,7 @@ const IMPLIED: Record<string, readonly string[]> = {
 
 export const SDK_SCOPE_PATTERN = /^sdk:[a-z0-9][a-z0-9_-]{0,63}$/;
 export const CLIENT_SCOPE_PATTERN = /^client:[a-z0-9][a-z0-9_-]{0,63}$/;
+const ENVIRONMENT_BOUND_PATTERN = /^(flags:write|flags:read|approve):[a-z0-9][a-z0-9_-]{0,63}$/;
 const CLIENT = 'client:';
 const MIRROR_REPORT = 'mirror:report:';
 /** Route names as mirror routes spell them, or `*`. */
@@ -30,7 +34,8 @@ export function isScope(value: string): value is Scope {
     (FIXED_SCOPES as readonly string[]).includes(value) ||
     SDK_SCOPE_PATTERN.test(value) ||
     MIRROR_REPORT_SCOPE_PATTERN.test(value) ||
-    CLIENT_SCOPE_PATTERN.test(value)
+    CLIENT_SCOPE_PATTERN.test(value) ||
+    ENVIRONMENT_BOUND_PATTERN.test(value)
   );
 }
 

@@ -8,6 +8,7 @@ export interface UserRow {
   email: string;
   name: string;
   role: Role;
+  environment_roles: Record<string, Role> | null;
   password_hash: string;
   disabled: boolean;
   created_at: Date;
@@ -19,6 +20,7 @@ export interface UserInsert {
   email: string;
   name: string;
   role: Role;
+  environmentRoles: Record<string, Role>;
   passwordHash: string;
 }
 
@@ -60,17 +62,32 @@ export class UsersRepository {
   }
 
   async insert(m: SqlRunner, user: UserInsert): Promise<void> {
-    await m.query('INSERT INTO users (id, email, name, role, password_hash) VALUES ($1, $2, $3, $4, $5)', [
+    await m.query('INSERT INTO users (id, email, name, role, environment_roles, password_hash) VALUES ($1, $2, $3, $4, $5::jsonb, $6)', [
       user.id,
       user.email,
       user.name,
       user.role,
+      JSON.stringify(user.environmentRoles),
       user.passwordHash,
     ]);
   }
 
-  async update(m: SqlRunner, id: string, fields: { name: string; role: Role; disabled: boolean }): Promise<void> {
-    await m.query('UPDATE users SET name = $2, role = $3, disabled = $4 WHERE id = $1', [id, fields.name, fields.role, fields.disabled]);
+  async update(m: SqlRunner, id: string, fields: { name: string; role: Role; environmentRoles: Record<string, Role>; disabled: boolean }): Promise<void> {
+    await m.query('UPDATE users SET name = $2, role = $3, environment_roles = $4::jsonb, disabled = $5 WHERE id = $1', [
+      id,
+      fields.name,
+      fields.role,
+      JSON.stringify(fields.environmentRoles),
+      fields.disabled,
+    ]);
+  }
+
+  /** Environment keys that do not exist (an override must name a real environment). */
+  async unknownEnvironments(m: SqlRunner, keys: string[]): Promise<string[]> {
+    if (keys.length === 0) return [];
+    const rows = (await m.query('SELECT key FROM environments WHERE key = ANY($1)', [keys])) as Array<{ key: string }>;
+    const known = new Set(rows.map((row) => row.key));
+    return keys.filter((key) => !known.has(key));
   }
 
   async setPassword(m: SqlRunner, id: string, passwordHash: string): Promise<void> {

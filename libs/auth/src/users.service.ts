@@ -24,6 +24,18 @@ export const ROLE_SCOPES: Record<Role, string[]> = {
   approver: ['flags:read', 'deploy:read', 'approve', 'mirror:read'],
 };
 
+/** A person's principal: base scopes from their role, and each environment override's scopes for that environment. */
+export function principalOfUser(user: { id: string; email: string; role: Role; environmentRoles: Record<string, Role> }): Principal {
+  const overrides = Object.entries(user.environmentRoles);
+  return {
+    kind: 'user',
+    id: user.id,
+    name: user.email,
+    scopes: ROLE_SCOPES[user.role] ?? [],
+    ...(overrides.length ? { environmentScopes: Object.fromEntries(overrides.map(([environment, role]) => [environment, ROLE_SCOPES[role] ?? []])) } : {}),
+  };
+}
+
 const SESSION_TTL_MS = 7 * 86_400_000;
 const CACHE_TTL_MS = 5_000;
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
@@ -115,9 +127,7 @@ export class UsersService {
     const cached = this.sessionCache.get(hash);
     if (cached && now - cached.at < CACHE_TTL_MS) return cached.session;
     const row = await this.repository.findBySession(hash);
-    const session = row
-      ? { principal: { kind: 'user' as const, id: row.id, name: row.email, scopes: ROLE_SCOPES[row.role] ?? [] }, csrf: row.csrf_token }
-      : null;
+    const session = row ? { principal: principalOfUser({ ...row, environmentRoles: row.environment_roles ?? {} }), csrf: row.csrf_token } : null;
     if (this.sessionCache.size > 10_000) this.sessionCache.clear();
     this.sessionCache.set(hash, { session, at: now });
     return session;
@@ -173,29 +183,47 @@ export class UsersService {
     return toView(row);
   }
 
-  async create(input: { email: string; name: string; role: Role; password: string }, actor: string): Promise<UserView> {
+  async create(
+    input: { email: string; name: string; role: Role; environmentRoles?: Record<string, Role>; password: string },
+    actor: string,
+  ): Promise<UserView> {
     return this.db.transaction(async (m) => {
       if (await this.repository.emailTaken(m, input.email.toLowerCase()))
         throw new ConflictError(`a user with email ${input.email} exists`, {}, [{ path: 'email', problem: 'is already taken' }]);
+      await this.checkEnvironments(m, input.environmentRoles);
       const user = await this.insert(m, input);
       await this.audit.record(m, { actor, action: 'user.created', target: `user:${user.email}`, after: user });
       return user;
     });
   }
 
-  async update(id: string, input: { name?: string; role?: Role; password?: string; disabled?: boolean }, actor: Principal): Promise<UserView> {
+  async update(
+    id: string,
+    input: { name?: string; role?: Role; environmentRoles?: Record<string, Role>; password?: string; disabled?: boolean },
+    actor: Principal,
+  ): Promise<UserView> {
     const before = await this.get(id);
-    if (actor.id === id && ((input.role && input.role !== 'admin') || input.disabled)) throw new ForbiddenError('you cannot demote or disable yourself');
+    const demotesInAnEnvironment = Object.values(input.environmentRoles ?? {}).some((role) => role !== 'admin');
+    if (actor.id === id && ((input.role && input.role !== 'admin') || input.disabled || demotesInAnEnvironment))
+      throw new ForbiddenError('you cannot demote or disable yourself');
     await this.db.transaction(async (m) => {
+      await this.checkEnvironments(m, input.environmentRoles);
       await this.repository.update(m, id, {
         name: input.name ?? before.name,
         role: input.role ?? before.role,
+        environmentRoles: input.environmentRoles ?? before.environmentRoles,
         disabled: input.disabled ?? before.disabled,
       });
       if (input.password) await this.repository.setPassword(m, id, await hashPassword(input.password));
       // Role or status changes end existing sessions so they take effect at once.
-      if (input.role || input.disabled || input.password) await this.repository.deleteSessions(m, id);
-      const after = { ...before, name: input.name ?? before.name, role: input.role ?? before.role, disabled: input.disabled ?? before.disabled };
+      if (input.role || input.environmentRoles || input.disabled || input.password) await this.repository.deleteSessions(m, id);
+      const after = {
+        ...before,
+        name: input.name ?? before.name,
+        role: input.role ?? before.role,
+        environmentRoles: input.environmentRoles ?? before.environmentRoles,
+        disabled: input.disabled ?? before.disabled,
+      };
       await this.audit.record(m, {
         actor: `${actor.kind}:${actor.name}`,
         action: 'user.updated',
@@ -219,6 +247,13 @@ export class UsersService {
     this.sessionCache.clear();
   }
 
+  /** An override must name an environment that exists: 400 naming `environmentRoles.<key>`. */
+  private async checkEnvironments(m: SqlRunner, environmentRoles: Record<string, Role> | undefined): Promise<void> {
+    const unknown = await this.repository.unknownEnvironments(m, Object.keys(environmentRoles ?? {}));
+    if (unknown.length)
+      throw new ValidationFailedError(unknown.map((key) => ({ path: `environmentRoles.${key}`, problem: `names no environment ("${key}" does not exist)` })));
+  }
+
   checkCsrf(expected: string, sent: string | undefined): boolean {
     if (sent === undefined) return false;
     // Compare byte lengths: a non-ASCII header of the right character count would make timingSafeEqual throw.
@@ -237,13 +272,17 @@ export class UsersService {
     return { session: { user, csrfToken }, secret };
   }
 
-  private async insert(m: SqlRunner, input: { email: string; name: string; role: Role; password: string }): Promise<UserView> {
+  private async insert(
+    m: SqlRunner,
+    input: { email: string; name: string; role: Role; environmentRoles?: Record<string, Role>; password: string },
+  ): Promise<UserView> {
     const id = randomUUID();
     await this.repository.insert(m, {
       id,
       email: input.email.toLowerCase(),
       name: input.name,
       role: input.role,
+      environmentRoles: input.environmentRoles ?? {},
       passwordHash: await hashPassword(input.password),
     });
     return {
@@ -251,6 +290,7 @@ export class UsersService {
       email: input.email.toLowerCase(),
       name: input.name,
       role: input.role,
+      environmentRoles: input.environmentRoles ?? {},
       disabled: false,
       createdAt: new Date().toISOString(),
       lastLoginAt: null,
@@ -264,6 +304,7 @@ function toView(row: UserRow): UserView {
     email: row.email,
     name: row.name,
     role: row.role,
+    environmentRoles: row.environment_roles ?? {},
     disabled: row.disabled,
     createdAt: new Date(row.created_at).toISOString(),
     lastLoginAt: row.last_login_at ? new Date(row.last_login_at).toISOString() : null,

@@ -177,6 +177,7 @@ export const configSchema = z.object({
   WEBHOOK_URLS: urlList,
   ROLLOUT_POLL_INTERVAL: duration('2s'),
   ROLLOUT_LEASE: duration('30s'),
+  SCHEDULE_POLL: duration('1s'),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   SECRETS_KEY: z
     .string()
@@ -261,6 +262,8 @@ export interface AppConfig {
   rolloutPollIntervalMs: number;
   /** A replica driving a rollout renews its claim within this; a stopped replica's rollouts move on after it. */
   rolloutLeaseMs: number;
+  /** How often each replica looks for due scheduled flag changes (a timer also wakes it for the next one it knows of). */
+  schedulePollMs: number;
   /** `token`: when set, GET /metrics needs `Authorization: Bearer <token>`. `maxFlagSeries`: distinct flag usage label sets exported. */
   metrics: { token?: string; maxFlagSeries: number };
   /** SECRETS_KEY: seals Secret values from release manifests at rest (AES-256-GCM); without it such manifests are refused. */
@@ -341,6 +344,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     webhookUrls: c.WEBHOOK_URLS,
     rolloutPollIntervalMs: c.ROLLOUT_POLL_INTERVAL,
     rolloutLeaseMs: c.ROLLOUT_LEASE,
+    schedulePollMs: c.SCHEDULE_POLL,
     metrics: { token: c.METRICS_TOKEN, maxFlagSeries: c.METRICS_MAX_FLAG_SERIES },
     secretsKey: c.SECRETS_KEY,
     mirrorTargets: c.MIRROR_ALLOWED_TARGETS,

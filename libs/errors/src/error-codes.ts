@@ -39,6 +39,10 @@ export const ERROR_CODES = {
     status: 409,
     meaning: 'The change request is no longer pending (applied, rejected, withdrawn or stale; `state` says which); nothing was changed.',
   },
+  SCHEDULE_CLOSED: {
+    status: 409,
+    meaning: 'The scheduled change is no longer pending or awaiting approval (fired, failed or cancelled; `state` says which); nothing was changed.',
+  },
   POLICY_REQUIRED: {
     status: 409,
     meaning: 'The service has no release policy yet; an admin must register or accept one (`proposedPolicy` carries the one the release proposes).',

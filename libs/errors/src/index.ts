@@ -8,6 +8,7 @@ export {
   UnavailableError,
   type ErrorDetail,
 } from './app-error';
-export { AppErrorFilter, toErrorBody, type ErrorBody } from './app-error.filter';
+export { AppErrorFilter, type ErrorBody } from './app-error.filter';
+export { formatBytes, toErrorBody } from './error-body';
 export { ERROR_CODES, isErrorCode, type ErrorCode, type ErrorStatus } from './error-codes';
 export { formatPath, problemOf, zodIssueDetails } from './zod-details';

@@ -19,6 +19,15 @@ export interface Reviewer {
   identities: string[];
 }
 
+/**
+ * Whether `reviewer` is the same person as an author (four-eyes): the author's name, or any identity
+ * behind the author's principal (the user, and the creator of the token the author used).
+ */
+export async function isAuthor(reviewer: Reviewer, author: string, authorPrincipal: string, identitiesOf: IdentitiesOf): Promise<boolean> {
+  const authors = new Set([author, ...(await identitiesOf(authorPrincipal))]);
+  return reviewer.identities.some((identity) => authors.has(identity)) || authors.has(reviewer.actor);
+}
+
 /** A request changed state, after its transaction committed (webhooks listen). */
 export type ChangeRequestListener = (event: {
   action: `change-request.${'opened' | 'approved' | 'rejected' | 'withdrawn' | 'stale'}`;
@@ -392,8 +401,7 @@ export class ChangeRequestsService {
   }
 
   private async requireOtherPerson(request: ChangeRequestView & { authorPrincipal: string }, reviewer: Reviewer, identitiesOf: IdentitiesOf): Promise<void> {
-    const authors = new Set([request.author, ...(await identitiesOf(request.authorPrincipal))]);
-    if (reviewer.identities.some((identity) => authors.has(identity)) || authors.has(reviewer.actor))
+    if (await isAuthor(reviewer, request.author, request.authorPrincipal, identitiesOf))
       throw new FourEyesError(`change request ${request.id} was made by ${request.author}: someone else must review it`);
   }
 

@@ -35,10 +35,6 @@ export {
   type ChangeRequestFilter,
   type ChangeRequestListener,
 } from './change-requests.service';
-export {
-  CHANGE_REQUEST_STATES,
-  type ChangeRequestState,
-  type ChangeRequestView,
-  type ChangeOperation,
-  type PendingChange,
-} from './change-request.contract';
+export { CHANGE_REQUEST_STATES, type ChangeRequestState, type ChangeRequestView, type ChangeOperation, type PendingChange } from './change-request.contract';
+export { SchedulesService, ScheduleClosedError, type ScheduleFilter, type NewSchedule, type FireOutcome } from './schedules.service';
+export { SCHEDULE_STATES, type ScheduleState, type ScheduleView } from './schedule.contract';

@@ -53,6 +53,23 @@ export {
 } from './mirror-aggregate';
 export { EgressPolicy, EgressRuleError } from './egress-policy';
 export {
+  CAPTURE_FORMAT,
+  CAPTURE_VERSION,
+  CAPTURE_SEGMENT_SUFFIX,
+  CAPTURE_SECRET_HEADERS,
+  CaptureFormatError,
+  CaptureRedactor,
+  captureHeaderLine,
+  decodeBody,
+  encodeBody,
+  parseCaptureSegment,
+  type CaptureHeaderLine,
+  type CaptureLine,
+  type CaptureRecordLine,
+  type CaptureRouteLine,
+  type CapturedBody,
+} from './capture-format';
+export {
   darkLaunchVerdict,
   formatPercent,
   type DarkLaunchEndpointVerdict,

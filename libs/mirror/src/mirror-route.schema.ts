@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { MirrorRouteList, MirrorRouteView } from './mirror-route.contract';
 import { PathPattern, PathPatternError } from './json-path';
+import { isStructuredRule, structuredRuleProblem } from './structured-path';
 
 /** Methods a proxy may replay without side effects; anything else needs `allowUnsafeMethods: true`. */
 export const SAFE_METHODS: readonly string[] = ['GET', 'HEAD', 'OPTIONS', 'TRACE'];
@@ -26,6 +27,11 @@ const httpUrl = z.string().refine((value) => {
 
 const ignoreRule = z.string().superRefine((value, ctx) => {
   if (value === 'status' || value === 'body') return;
+  if (isStructuredRule(value)) {
+    const problem = structuredRuleProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    return;
+  }
   if (value.toLowerCase().startsWith('header:')) {
     if (value.length === 'header:'.length) ctx.addIssue({ code: 'custom', message: 'header: needs a header name (header:date)' });
     return;
@@ -72,6 +78,9 @@ export const mirrorRouteSchema = z
       .min(1)
       .default(['GET', 'HEAD']),
     allowUnsafeMethods: z.boolean().default(false),
+    // Only for a candidate whose writes go nowhere: true mirrors POST/PUT/PATCH/DELETE on the whole
+    // route, a list only on those endpoints (as `endpoints` spells them, e.g. /orders/:id). Off when absent.
+    mirrorUnsafe: z.union([z.boolean(), z.array(z.string().startsWith('/', 'must start with /')).min(1)]).optional(),
     timeoutMs: z.int().min(1).max(600_000).default(2000),
     maxBodyBytes: z
       .int()
@@ -98,7 +107,8 @@ export const mirrorRouteSchema = z
               .min(1)
               .transform((name) => name.toLowerCase()),
           )
-          .default([]),
+          // Headers whose change breaks clients; volatile ones (date, etag) are left out on purpose.
+          .default(['content-type', 'cache-control', 'location']),
         noise: z
           .strictObject({
             relativePercent: z.number().min(0).max(100).default(20),
@@ -116,6 +126,21 @@ export const mirrorRouteSchema = z
       })
       .prefault({}),
     endpoints: z.array(z.string().startsWith('/', 'must start with /')).default([]),
+    // Record/replay: a sampled, size-bounded, rotating capture of this route's primary exchanges
+    // (apps/proxy/src/recorder.ts), replayed later by `switchyard replay`.
+    record: z
+      .strictObject({
+        dir: z.string().min(1),
+        sample: z.number().min(0).max(100).default(100),
+        maxBytes: z
+          .int()
+          .min(64 * 1024)
+          .default(256 * 1024 * 1024),
+        maxFiles: z.int().min(1).max(10_000).default(8),
+        /** JSON paths masked in request and response bodies, besides secret-looking keys. */
+        redactPaths: z.array(z.string().superRefine(pathRule)).default([]),
+      })
+      .optional(),
     verdict: z
       .strictObject({
         minCompared: z.int().min(1).default(500),

@@ -44,4 +44,21 @@ describe('prepareResponse', () => {
     expect(prepared.headers).toEqual({ 'set-cookie': 'a=1, b=2', 'x-n': '3' });
     expect(prepared.body).toMatchObject({ type: 'bytes', length: 0 });
   });
+
+  it('picks the comparison format from the content type, else from the first bytes, and parses once', async () => {
+    const formatOf = async (body: string | Buffer, contentType?: string) =>
+      (await prepareResponse({ status: 200, headers: contentType ? { 'content-type': contentType } : {}, body: Buffer.from(body) }, 1 << 20)).body;
+    expect(await formatOf('<p>x</p>', 'text/html; charset=utf-8')).toMatchObject({ format: 'html', document: { leaves: [{ path: '/p', value: 'x' }] } });
+    expect(await formatOf('<a>1</a>', 'application/soap+xml')).toMatchObject({ format: 'xml' });
+    expect(await formatOf('a=1', 'application/x-www-form-urlencoded')).toMatchObject({ format: 'form' });
+    expect(await formatOf('a\nb\n', 'text/csv')).toMatchObject({ format: 'text', document: { lines: ['a', 'b'] } });
+    expect(await formatOf('<!DOCTYPE html><title>t</title>')).toMatchObject({ format: 'html' });
+    expect(await formatOf('<?xml version="1.0"?><r/>')).toMatchObject({ format: 'xml' });
+    expect(await formatOf('plain words')).toMatchObject({ format: 'text' });
+    // Text that is not UTF-8 is binary whatever it claims; binary has no garbage preview.
+    expect(await formatOf(Buffer.from([0xff, 0xfe, 0x00]), 'text/plain')).toMatchObject({ format: 'binary', preview: '', length: 3 });
+    expect(await formatOf('GIF89a', 'image/gif')).toMatchObject({ format: 'binary', preview: 'GIF89a' });
+    // Past the line cap there is nothing to diff; the body is compared by hash.
+    expect(await formatOf('x\n'.repeat(30_000), 'text/plain')).not.toHaveProperty('document');
+  });
 });

@@ -1,6 +1,9 @@
+import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { brotliDecompress, gunzip, inflate, inflateRaw, type ZlibOptions } from 'node:zlib';
+import { splitLines } from './text-diff';
+import { formLeaves, markupLeaves, MAX_LEAVES, type Leaf } from './xml-leaves';
 
 const gunzipAsync = promisify<Buffer, ZlibOptions, Buffer>(gunzip);
 const inflateAsync = promisify<Buffer, ZlibOptions, Buffer>(inflate);
@@ -16,9 +19,15 @@ export interface CapturedResponse {
   body: Buffer;
 }
 
+/** How a non-JSON body is compared: by lines, by element/key paths, or (binary) by size and hash. */
+export type BodyFormat = 'text' | 'html' | 'xml' | 'form' | 'binary';
+
+/** A non-JSON body parsed once for comparison; absent when it was too big to diff (then by hash). */
+export type BodyDocument = { format: 'text'; lines: string[] } | { format: 'html' | 'xml' | 'form'; leaves: Leaf[] };
+
 export type PreparedBody =
   | { type: 'json'; value: unknown }
-  | { type: 'bytes'; sha256: string; length: number; preview: string }
+  | { type: 'bytes'; sha256: string; length: number; preview: string; format?: BodyFormat; document?: BodyDocument }
   | { type: 'undecodable'; reason: string; sha256: string; length: number };
 
 /** A response ready to compare: headers flattened, body decoded and parsed once. */
@@ -106,6 +115,39 @@ export async function prepareResponse(captured: CapturedResponse, maxDecodedByte
   return { status: captured.status, headers, body: parseBody(body, headers['content-type']) };
 }
 
+/** Lines past this are not diffed; the body is compared by hash. */
+const MAX_LINES = MAX_LEAVES;
+
+function mediaType(contentType: string | undefined): string {
+  return (contentType ?? '').split(';')[0].trim().toLowerCase();
+}
+
+/** The format a body is compared in, from its declared type, else from its first bytes. */
+function formatOf(body: Buffer, contentType: string | undefined): BodyFormat {
+  const type = mediaType(contentType);
+  if (body.length > 0 && !isUtf8(body)) return 'binary';
+  if (type === 'text/html' || type === 'application/xhtml+xml') return 'html';
+  if (type === 'application/xml' || type === 'text/xml' || type.endsWith('+xml')) return 'xml';
+  if (type === 'application/x-www-form-urlencoded') return 'form';
+  if (type.startsWith('text/') || type === 'application/javascript' || type === 'application/x-ndjson' || type === 'application/yaml') return 'text';
+  if (type !== '') return 'binary';
+  const head = body.subarray(0, 64).toString('utf8').trimStart().toLowerCase();
+  if (head.startsWith('<!doctype html') || head.startsWith('<html')) return 'html';
+  if (head.startsWith('<?xml')) return 'xml';
+  return body.includes(0) ? 'binary' : 'text';
+}
+
+function documentOf(format: BodyFormat, body: Buffer): BodyDocument | undefined {
+  if (format === 'binary') return undefined;
+  const text = body.toString('utf8');
+  if (format === 'text') {
+    const lines = splitLines(text);
+    return lines.length > MAX_LINES ? undefined : { format, lines };
+  }
+  const leaves = format === 'form' ? formLeaves(text) : markupLeaves(text, format);
+  return leaves ? { format, leaves } : undefined;
+}
+
 function parseBody(body: Buffer, contentType: string | undefined): PreparedBody {
   if (body.length > 0 && (isJsonContentType(contentType) || looksLikeJson(body))) {
     try {
@@ -114,14 +156,22 @@ function parseBody(body: Buffer, contentType: string | undefined): PreparedBody 
       // Declared JSON that does not parse is compared by hash, and differs by type from real JSON.
     }
   }
+  const format = formatOf(body, contentType);
+  const document = documentOf(format, body);
   return {
     type: 'bytes',
     sha256: sha256(body),
     length: body.length,
-    preview: body
-      .subarray(0, PREVIEW_CHARS * 4)
-      .toString('utf8')
-      .slice(0, PREVIEW_CHARS),
+    // Bytes that are not UTF-8 read as garbage; their size and hash say what there is to say.
+    preview:
+      format === 'binary' && !isUtf8(body)
+        ? ''
+        : body
+            .subarray(0, PREVIEW_CHARS * 4)
+            .toString('utf8')
+            .slice(0, PREVIEW_CHARS),
+    format,
+    ...(document ? { document } : {}),
   };
 }
 

@@ -1,10 +1,16 @@
 import { diffJson, type Difference } from './json-diff';
 import { PathPatternSet } from './json-path';
+import { diffLeaves } from './leaf-diff';
 import { headerText, type CapturedResponse, type PreparedBody, type PreparedResponse } from './prepared-response';
+import { StructuredIgnore } from './structured-path';
+import { diffText } from './text-diff';
 
 /** What a route compares beyond status and body, and what it deliberately does not. */
 export interface CompareRules {
-  /** JSON paths (`$.timestamp`, `$..requestId`, `$.items[*].id`), `header:<name>`, `status` or `body`. */
+  /**
+   * JSON paths (`$.timestamp`, `$..requestId`, `$.items[*].id`), `header:<name>`, `status`, `body`,
+   * or paths into other bodies (`text:line[3]`, `html:/html/body/p[2]`, `xml:/root/item[*]/id`, `form:csrf`).
+   */
   ignore: readonly string[];
   unorderedArrays: readonly string[];
   /** Response headers compared by value; others are not compared at all. */
@@ -20,6 +26,7 @@ export class ResponseComparator {
   private readonly headers: readonly string[];
   private readonly ignoreStatus: boolean;
   private readonly ignoreOpaqueBody: boolean;
+  private readonly structuredIgnore: StructuredIgnore;
 
   constructor(rules: CompareRules) {
     const ignoredHeaders = new Set(rules.ignore.filter((rule) => HEADER_RULE.test(rule)).map((rule) => rule.slice('header:'.length).trim().toLowerCase()));
@@ -28,6 +35,7 @@ export class ResponseComparator {
     this.headers = rules.headers.map((name) => name.toLowerCase()).filter((name) => !ignoredHeaders.has(name));
     this.ignoreStatus = rules.ignore.includes('status');
     this.ignoreOpaqueBody = rules.ignore.includes('body');
+    this.structuredIgnore = new StructuredIgnore(rules.ignore);
   }
 
   /**
@@ -66,7 +74,19 @@ export class ResponseComparator {
       return;
     }
     if (this.ignoreOpaqueBody) return;
-    if (a.type !== b.type) {
+    if (a.type === 'bytes' && b.type === 'bytes' && a.sha256 === b.sha256) return;
+    if (a.type === 'bytes' && b.type === 'bytes' && a.document && b.document && a.document.format === b.document.format) {
+      const differences =
+        a.document.format === 'text'
+          ? diffText(a.document.lines, (b.document as typeof a.document).lines, { ignore: this.structuredIgnore })
+          : diffLeaves(`${a.document.format}:`, a.document.leaves, (b.document as typeof a.document).leaves, this.structuredIgnore);
+      // Undefined: too many changed lines to diff in bounded time; reported as a changed body below.
+      if (differences) {
+        out.push(...differences);
+        return;
+      }
+    }
+    if (a.type !== b.type || (a.type === 'bytes' && b.type === 'bytes' && (a.format ?? 'binary') !== (b.format ?? 'binary'))) {
       out.push({ field: 'body', path: 'body', kind: 'type', primary: describeBody(a), candidate: describeBody(b) });
       return;
     }
@@ -81,7 +101,7 @@ function describeBody(body: PreparedBody): Record<string, unknown> {
     case 'json':
       return { type: 'json' };
     case 'bytes':
-      return { type: 'bytes', length: body.length, sha256: body.sha256, preview: body.preview };
+      return { type: 'bytes', ...(body.format ? { format: body.format } : {}), length: body.length, sha256: body.sha256, preview: body.preview };
     case 'undecodable':
       return { type: 'undecodable', length: body.length, sha256: body.sha256, reason: body.reason };
   }

@@ -1,24 +1,8 @@
 import { ApprovalRequiredError, FlagsService } from '@switchyard/flags';
 import { ApiClient } from '../../support/api-client';
+import { PASSWORD, setUpFirstAdmin, signIn as signInAt, type SessionClient } from '../../support/people';
 import { startTestServer, type TestServer } from '../../support/test-server';
 import { WebhookReceiver } from '../rollout/rollout-fixture';
-
-const PASSWORD = 'correct horse battery staple';
-
-/** A signed-in person: the session cookie, and the CSRF token on state-changing requests. */
-class SessionClient extends ApiClient {
-  constructor(
-    baseUrl: string,
-    private readonly cookie: string,
-    private readonly csrf: string,
-  ) {
-    super(baseUrl);
-  }
-
-  override request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-    return super.request(method, path, body, { cookie: this.cookie, ...(method === 'GET' ? {} : { 'x-csrf-token': this.csrf }), ...headers });
-  }
-}
 
 /**
  * Four-eyes change requests on a fresh installation, where production requires approval: writes
@@ -36,22 +20,13 @@ describe('change requests', () => {
   /** An admin user: may write and approve, but never their own requests. */
   let ada: SessionClient;
 
-  async function signIn(email: string): Promise<SessionClient> {
-    const res = await fetch(`${server.url}/api/v1/session`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email, password: PASSWORD }),
-    });
-    expect(res.status).toBe(200);
-    const { csrfToken } = (await res.json()) as { csrfToken: string };
-    return new SessionClient(server.url, (res.headers.get('set-cookie') ?? '').split(';')[0], csrfToken);
-  }
+  const signIn = (email: string) => signInAt(server.url, email);
 
   beforeAll(async () => {
     hooks = await WebhookReceiver.start();
     server = await startTestServer({ productionApproval: true, env: { WEBHOOK_URLS: hooks.url } });
     admin = new ApiClient(server.url, server.adminToken);
-    expect((await admin.post('/api/v1/setup', { adminToken: server.adminToken, email: 'ada@example.com', name: 'Ada', password: PASSWORD })).status).toBe(201);
+    await setUpFirstAdmin(admin, server.adminToken, 'ada@example.com', 'Ada');
     for (const [email, role] of [
       ['ed@example.com', 'editor'],
       ['amy@example.com', 'approver'],

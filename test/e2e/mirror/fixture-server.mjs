@@ -10,6 +10,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
+import { answerContent } from './content-fixtures.mjs';
 import { gzipSync } from 'node:zlib';
 
 export const SLOW_MS = 3000;
@@ -62,10 +63,18 @@ function streamHuge(response, chunked) {
 function answer(flavour, request, response, body) {
   const parts = new URL(request.url ?? '/', 'http://fixture').pathname.split('/').filter((part) => part !== '');
   if (flavour === 'huge') return streamHuge(response, parts[0] === 'quotes');
+  if (parts[0] === 'content') return answerContent(flavour, parts.slice(1), response);
   if (parts[0] === 'quotes' && parts.length === 2 && request.method === 'GET') {
     const symbol = parts[1];
     const price = priceOf(symbol) + (flavour === 'changed' ? 1 : 0);
-    return sendJson(request, response, 200, { symbol, price, currency: 'USD', timestamp: preciseTimestamp(), requestId: randomUUID(), venues: ['XNYS', 'XNAS'] });
+    return sendJson(request, response, 200, {
+      symbol,
+      price,
+      currency: 'USD',
+      timestamp: preciseTimestamp(),
+      requestId: randomUUID(),
+      venues: ['XNYS', 'XNAS'],
+    });
   }
   if (parts[0] === 'users' && parts.length === 2 && request.method === 'GET') {
     return sendJson(request, response, 200, { id: parts[1], name: `user ${parts[1]}`, plan: 'pro', timestamp: preciseTimestamp(), requestId: randomUUID() });
@@ -124,7 +133,12 @@ function startGarbage() {
         socket.end(Buffer.concat([Buffer.from('\u0000\u0001NOT HTTP\r\n\r\n'), randomBytes(256)]));
       } else {
         const body = randomBytes(512);
-        socket.end(Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n`), body]));
+        socket.end(
+          Buffer.concat([
+            Buffer.from(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n`),
+            body,
+          ]),
+        );
       }
     });
   });

@@ -1,4 +1,4 @@
-import { FIXED_SCOPES, ROLES, ROLE_SCOPES, grants, type Role } from '@switchyard/auth';
+import { FIXED_SCOPES, ROLES, ROLE_SCOPES, routeAllows, type Role } from '@switchyard/auth';
 import { Database } from '@switchyard/persistence';
 import { ApiClient } from '../../support/api-client';
 import { concretePath, declaredRoutes, type Route } from '../../support/declared-routes';
@@ -8,7 +8,8 @@ import { startCluster } from '../rollout/rollout-fixture';
 /**
  * Every route the server has, called with no credentials, with a token of every kind, a revoked
  * token, a signed-in user of every role and a session without its CSRF token. The expected answer
- * is derived from the server's own declarations (@Public / @Scopes), `grants()` and ROLE_SCOPES, so
+ * is derived from the server's own declarations (@Public / @Scopes / @TargetsEnvironment), the guard's
+ * own `routeAllows()` and ROLE_SCOPES, so
  * routes, scopes and roles added later are covered without touching this file. After every answer
  * of 400 or more the database must be exactly as before: nothing refused changes state.
  */
@@ -17,6 +18,8 @@ interface Caller {
   name: string;
   /** Scopes the caller holds; undefined = none at all (anonymous, revoked, no CSRF). */
   scopes?: readonly string[];
+  /** A person's per-environment role overrides, as scopes per environment. */
+  environmentScopes?: Record<string, string[]>;
   /** What a refusal must look like when the caller holds none of the route's scopes. */
   refusal: 401 | 403;
   headers(method: string): Record<string, string>;
@@ -147,6 +150,31 @@ describe('security matrix: every route × every token kind, role and no credenti
         headers: (method) => ({ cookie: session.cookie, ...(UNSAFE.has(method) ? { 'x-csrf-token': session.csrf } : {}) }),
       });
     }
+    // Per-environment roles and environment-limited tokens. Paths name `development` (concretePath); a
+    // route that writes every environment when none is named (restore) needs the scope everywhere.
+    const overrides: Array<[Role, Record<string, Role>]> = [
+      ['viewer', { development: 'editor' }],
+      ['editor', { development: 'viewer' }],
+      ['viewer', { production: 'approver' }],
+    ];
+    for (const [role, environmentRoles] of overrides) {
+      const label = Object.entries(environmentRoles).map(([env, r]) => `${r} in ${env}`)[0];
+      const email = `${role}-${label.replace(/ /g, '-')}@example.com`;
+      const created = await admin.post('/api/v1/users', { email, name: email, role, environmentRoles, password });
+      expect(created.status).toBe(201);
+      const session = await signIn(email, password);
+      callers.push({
+        name: `user ${role}, ${label}`,
+        scopes: ROLE_SCOPES[role],
+        environmentScopes: Object.fromEntries(Object.entries(environmentRoles).map(([env, r]) => [env, ROLE_SCOPES[r]])),
+        refusal: 403,
+        headers: (method) => ({ cookie: session.cookie, ...(UNSAFE.has(method) ? { 'x-csrf-token': session.csrf } : {}) }),
+      });
+    }
+    for (const scope of ['flags:write:development', 'approve:production']) {
+      const secret = await admin.token_(`matrix-${scope.replace(/[^a-z0-9-]/g, '-')}`, [scope]);
+      callers.push({ name: `token ${scope}`, scopes: [scope], refusal: 403, headers: () => ({ authorization: `Bearer ${secret}` }) });
+    }
     // A forged cross-site request rides an admin's cookie but cannot know the CSRF token.
     callers.push({ name: 'admin session without CSRF', refusal: 403, headers: () => ({ cookie: root.cookie }) });
   }, 120_000);
@@ -184,7 +212,12 @@ describe('security matrix: every route × every token kind, role and no credenti
           continue;
         }
         const csrfRequired = caller.name === 'admin session without CSRF' && UNSAFE.has(route.method);
-        const allowed = caller.scopes !== undefined && route.scopes.some((required) => grants(caller.scopes!, required));
+        const allowed =
+          caller.scopes !== undefined &&
+          routeAllows({ scopes: [...caller.scopes], environmentScopes: caller.environmentScopes }, route.scopes, route.environmentTarget, {
+            params: { environment: 'development' },
+            query: {},
+          }).allowed;
         // A proxy token passes the guard on mirror routes; the handler then refuses routes it is not bound to.
         const boundElsewhere = caller.name === 'token mirror:report:elsewhere' && route.path.includes('{name}');
         if (allowed && boundElsewhere && answer.status !== 403) failures.push(`${label}: answered ${answer.status} (expected 403: not its route)`);
@@ -204,7 +237,7 @@ describe('security matrix: every route × every token kind, role and no credenti
     expect(failures).toEqual([]);
     // The walk covered the API: every area, and at least the routes there were when this was written.
     expect(routes.length).toBeGreaterThanOrEqual(60);
-    expect(callers.length).toBe(1 + FIXED_SCOPES.length + 4 + 1 + ROLES.length + 1);
+    expect(callers.length).toBe(1 + FIXED_SCOPES.length + 4 + 1 + ROLES.length + 3 + 2 + 1);
   }, 300_000);
 
   it('answers a client token on every route without a rule, segment, condition value or another user’s data', async () => {

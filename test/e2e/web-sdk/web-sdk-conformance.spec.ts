@@ -1,10 +1,9 @@
 import { compileSnapshot, type FlagType } from '@switchyard/core';
-import { Database } from '@switchyard/persistence';
-import { EnvironmentSnapshots } from '@switchyard/store';
 import { loadVectors, type Vector, type VectorCase } from '../../../sdk/spec/load-vectors';
 import { createClient, type SwitchyardWebClient } from '../../../sdk/web/src/web-client';
 import { ApiClient } from '../../support/api-client';
 import { startTestServer, type TestServer } from '../../support/test-server';
+import { seedVector } from '../../support/vector-seeding';
 
 const DEFAULTS = { boolean: false, string: '__default__', number: -424242, object: { __default__: true } } as const;
 
@@ -27,35 +26,7 @@ describe('web SDK conformance', () => {
   });
   afterAll(() => server.close());
 
-  async function load(vector: Vector): Promise<void> {
-    const db = server.app.get(Database);
-    await db.transaction(async (m) => {
-      await m.query('DELETE FROM flags');
-      await m.query('DELETE FROM segments');
-      for (const [key, segment] of Object.entries(vector.segments)) {
-        await m.query('INSERT INTO segments (key, name, conditions) VALUES ($1, $1, $2)', [key, JSON.stringify(segment.conditions ?? null)]);
-      }
-      for (const [key, flag] of Object.entries(vector.flags)) {
-        await m.query('INSERT INTO flags (key, name, type, variants) VALUES ($1, $1, $2, $3)', [key, flag.type, JSON.stringify(flag.variants ?? null)]);
-        const config = {
-          enabled: flag.enabled,
-          offVariant: flag.offVariant,
-          rules: flag.rules,
-          defaultServe: flag.defaultServe,
-          ...(flag.prerequisites !== undefined ? { prerequisites: flag.prerequisites } : {}),
-        };
-        await m.query("INSERT INTO flag_environments (flag_key, environment_key, config, version) VALUES ($1, 'development', $2, $3)", [
-          key,
-          JSON.stringify(config),
-          flag.version ?? 1,
-        ]);
-      }
-      await m.query("UPDATE environments SET version = version + 1 WHERE key = 'development'");
-    });
-    const env: Array<{ version: string }> = await db.query("SELECT version FROM environments WHERE key = 'development'");
-    const state = await server.app.get(EnvironmentSnapshots).refresh('development', Number(env[0].version));
-    expect(state?.version).toBe(Number(env[0].version));
-  }
+  const load = (vector: Vector) => seedVector(server, vector);
 
   function details(client: SwitchyardWebClient, type: FlagType, key: string) {
     switch (type) {

@@ -14,12 +14,13 @@ type Decision = 'approve' | 'reject' | 'withdraw';
  * signed-in person may take. The server decides who may (never the author approving their own).
  */
 export function ChangeRequestCard({ request, currentVersion, onDecided }: { request: ChangeRequestView; currentVersion?: number; onDecided(): void }) {
-  const { api, user } = useSession();
+  const { api, user, abilities } = useSession();
   const [comment, setComment] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
   const mine = request.author === `user:${user.email}`;
-  const canApprove = !mine && (user.role === 'admin' || user.role === 'approver');
+  // Approving needs the approve role in every environment the request changes (per-environment roles).
+  const canApprove = !mine && request.environments.every((environment) => abilities.approveIn(environment));
   const canWithdraw = mine;
   const stale = currentVersion !== undefined && currentVersion !== request.baseVersion;
   const target = request.target.kind === 'flag' ? `/flags/${encodeURIComponent(request.target.key)}` : '/segments';

@@ -12,6 +12,7 @@ import { FlagSettings } from './flag-settings';
 import { FlagUsagePanel } from './flag-usage';
 import { TargetingEditor } from './targeting-editor';
 import { PendingRequestsBanner } from '../change-requests/pending-requests-banner';
+import { FlagSchedules } from '../schedules/flag-schedules';
 
 const TABS: Array<{ tab: FlagTab; label: string }> = [
   { tab: 'targeting', label: 'Targeting' },
@@ -95,6 +96,7 @@ export function FlagDetailPage({ flagKey, tab, environment }: { flagKey: string;
       </div>
       {data?.description ? <p>{data.description}</p> : null}
       {data ? <PendingRequestsBanner flagKey={flagKey} version={data.version} onDecided={() => void reloadFlag()} /> : null}
+      {data ? <FlagSchedules flag={data} /> : null}
       <nav aria-label="Flag sections" className="tabs">
         {TABS.map((t) => (
           <Link

@@ -192,7 +192,18 @@ export function FlagsPage({ filters = {} }: { filters?: FlagFilters }) {
       <p className="list-status" role="status" title={notice}>
         {notice}
       </p>
-      {!abilities.writeFlags ? <p className="muted">You are signed in as a {user.role}: you can look, not change.</p> : null}
+      {!abilities.writeFlags ? (
+        <p className="muted">
+          You are signed in as a {user.role}: you can look, not change
+          {environments.some((env) => abilities.writeFlagsIn(env.key))
+            ? ` (except toggles and targeting in ${environments
+                .filter((env) => abilities.writeFlagsIn(env.key))
+                .map((env) => env.name)
+                .join(', ')})`
+            : ''}
+          .
+        </p>
+      ) : null}
       {noFlagsYet ? <FirstFlagGuide creating={creating} onCreate={() => setCreating(true)} /> : null}
       <table className="flags-table" aria-busy={flags.loading} hidden={noFlagsYet}>
         <thead>
@@ -256,12 +267,12 @@ export function FlagsPage({ filters = {} }: { filters?: FlagFilters }) {
                       <SwitchButton
                         checked={config.enabled}
                         label={`${flag.key} in ${env.name}`}
-                        disabled={!abilities.writeFlags || flag.archived}
+                        disabled={!abilities.writeFlagsIn(env.key) || flag.archived}
                         busy={busy === `${flag.key}/${env.key}`}
                         title={
-                          abilities.writeFlags
+                          abilities.writeFlagsIn(env.key)
                             ? `Turn ${flag.key} ${config.enabled ? 'off' : 'on'} in ${env.name}`
-                            : `Your role (${user.role}) cannot change flags`
+                            : `Your role in ${env.name} (${abilities.roleIn(env.key) ?? user.role}) cannot change flags`
                         }
                         onChange={(next) => void toggle(flag, env.key, next)}
                       />

@@ -59,7 +59,8 @@ export function TargetingEditor({ flag, environment, segments, onFlag, onDirty }
   const [notice, setNotice] = useState<string>();
   const [busy, setBusy] = useState(false);
   const [dialog, , review] = useConfirm();
-  const readOnly = !abilities.writeFlags;
+  // Per-environment roles: an editor in development may be a viewer here.
+  const readOnly = !abilities.writeFlagsIn(environment.key);
 
   // A newer flag from outside (live update, toggle) replaces a clean draft; a dirty one is kept and
   // its save will meet the conflict check.
@@ -220,7 +221,7 @@ export function TargetingEditor({ flag, environment, segments, onFlag, onDirty }
             checked={saved.enabled}
             label={`${flag.key} in ${environment.name}`}
             disabled={readOnly}
-            title={readOnly ? `Your role (${user.role}) cannot change flags` : undefined}
+            title={readOnly ? `Your role in ${environment.name} (${abilities.roleIn(environment.key) ?? user.role}) cannot change flags` : undefined}
             onChange={(next) => void toggle(next)}
           />
           <span>

@@ -11,6 +11,7 @@ import {
   baselineName,
   endpointOpenByDefault,
   exampleTitle,
+  fieldKind,
   formatRate,
   ignoreEvidence,
   ignoreExamples,
@@ -153,7 +154,8 @@ function EndpointCard({ endpoint, open }: { endpoint: EndpointReport; open: bool
               {endpoint.fields.map((f) => (
                 <tr key={f.field}>
                   <td>
-                    <code>{f.field}</code> {f.significant ? <span className="badge badge-warn">significant</span> : null}
+                    <code>{f.field}</code> <span className="badge">{fieldKind(f.field)}</span>{' '}
+                    {f.significant ? <span className="badge badge-warn">significant</span> : null}
                   </td>
                   <td>{f.raw}</td>
                   <td>{f.noise}</td>

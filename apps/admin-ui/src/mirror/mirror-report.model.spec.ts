@@ -1,6 +1,7 @@
 import type { EndpointReport, SuggestedIgnore, Verdict as MirrorVerdict } from '../../../../libs/mirror/src/mirror-report.contract';
 import {
   endpointOpenByDefault,
+  fieldKind,
   formatRate,
   ignoreEvidence,
   ignoreExamples,
@@ -32,6 +33,12 @@ const endpoint = (name: string, afterNoise: number, raw: number, compared = 10, 
 });
 
 describe('mirror report model', () => {
+  it('names what a field points into, for JSON and the other content types', () => {
+    expect(
+      ['$.price', 'html:/html/body/h1', 'xml:/root/item[2]/price', 'text:line[12]', 'form:csrf', 'header:location', 'status', 'body'].map(fieldKind),
+    ).toEqual(['JSON', 'HTML element', 'XML element', 'text line', 'form key', 'header', 'status', 'whole body']);
+  });
+
   it('sorts endpoints by mismatch rate after noise, then raw, then traffic', () => {
     const sorted = sortEndpoints([endpoint('/a', 0, 0.5), endpoint('/b', 0.1, 0), endpoint('/c', 0, 0.5, 99), endpoint('/d', 0.1, 0.2)]);
     expect(sorted.map((e) => e.endpoint)).toEqual(['/d', '/b', '/c', '/a']);

@@ -1,4 +1,11 @@
-import type { EndpointReport, FieldExample, LatencySummary, NoiseSource, SkipReason, SuggestedIgnore } from '../../../../libs/mirror/src/mirror-report.contract';
+import type {
+  EndpointReport,
+  FieldExample,
+  LatencySummary,
+  NoiseSource,
+  SkipReason,
+  SuggestedIgnore,
+} from '../../../../libs/mirror/src/mirror-report.contract';
 import { membersOf } from '../api/contract-lists';
 
 /** Worst first: mismatches that survive noise cancellation, then raw ones, then traffic. */
@@ -59,6 +66,19 @@ export function prettyBody(body: string): string {
   }
 }
 
+/** What a report field points into, from its prefix: a JSON path, an HTML/XML element, a text line… */
+export function fieldKind(field: string): string {
+  if (field.startsWith('$')) return 'JSON';
+  if (field.startsWith('html:')) return 'HTML element';
+  if (field.startsWith('xml:')) return 'XML element';
+  if (field.startsWith('text:')) return 'text line';
+  if (field.startsWith('form:')) return 'form key';
+  if (field.startsWith('header:')) return 'header';
+  if (field === 'status') return 'status';
+  if (field === 'body') return 'whole body';
+  return 'other';
+}
+
 export function exampleTitle(example: FieldExample): string {
   return `${example.request.method} ${example.request.url} — ${example.kind} at ${example.path}`;
 }
@@ -115,7 +135,9 @@ export interface SkipCount {
 
 /** Non-zero skips only, in the report's reason order. */
 export function skippedByReason(skipped: Partial<Record<SkipReason, number>>): SkipCount[] {
-  return membersOf(SKIP_WORDING).filter((reason) => (skipped[reason] ?? 0) > 0).map((reason) => ({ reason, ...SKIP_WORDING[reason], count: skipped[reason] ?? 0 }));
+  return membersOf(SKIP_WORDING)
+    .filter((reason) => (skipped[reason] ?? 0) > 0)
+    .map((reason) => ({ reason, ...SKIP_WORDING[reason], count: skipped[reason] ?? 0 }));
 }
 
 /** How the route tells noise from a real difference, in words. */

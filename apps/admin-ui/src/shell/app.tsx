@@ -106,7 +106,15 @@ export function App() {
   const sessionState: SessionState | null = useMemo(
     () =>
       boot.state === 'signed-in'
-        ? { user: boot.session.user, abilities: abilitiesOf(boot.session.user.role), api, live, environments, reloadEnvironments, signOut }
+        ? {
+            user: boot.session.user,
+            abilities: abilitiesOf(boot.session.user.role, boot.session.user.environmentRoles),
+            api,
+            live,
+            environments,
+            reloadEnvironments,
+            signOut,
+          }
         : null,
     [boot, api, live, environments, reloadEnvironments, signOut],
   );

@@ -11,7 +11,7 @@ import { ROLE_HINTS, ROLES } from '../session/roles';
 import { useSession } from '../session/session-context';
 
 export function UsersPage() {
-  const { api, user: me } = useSession();
+  const { api, user: me, environments } = useSession();
   const users = useLoad(() => api.get<{ items: User[] }>('/api/v1/users').then((r) => r.items), [api]);
   const [form, setForm] = useState({ email: '', name: '', role: 'editor' as Role, password: '' });
   const [details, setDetails] = useState<ErrorDetail[]>([]);
@@ -34,7 +34,13 @@ export function UsersPage() {
     }
   };
 
-  const patch = async (user: User, body: Partial<Pick<User, 'role' | 'disabled'>>) => {
+  /** One environment's override: a role, or '' for "same as the base role" (the override is removed). */
+  const setEnvironmentRole = (user: User, environment: string, role: Role | '') => {
+    const { [environment]: _removed, ...others } = user.environmentRoles;
+    return patch(user, { environmentRoles: role ? { ...others, [environment]: role } : others });
+  };
+
+  const patch = async (user: User, body: Partial<Pick<User, 'role' | 'disabled' | 'environmentRoles'>>) => {
     setError(undefined);
     try {
       await api.patch(`/api/v1/users/${user.id}`, body);
@@ -84,6 +90,7 @@ export function UsersPage() {
           <tr>
             <th scope="col">User</th>
             <th scope="col">Role</th>
+            <th scope="col">Per environment</th>
             <th scope="col">Last sign-in</th>
             <th scope="col">Status</th>
             <th scope="col">
@@ -108,6 +115,29 @@ export function UsersPage() {
                     <option key={role}>{role}</option>
                   ))}
                 </select>
+              </td>
+              <td>
+                {/* Overrides apply to flag and segment changes, toggles and approvals in that environment only. */}
+                <div className="env-roles" data-user={user.email}>
+                  {environments.map((env) => (
+                    <label key={env.key} className="small">
+                      {env.name}{' '}
+                      <select
+                        value={user.environmentRoles[env.key] ?? ''}
+                        disabled={user.id === me.id}
+                        onChange={(e) => void setEnvironmentRole(user, env.key, e.target.value as Role | '')}
+                        aria-label={`${env.name} override for ${user.email}`}
+                      >
+                        <option value="">as {user.role}</option>
+                        {ROLES.map((role) => (
+                          <option key={role} value={role}>
+                            {role}
+                          </option>
+                        ))}
+                      </select>
+                    </label>
+                  ))}
+                </div>
               </td>
               <td>
                 <TimeText at={user.lastLoginAt} />

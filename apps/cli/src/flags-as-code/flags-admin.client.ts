@@ -1,32 +1,7 @@
+import { ServerRejectedError, ServerUnreachableError } from '../http/server-errors';
 import type { JsonObject } from './flag-documents';
 
-// Own error types rather than the deploy client's: this folder imports nothing from the CLI's root
-// (which imports it), so the two never form an import cycle.
-
-/** The server could not be reached within the retry bound. */
-export class ServerUnreachableError extends Error {
-  constructor(
-    readonly url: string,
-    readonly attempts: number,
-    readonly reason: string,
-  ) {
-    super(`cannot reach the Switchyard server at ${url} (${attempts} attempt${attempts === 1 ? '' : 's'}): ${reason}`);
-    this.name = 'ServerUnreachableError';
-  }
-}
-
-/** The server answered with an error; `message` is its own. */
-export class ServerRejectedError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details: Array<{ path: string; problem: string }> = [],
-  ) {
-    super(message);
-    this.name = 'ServerRejectedError';
-  }
-}
+export { ServerRejectedError, ServerUnreachableError };
 
 export interface WriteAnswer {
   status: number;

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { CurrentPrincipal, Scopes, type Principal } from '@switchyard/auth';
+import { CurrentPrincipal, Scopes, TargetsEnvironment, type Principal } from '@switchyard/auth';
 import {
   ChangeRequestsService,
   FlagsService,
@@ -113,6 +113,7 @@ export class FlagsController {
 
   @Patch(':key/environments/:environment')
   @Scopes('flags:write')
+  @TargetsEnvironment({ param: 'environment' })
   @ApiOperation({ summary: 'Change a flag’s targeting in one environment: enabled, rules, default, off variant' })
   @ApiHeader(IF_MATCH)
   @ApiHeader(CONFIRM)
@@ -135,6 +136,7 @@ export class FlagsController {
   @Post(':key/environments/:environment/toggle')
   @HttpCode(200)
   @Scopes('flags:write')
+  @TargetsEnvironment({ param: 'environment' })
   @ApiOperation({ summary: 'Turn a flag on or off in one environment (flips it when "enabled" is omitted)' })
   @ApiHeader(IF_MATCH)
   @ApiHeader(CONFIRM)
@@ -177,6 +179,7 @@ export class FlagsController {
   @Post(':key/versions/:version/restore')
   @HttpCode(200)
   @Scopes('flags:write')
+  @TargetsEnvironment({ query: 'environment' })
   @ApiOperation({
     summary: 'Write an earlier version as a new version: its definition and its targeting in every environment, or only one environment’s targeting',
   })

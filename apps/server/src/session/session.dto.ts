@@ -9,6 +9,15 @@ const enteredPassword = () => z.string().min(1).max(1024);
 /** A password being set. */
 const newPassword = () => z.string().min(12, 'must be at least 12 characters').max(1024).meta({ minLength: 12 });
 const personName = () => printable(200).min(1);
+/** Per-environment role overrides; the environments are checked to exist when saved (400 naming `environmentRoles.<key>`). */
+const environmentRoles = () =>
+  z
+    .record(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be an environment key'), oneOf(ROLES))
+    .refine((roles) => Object.keys(roles).length <= 50, 'must name at most 50 environments')
+    .meta({
+      example: { development: 'editor' },
+      description: 'Role per environment key, replacing `role` in that environment for flag and segment writes, toggles and approvals; `{}` clears',
+    });
 
 export const signInSchema = namedSchema('SignInDto', z.strictObject({ email: email(), password: enteredPassword() }));
 
@@ -24,7 +33,7 @@ export const setupSchema = namedSchema(
 
 export const createUserSchema = namedSchema(
   'CreateUserDto',
-  z.strictObject({ email: email(), name: personName(), role: oneOf(ROLES), password: newPassword() }),
+  z.strictObject({ email: email(), name: personName(), role: oneOf(ROLES), environmentRoles: environmentRoles().optional(), password: newPassword() }),
 );
 
 export const updateUserSchema = namedSchema(
@@ -32,6 +41,7 @@ export const updateUserSchema = namedSchema(
   z.strictObject({
     name: personName().optional(),
     role: oneOf(ROLES).optional(),
+    environmentRoles: environmentRoles().optional(),
     password: newPassword().optional(),
     disabled: trueOrFalse().optional(),
   }),

@@ -5,7 +5,7 @@ import { namedSchema } from '../http';
 import { printable } from '../request-fields';
 
 const SCOPE =
-  /^(admin|flags:write|flags:read|deploy|deploy:read|approve|mirror:write|mirror:read|sdk:[a-z0-9][a-z0-9_-]{0,63}|mirror:report:(\*|[a-z0-9][a-z0-9._-]{0,62})|client:[a-z0-9][a-z0-9_-]{0,63})$/;
+  /^(admin|flags:write|flags:read|deploy|deploy:read|approve|mirror:write|mirror:read|sdk:[a-z0-9][a-z0-9_-]{0,63}|mirror:report:(\*|[a-z0-9][a-z0-9._-]{0,62})|client:[a-z0-9][a-z0-9_-]{0,63}|(flags:write|flags:read|approve):[a-z0-9][a-z0-9_-]{0,63})$/;
 
 /**
  * Each item is checked, but a problem is reported at the list (`scopes`, `allowedOrigins`) with one
@@ -22,14 +22,14 @@ export const createTokenSchema = namedSchema(
     name: printable(100).min(1).meta({ example: 'ci-deployer' }),
     scopes: eachMatches(
       SCOPE,
-      'each scope must be one of admin, flags:write, flags:read, deploy, deploy:read, approve, mirror:write, mirror:read, sdk:<environment>, mirror:report:<route>, client:<environment>',
+      'each scope must be one of admin, flags:write, flags:read, deploy, deploy:read, approve, mirror:write, mirror:read, sdk:<environment>, mirror:report:<route>, client:<environment>, flags:write:<environment>, flags:read:<environment>, approve:<environment>',
     )
       .min(1, 'must have at least 1 item')
       .max(20, 'must have at most 20 items')
       .meta({
         example: ['deploy'],
         description:
-          'admin, flags:write, flags:read, deploy, deploy:read, approve, mirror:write, mirror:read, sdk:<environment>, mirror:report:<route> (a proxy; * for every route), or client:<environment> (a browser; alone)',
+          'admin, flags:write, flags:read, deploy, deploy:read, approve, mirror:write, mirror:read, sdk:<environment>, mirror:report:<route> (a proxy; * for every route), client:<environment> (a browser; alone), or flags:write:<environment> / flags:read:<environment> / approve:<environment> (that environment only). A token never holds more than its creator.',
       }),
     allowedOrigins: eachMatches(BROWSER_ORIGIN, 'each origin must be scheme://host[:port] in lower case, like https://shop.example, without a path')
       .max(MAX_ALLOWED_ORIGINS, `must have at most ${MAX_ALLOWED_ORIGINS} items`)

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
-import { CurrentPrincipal, Scopes, TokensService, actorOf, type Principal, type TokenView } from '@switchyard/auth';
+import { CurrentPrincipal, Scopes, TokensService, actorOf, scopesBeyond, type Principal, type TokenView } from '@switchyard/auth';
+import { ForbiddenError } from '@switchyard/errors';
 import { ClientOriginRegistry } from '../client-access/client-origin-registry.service';
 import { clientAccessOf } from '../client-access/client-token-request';
 import { openApiRef, parseOptional } from '../http';
@@ -21,6 +22,9 @@ export class TokensController {
   @ApiBody({ schema: openApiRef(createTokenSchema) })
   async create(@Body() body: unknown, @CurrentPrincipal() principal: Principal): Promise<{ token: TokenView; secret: string }> {
     const { name, scopes, allowedOrigins, flagFilter } = parseOptional(createTokenSchema, body);
+    // A token acts for whoever made it, so it may not do what they cannot (an admin who is a viewer in production).
+    const beyond = scopesBeyond(principal, scopes);
+    if (beyond.length) throw new ForbiddenError(`a token cannot hold more than its creator: you do not hold ${beyond.map((s) => `"${s}"`).join(', ')}`);
     const created = await this.tokens.create(name, scopes, actorOf(principal), clientAccessOf(scopes, allowedOrigins, flagFilter));
     // A page on a new origin should not wait for the next background refresh to pass its preflight.
     if (created.token.allowedOrigins.length > 0) await this.origins.refresh();

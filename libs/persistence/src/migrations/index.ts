@@ -14,6 +14,8 @@ import { VariantDescriptions1764320000000 } from './1764320000000-variant-descri
 import { ClientTokens1764330000000 } from './1764330000000-client-tokens';
 import { ReleaseObjects1764340000000 } from './1764340000000-release-objects';
 import { ChangeRequests1764350000000 } from './1764350000000-change-requests';
+import { EnvironmentRoles1764380000000 } from './1764380000000-environment-roles';
+import { FlagSchedules1764370000000 } from './1764370000000-flag-schedules';
 
 /** Every migration, in order. Append new ones; never edit one that has landed. */
 export const MIGRATIONS = [
@@ -33,4 +35,6 @@ export const MIGRATIONS = [
   ClientTokens1764330000000,
   ReleaseObjects1764340000000,
   ChangeRequests1764350000000,
+  FlagSchedules1764370000000,
+  EnvironmentRoles1764380000000,
 ];

@@ -1,0 +1,93 @@
+import type { Browser, Page } from 'playwright-core';
+import { ApiClient } from '../../support/api-client';
+import { requireTool } from '../../support/system-tool';
+import { startTestServer, type TestServer } from '../../support/test-server';
+import { collectProblems, launchChromium } from './browser';
+import { ensureUiBuilt } from './ensure-ui-built';
+
+const PASSWORD = 'a long enough password';
+const FLAG = 'ui.env-roles';
+
+/**
+ * Per-environment roles in Chromium: an admin gives a viewer the editor role in development on the
+ * users page; that person then finds the development switch usable and production's disabled, on
+ * the flag list and on the flag's page.
+ */
+(requireTool('chromium', 'chromium') ? describe : describe.skip)('per-environment roles in Chromium', () => {
+  let server: TestServer;
+  let api: ApiClient;
+  let browser: Browser;
+  const problems: string[][] = [];
+
+  async function signedIn(email: string, path: string, heading: string): Promise<Page> {
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    page.setDefaultTimeout(15_000);
+    problems.push(collectProblems(page));
+    await page.goto(`${server.url}${path}`);
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: heading }).first().waitFor();
+    return page;
+  }
+
+  beforeAll(async () => {
+    await ensureUiBuilt();
+    server = await startTestServer();
+    api = new ApiClient(server.url, server.adminToken);
+    expect((await api.post('/api/v1/setup', { adminToken: server.adminToken, email: 'ada@example.com', name: 'Ada', password: PASSWORD })).status).toBe(201);
+    expect((await api.post('/api/v1/users', { email: 'sam@example.com', name: 'Sam', role: 'viewer', password: PASSWORD })).status).toBe(201);
+    expect((await api.post('/api/v1/flags', { key: FLAG, type: 'boolean' })).status).toBe(201);
+    browser = await launchChromium();
+  }, 300_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  afterEach(() => {
+    expect(problems.flat().filter((p) => p.startsWith('pageerror'))).toEqual([]);
+  });
+
+  it('lets an admin set a role for one environment on the users page', async () => {
+    const ada = await signedIn('ada@example.com', '/users', 'Users');
+    const select = ada.getByLabel('Development override for sam@example.com');
+    expect(await select.inputValue()).toBe('');
+    await select.selectOption('editor');
+    await ada.waitForFunction(async (url) => {
+      const res = await fetch(url);
+      const body = (await res.json()) as { items: Array<{ email: string; environmentRoles: Record<string, string> }> };
+      return body.items.find((u) => u.email === 'sam@example.com')?.environmentRoles.development === 'editor';
+    }, `${server.url}/api/v1/users`);
+    const sam = (await api.get('/api/v1/users')).body.items.find((u: { email: string }) => u.email === 'sam@example.com');
+    expect(sam.environmentRoles).toEqual({ development: 'editor' });
+    expect(sam.role).toBe('viewer');
+  }, 60_000);
+
+  it('disables the switches and targeting the person cannot use in that environment', async () => {
+    const sam = await signedIn('sam@example.com', '/flags', 'Flags');
+    const development = sam.getByRole('switch', { name: `${FLAG} in Development` });
+    const production = sam.getByRole('switch', { name: `${FLAG} in Production` });
+    await development.waitFor();
+    expect(await development.isEnabled()).toBe(true);
+    expect(await production.isDisabled()).toBe(true);
+    expect(await production.getAttribute('title')).toContain('Your role in Production (viewer)');
+
+    await development.click();
+    await sam.waitForFunction(
+      async (url) => ((await (await fetch(url)).json()) as any).environments.development.enabled === true,
+      `${server.url}/api/v1/flags/${FLAG}`,
+    );
+
+    await sam.goto(`${server.url}/flags/${FLAG}?environment=production`);
+    const onPage = sam.getByRole('switch', { name: `${FLAG} in Production` });
+    await onPage.waitFor();
+    expect(await onPage.isDisabled()).toBe(true);
+    await sam.goto(`${server.url}/flags/${FLAG}?environment=development`);
+    const devOnPage = sam.getByRole('switch', { name: `${FLAG} in Development` });
+    await devOnPage.waitFor();
+    expect(await devOnPage.isEnabled()).toBe(true);
+    expect((await api.get(`/api/v1/flags/${FLAG}`)).body.environments.production.enabled).toBe(false);
+  }, 60_000);
+});

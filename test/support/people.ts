@@ -34,3 +34,8 @@ export async function signIn(baseUrl: string, email: string): Promise<SessionCli
 export async function setUpFirstAdmin(admin: ApiClient, adminToken: string, email: string, name: string): Promise<void> {
   expect((await admin.post('/api/v1/setup', { adminToken, email, name, password: PASSWORD })).status).toBe(201);
 }
+
+/** Adds a person with `role` (through the admin API) who signs in with {@link PASSWORD}. */
+export async function addPerson(admin: ApiClient, email: string, name: string, role: string): Promise<void> {
+  expect((await admin.post('/api/v1/users', { email, name, role, password: PASSWORD })).status).toBe(201);
+}

@@ -1,6 +1,6 @@
 import { ApprovalRequiredError, FlagsService } from '@switchyard/flags';
 import { ApiClient } from '../../support/api-client';
-import { PASSWORD, setUpFirstAdmin, signIn as signInAt, type SessionClient } from '../../support/people';
+import { addPerson, setUpFirstAdmin, signIn as signInAt, type SessionClient } from '../../support/people';
 import { startTestServer, type TestServer } from '../../support/test-server';
 import { WebhookReceiver } from '../rollout/rollout-fixture';
 
@@ -31,7 +31,7 @@ describe('change requests', () => {
       ['ed@example.com', 'editor'],
       ['amy@example.com', 'approver'],
     ]) {
-      expect((await admin.post('/api/v1/users', { email, name: email, role, password: PASSWORD })).status).toBe(201);
+      await addPerson(admin, email, email, role);
     }
     [ed, amy, ada] = await Promise.all([signIn('ed@example.com'), signIn('amy@example.com'), signIn('ada@example.com')]);
   });

@@ -1,10 +1,10 @@
 import { OFREPProvider } from '@openfeature/ofrep-provider';
 import { OpenFeature, type Client, type EvaluationDetails, type JsonValue } from '@openfeature/server-sdk';
-import { compileSnapshot, type FlagType } from '@switchyard/core';
+import type { FlagType } from '@switchyard/core';
 import { loadVectors, type Vector, type VectorCase } from '../../../sdk/spec/load-vectors';
 import { ApiClient } from '../../support/api-client';
 import { startTestServer, type TestServer } from '../../support/test-server';
-import { seedVector } from '../../support/vector-seeding';
+import { caseType, remoteErrorCode, representable, seedVector } from '../../support/conformance-vectors';
 
 const DEFAULTS: Record<FlagType, JsonValue> = { boolean: false, string: '__default__', number: -424242, object: { __default__: true } };
 
@@ -45,9 +45,6 @@ describe('OFREP conformance (official @openfeature/ofrep-provider)', () => {
     }
   }
 
-  // Flags listed under a key other than their own cannot exist in the record (the key is the row's key).
-  const representable = (vector: Vector, c: VectorCase) => !vector.flags[c.flag] || vector.flags[c.flag].key === c.flag;
-
   for (const vector of vectors) {
     describe(vector.file, () => {
       beforeAll(() => load(vector));
@@ -55,19 +52,12 @@ describe('OFREP conformance (official @openfeature/ofrep-provider)', () => {
       const cases = vector.cases.filter((c) => representable(vector, c));
       it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
         const flag = vector.flags[c.flag];
-        const type = (c.expectedType ?? (flag && ['boolean', 'string', 'number', 'object'].includes(flag.type) ? flag.type : 'boolean')) as FlagType;
+        const type = caseType(vector, c);
         const result = await details(type, c.flag, c.context);
         if (c.expected.reason === 'ERROR') {
           // OFREP requests carry no expected type: the client checks the type after a successful
           // evaluation, so when evaluation itself fails that error is what the client sees.
-          let errorCode = c.expected.errorCode;
-          if (errorCode === 'TYPE_MISMATCH') {
-            const remote = compileSnapshot({ environment: 'development', version: 1, flags: vector.flags, segments: vector.segments }).evaluate(
-              c.flag,
-              c.context,
-            );
-            if (remote.reason === 'ERROR') errorCode = remote.errorCode;
-          }
+          const errorCode = remoteErrorCode(vector, c);
           expect({ reason: result.reason, errorCode: result.errorCode, value: result.value }).toEqual({ reason: 'ERROR', errorCode, value: DEFAULTS[type] });
           return;
         }

@@ -1,5 +1,5 @@
 import { ApiClient } from '../../support/api-client';
-import { PASSWORD, setUpFirstAdmin, signIn as signInAt, type SessionClient } from '../../support/people';
+import { addPerson, setUpFirstAdmin, signIn as signInAt, type SessionClient } from '../../support/people';
 import { startTestServer, waitFor, type TestServer } from '../../support/test-server';
 
 /**
@@ -21,7 +21,7 @@ describe('scheduled changes in an environment that requires approval', () => {
     server = await startTestServer({ productionApproval: true, env: { SCHEDULE_POLL: '200ms' } });
     admin = new ApiClient(server.url, server.adminToken);
     await setUpFirstAdmin(admin, server.adminToken, 'ada@example.com', 'Ada');
-    expect((await admin.post('/api/v1/users', { email: 'amy@example.com', name: 'Amy', role: 'approver', password: PASSWORD })).status).toBe(201);
+    await addPerson(admin, 'amy@example.com', 'Amy', 'approver');
     [ada, amy] = await Promise.all([signIn('ada@example.com'), signIn('amy@example.com')]);
     for (const key of ['approved-launch', 'moved-launch']) expect((await admin.post('/api/v1/flags', { key, type: 'boolean' })).status).toBe(201);
   });

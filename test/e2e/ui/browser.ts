@@ -48,3 +48,24 @@ export function collectProblems(page: Page): string[] {
   });
   return problems;
 }
+
+/**
+ * A page of its own (fresh context, 1280×900) opened at `url` and signed in there through the
+ * sign-in form; it waits for `heading`, since signing in keeps the page that was asked for.
+ */
+export async function openSignedIn(
+  browser: Browser,
+  url: string,
+  person: { email: string; password: string },
+  heading: string,
+): Promise<{ page: Page; problems: string[] }> {
+  const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+  page.setDefaultTimeout(15_000);
+  const problems = collectProblems(page);
+  await page.goto(url);
+  await page.getByLabel('Email').fill(person.email);
+  await page.getByLabel('Password').fill(person.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: heading }).first().waitFor();
+  return { page, problems };
+}

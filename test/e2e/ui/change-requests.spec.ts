@@ -1,11 +1,11 @@
 import type { Browser, Page } from 'playwright-core';
 import { ApiClient } from '../../support/api-client';
+import { addPerson, PASSWORD, setUpFirstAdmin } from '../../support/people';
 import { requireTool } from '../../support/system-tool';
 import { startTestServer, type TestServer } from '../../support/test-server';
-import { collectProblems, launchChromium } from './browser';
+import { launchChromium, openSignedIn } from './browser';
 import { ensureUiBuilt } from './ensure-ui-built';
 
-const PASSWORD = 'a long enough password';
 const FLAG = 'ui.change-request';
 
 /**
@@ -20,15 +20,9 @@ const FLAG = 'ui.change-request';
   const problems: string[][] = [];
 
   async function signedIn(email: string, path: string, heading: string): Promise<Page> {
-    const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-    page.setDefaultTimeout(15_000);
-    problems.push(collectProblems(page));
+    const { page, problems: seen } = await openSignedIn(browser, `${server.url}${path}`, { email, password: PASSWORD }, heading);
+    problems.push(seen);
     pages.push(page);
-    await page.goto(`${server.url}${path}`);
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: heading }).first().waitFor();
     return page;
   }
 
@@ -36,8 +30,8 @@ const FLAG = 'ui.change-request';
     await ensureUiBuilt();
     server = await startTestServer({ productionApproval: true });
     api = new ApiClient(server.url, server.adminToken);
-    expect((await api.post('/api/v1/setup', { adminToken: server.adminToken, email: 'ada@example.com', name: 'Ada', password: PASSWORD })).status).toBe(201);
-    expect((await api.post('/api/v1/users', { email: 'amy@example.com', name: 'Amy', role: 'approver', password: PASSWORD })).status).toBe(201);
+    await setUpFirstAdmin(api, server.adminToken, 'ada@example.com', 'Ada');
+    await addPerson(api, 'amy@example.com', 'Amy', 'approver');
     expect((await api.post('/api/v1/flags', { key: FLAG, type: 'boolean' })).status).toBe(201);
     browser = await launchChromium();
   }, 300_000);

@@ -146,11 +146,11 @@ const USERS = 24;
 
     const fieldRows = quotes.locator('table.fields-table tbody tr');
     const price = fieldRows.filter({ hasText: '$.price' });
-    expect(await price.getByRole('cell').allTextContents()).toEqual(['$.price significant', String(QUOTES), '0', `value ${QUOTES}`, 'Examples']);
+    expect(await price.getByRole('cell').allTextContents()).toEqual(['$.price JSON significant', String(QUOTES), '0', `value ${QUOTES}`, 'Examples']);
     // Clock and request-id fields differ on every exchange, but as much as the primary differs from itself.
     for (const noisy of ['$.timestamp', '$.requestId']) {
       const cells = await fieldRows.filter({ hasText: noisy }).getByRole('cell').allTextContents();
-      expect(cells.slice(0, 2).map((cell) => cell.trim())).toEqual([noisy, String(QUOTES)]);
+      expect(cells.slice(0, 2).map((cell) => cell.trim())).toEqual([`${noisy} JSON`, String(QUOTES)]);
       expect(Number(cells[2])).toBeGreaterThan(0);
     }
     expect(await fieldRows.filter({ hasText: 'significant' }).count()).toBe(1);

@@ -1,11 +1,11 @@
 import type { Browser, Page } from 'playwright-core';
 import { ApiClient } from '../../support/api-client';
+import { addPerson, PASSWORD, setUpFirstAdmin } from '../../support/people';
 import { requireTool } from '../../support/system-tool';
 import { startTestServer, type TestServer } from '../../support/test-server';
-import { collectProblems, launchChromium } from './browser';
+import { launchChromium, openSignedIn } from './browser';
 import { ensureUiBuilt } from './ensure-ui-built';
 
-const PASSWORD = 'a long enough password';
 const FLAG = 'ui.env-roles';
 
 /**
@@ -20,14 +20,8 @@ const FLAG = 'ui.env-roles';
   const problems: string[][] = [];
 
   async function signedIn(email: string, path: string, heading: string): Promise<Page> {
-    const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-    page.setDefaultTimeout(15_000);
-    problems.push(collectProblems(page));
-    await page.goto(`${server.url}${path}`);
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: heading }).first().waitFor();
+    const { page, problems: seen } = await openSignedIn(browser, `${server.url}${path}`, { email, password: PASSWORD }, heading);
+    problems.push(seen);
     return page;
   }
 
@@ -35,8 +29,8 @@ const FLAG = 'ui.env-roles';
     await ensureUiBuilt();
     server = await startTestServer();
     api = new ApiClient(server.url, server.adminToken);
-    expect((await api.post('/api/v1/setup', { adminToken: server.adminToken, email: 'ada@example.com', name: 'Ada', password: PASSWORD })).status).toBe(201);
-    expect((await api.post('/api/v1/users', { email: 'sam@example.com', name: 'Sam', role: 'viewer', password: PASSWORD })).status).toBe(201);
+    await setUpFirstAdmin(api, server.adminToken, 'ada@example.com', 'Ada');
+    await addPerson(api, 'sam@example.com', 'Sam', 'viewer');
     expect((await api.post('/api/v1/flags', { key: FLAG, type: 'boolean' })).status).toBe(201);
     browser = await launchChromium();
   }, 300_000);

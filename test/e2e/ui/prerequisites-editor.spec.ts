@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { ApiClient } from '../../support/api-client';
 import { requireTool } from '../../support/system-tool';
 import { startTestServer, type TestServer } from '../../support/test-server';
-import { collectProblems, launchChromium } from './browser';
+import { launchChromium, openSignedIn } from './browser';
 import { ensureUiBuilt } from './ensure-ui-built';
 
 const ADMIN = { name: 'Pia Prereq', email: 'pia@example.com', password: 'a long prerequisite password' };
@@ -26,14 +26,7 @@ const ADMIN = { name: 'Pia Prereq', email: 'pia@example.com', password: 'a long 
     for (const key of ['ui.gate', 'ui.page']) expect((await api.post('/api/v1/flags', { key, type: 'boolean' })).status).toBe(201);
     expect((await api.post('/api/v1/flags/ui.page/environments/development/toggle', { enabled: true })).status).toBe(200);
     browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-    page.setDefaultTimeout(15_000);
-    problems = collectProblems(page);
-    await page.goto(`${server.url}/environments`);
-    await page.getByLabel('Email').fill(ADMIN.email);
-    await page.getByLabel('Password').fill(ADMIN.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Environments' }).waitFor();
+    ({ page, problems } = await openSignedIn(browser, `${server.url}/environments`, ADMIN, 'Environments'));
   }, 300_000);
 
   afterAll(async () => {

@@ -1,9 +1,9 @@
-import { compileSnapshot, type FlagType } from '@switchyard/core';
-import { loadVectors, type Vector, type VectorCase } from '../../../sdk/spec/load-vectors';
+import type { FlagType } from '@switchyard/core';
+import { loadVectors, type Vector } from '../../../sdk/spec/load-vectors';
 import { createClient, type SwitchyardWebClient } from '../../../sdk/web/src/web-client';
 import { ApiClient } from '../../support/api-client';
 import { startTestServer, type TestServer } from '../../support/test-server';
-import { seedVector } from '../../support/vector-seeding';
+import { caseType, remoteErrorCode, representable, seedVector } from '../../support/conformance-vectors';
 
 const DEFAULTS = { boolean: false, string: '__default__', number: -424242, object: { __default__: true } } as const;
 
@@ -41,9 +41,6 @@ describe('web SDK conformance', () => {
     }
   }
 
-  // Flags listed under a key other than their own cannot exist in the record (the key is the row's key).
-  const representable = (vector: Vector, c: VectorCase) => !vector.flags[c.flag] || vector.flags[c.flag].key === c.flag;
-
   for (const vector of vectors) {
     describe(vector.file, () => {
       let client: SwitchyardWebClient;
@@ -57,20 +54,12 @@ describe('web SDK conformance', () => {
 
       const cases = vector.cases.filter((c) => representable(vector, c));
       it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
-        const flag = vector.flags[c.flag];
-        const type = (c.expectedType ?? (flag && ['boolean', 'string', 'number', 'object'].includes(flag.type) ? flag.type : 'boolean')) as FlagType;
+        const type = caseType(vector, c);
         await client.setContext(c.context);
         const result = details(client, type, c.flag);
         if (c.expected.reason === 'ERROR') {
           // The server evaluates without the expected type; the client checks the type of a successful answer.
-          let errorCode = c.expected.errorCode;
-          if (errorCode === 'TYPE_MISMATCH') {
-            const remote = compileSnapshot({ environment: 'development', version: 1, flags: vector.flags, segments: vector.segments }).evaluate(
-              c.flag,
-              c.context,
-            );
-            if (remote.reason === 'ERROR') errorCode = remote.errorCode;
-          }
+          const errorCode = remoteErrorCode(vector, c);
           expect({ reason: result.reason, errorCode: result.errorCode, value: result.value }).toEqual({ reason: 'ERROR', errorCode, value: DEFAULTS[type] });
           return;
         }

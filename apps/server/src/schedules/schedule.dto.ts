@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ENVIRONMENT_KEY, FLAG_KEY, SCHEDULE_STATES, environmentConfigPatchSchema } from '@switchyard/flags';
+import { decisionSchema } from '../change-requests/change-request.dto';
 import { MAX_COMMENT_LENGTH } from '../flags/write-context';
 import { oneOf, parseStrictDate } from '../request-fields';
 
@@ -27,12 +28,5 @@ export const scheduleQuery = z.strictObject({
   state: oneOf(SCHEDULE_STATES).optional(),
 });
 
-/** The body of approve and cancel: why. */
-export const scheduleDecisionSchema = z.strictObject({
-  comment: z
-    .string()
-    .trim()
-    .max(MAX_COMMENT_LENGTH, `must be at most ${MAX_COMMENT_LENGTH} characters`)
-    .optional()
-    .transform((text) => text || undefined),
-});
+/** The body of approve and cancel: why (the same shape as a change request's decision). */
+export const scheduleDecisionSchema = decisionSchema;

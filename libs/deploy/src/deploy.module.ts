@@ -3,6 +3,8 @@ import { FlagsModule } from '@switchyard/flags';
 import { ClusterAccess } from './kubernetes/cluster-access';
 import { SecretSealer } from './kubernetes/secret-sealer';
 import { ReleasePoliciesService } from './releases/release-policies.service';
+import { ReleasePoliciesRepository } from './releases/release-policies.repository';
+import { ApprovalPartiesRepository } from './policy/approval-parties.repository';
 import { ManifestResolver } from './registry/manifest-resolver';
 import { ReleaseMetrics } from './releases/release.metrics';
 import { ReleasesRepository } from './releases/releases.repository';
@@ -62,6 +64,8 @@ const STEP_HANDLER_TYPES = [GateStep, DeployStep, PromoteStep, CanaryStep, Analy
     RolloutMetrics,
     WebhookNotifier,
     ReleasePoliciesService,
+    ReleasePoliciesRepository,
+    ApprovalPartiesRepository,
     ManifestResolver,
   ],
   exports: [

@@ -24,6 +24,9 @@ describe('mirror report: noise cancellation against real upstreams', () => {
     ...(withSecondary ? { secondary: fixtures.urls.secondary } : { compare: { headers: ['content-type'], calibration: { percent: 10, minPerEndpoint: 20 } } }),
     sample: { percent: 100 },
     maxInFlight: 1000,
+    // Every copy must be compared: a loaded CI machine can queue a shadow call past the 2 s default,
+    // which skips it unsent (a timeout, not a difference) and would leave the counts short.
+    timeoutMs: 15_000,
     endpoints: ['/quotes/:symbol', '/users/:id'],
     verdict: { minCompared: 150, maxMismatchPercent: 0.1 },
     ...(withSecondary ? { compare: { headers: ['content-type'] } } : {}),

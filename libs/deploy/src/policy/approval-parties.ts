@@ -1,5 +1,3 @@
-import type { EntityManager } from 'typeorm';
-
 /**
  * Who an actor answers for: itself, every token above it in the `created_by` chain, and the
  * people (`user:` actors) at the top of that chain. A token a person created acts for that person.
@@ -17,8 +15,9 @@ const MAX_DEPTH = 8;
 /**
  * Walks `api_tokens.created_by` upwards from an actor (`token:<name>` or `user:<name>`). Token names
  * are not unique, so every token of that name counts: a clash can only refuse more, never less.
+ * `tokenCreators` reads the lineage (ApprovalPartiesRepository, inside the caller's transaction).
  */
-export async function partyOf(manager: EntityManager, actor: string): Promise<Party> {
+export async function partyOf(tokenCreators: (tokenName: string) => Promise<string[]>, actor: string): Promise<Party> {
   const party: Party = { actor, chain: new Set([actor]), people: new Set() };
   let frontier = [actor];
   for (let depth = 0; depth < MAX_DEPTH && frontier.length; depth++) {
@@ -29,10 +28,7 @@ export async function partyOf(manager: EntityManager, actor: string): Promise<Pa
         continue;
       }
       if (!current.startsWith('token:')) continue;
-      const rows: Array<{ created_by: string }> = await manager.query('SELECT DISTINCT created_by FROM api_tokens WHERE name = $1', [
-        current.slice('token:'.length),
-      ]);
-      for (const { created_by: creator } of rows) {
+      for (const creator of await tokenCreators(current.slice('token:'.length))) {
         if (party.chain.has(creator)) continue;
         party.chain.add(creator);
         next.push(creator);

@@ -9,13 +9,14 @@ import { ReleasesRepository } from './releases.repository';
 import { ManifestResolver } from '../registry/manifest-resolver';
 import { imageRepository } from '../kubernetes/manifest-set';
 import { partyOf, sameParty } from '../policy/approval-parties';
+import { ApprovalPartiesRepository } from '../policy/approval-parties.repository';
+import { ReleasePoliciesRepository } from './release-policies.repository';
 import {
   FourEyesError,
   ImageRefusedError,
   parsePolicy,
   pipelineShortfalls,
   imageShortfalls,
-  canonicalPolicy,
   samePolicy,
   policyFromPipeline,
   PolicyRequiredError,
@@ -23,14 +24,6 @@ import {
   type ReleasePolicy,
   type StoredPolicy,
 } from '../policy/release-policy';
-
-interface PolicyRow {
-  service: string;
-  version: number;
-  policy: ReleasePolicy;
-  updated_by: string;
-  updated_at: Date;
-}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -45,6 +38,8 @@ export class ReleasePoliciesService {
     private readonly audit: AuditService,
     private readonly releases: ReleasesRepository,
     private readonly manifests: ManifestResolver,
+    private readonly policies: ReleasePoliciesRepository,
+    private readonly parties: ApprovalPartiesRepository,
   ) {}
 
   async get(service: string): Promise<StoredPolicy> {
@@ -54,8 +49,7 @@ export class ReleasePoliciesService {
   }
 
   async find(manager: EntityManager, service: string, forUpdate = false): Promise<StoredPolicy | undefined> {
-    const rows: PolicyRow[] = await manager.query(`SELECT * FROM release_policies WHERE service = $1${forUpdate ? ' FOR UPDATE' : ''}`, [service]);
-    return rows[0] ? toStored(rows[0]) : undefined;
+    return this.policies.find(manager, service, forUpdate);
   }
 
   /** Creates or replaces the policy; `ifMatch` (the ETag, the version) guards against a lost update. */
@@ -123,9 +117,10 @@ export class ReleasePoliciesService {
   async checkApprover(manager: EntityManager, approver: string, gate: { service: string; environment: string; starters: string[] }): Promise<void> {
     const stored = await this.find(manager, gate.service);
     if (stored?.policy.environments[gate.environment]?.fourEyes === false) return;
-    const party = await partyOf(manager, approver);
+    const tokenCreators = (tokenName: string) => this.parties.tokenCreators(manager, tokenName);
+    const party = await partyOf(tokenCreators, approver);
     for (const starter of [...new Set(gate.starters)]) {
-      const reason = sameParty(await partyOf(manager, starter), party);
+      const reason = sameParty(await partyOf(tokenCreators, starter), party);
       if (reason) {
         throw new FourEyesError(
           `four-eyes: ${approver} cannot approve this release in ${gate.environment} because ${reason}; another person must approve ` +
@@ -145,11 +140,7 @@ export class ReleasePoliciesService {
     meta: Record<string, unknown>,
   ): Promise<StoredPolicy> {
     const version = (current?.version ?? 0) + 1;
-    await manager.query(
-      `INSERT INTO release_policies (service, version, policy, updated_by, updated_at) VALUES ($1, $2, $3, $4, now())
-       ON CONFLICT (service) DO UPDATE SET version = EXCLUDED.version, policy = EXCLUDED.policy, updated_by = EXCLUDED.updated_by, updated_at = now()`,
-      [service, version, JSON.stringify(policy), actor],
-    );
+    await this.policies.upsert(manager, { service, version, policy, actor });
     await this.audit.record(manager, {
       actor,
       action,
@@ -160,14 +151,4 @@ export class ReleasePoliciesService {
     });
     return (await this.find(manager, service)) as StoredPolicy;
   }
-}
-
-function toStored(row: PolicyRow): StoredPolicy {
-  return {
-    service: row.service,
-    version: row.version,
-    policy: canonicalPolicy(row.policy),
-    updatedBy: row.updated_by,
-    updatedAt: new Date(row.updated_at).toISOString(),
-  };
 }

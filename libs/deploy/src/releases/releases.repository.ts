@@ -165,6 +165,11 @@ export class ReleasesRepository {
     await manager.query(`UPDATE releases SET ${sets.join(', ')} WHERE id = $1`, params);
   }
 
+  /** Ends a release as abandoned (its reporter went silent). */
+  async abandon(manager: EntityManager, id: string): Promise<void> {
+    await manager.query(`UPDATE releases SET status = 'abandoned', updated_at = now(), finished_at = now() WHERE id = $1`, [id]);
+  }
+
   /**
    * Claims running releases whose reporter has been silent for `silentMs`: they become abandoned,
    * as does their running stage. SKIP LOCKED lets several replicas sweep without blocking each other.

@@ -168,7 +168,7 @@ export class ReleasesService {
             finished: true,
             error: `no report for ${Math.round(silentMs / 1000)} s`,
           });
-        await manager.query(`UPDATE releases SET status = 'abandoned', updated_at = now(), finished_at = now() WHERE id = $1`, [id]);
+        await this.releases.abandon(manager, id);
         const after = await this.mustFind(manager, id);
         await this.audit.record(manager, {
           actor: ABANDON_ACTOR,

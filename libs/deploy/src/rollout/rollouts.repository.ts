@@ -217,6 +217,15 @@ export class RolloutsRepository {
     return rows.map((row) => ({ environment: row.environment, rolloutId: row.rollout_id }));
   }
 
+  /** The rollout holding the lock of one environment, if any (a plain read: no row lock). */
+  async lockHolder(manager: EntityManager, service: string, environment: string): Promise<string | undefined> {
+    const rows: Array<{ rollout_id: string }> = await manager.query(`SELECT rollout_id FROM rollout_locks WHERE service = $1 AND environment = $2`, [
+      service,
+      environment,
+    ]);
+    return rows[0]?.rollout_id;
+  }
+
   /** Takes (or takes over) the locks; the primary key makes two concurrent takers collide instead of both winning. */
   async lock(manager: EntityManager, service: string, environments: string[], rolloutId: string, takeOver: string[]): Promise<void> {
     if (takeOver.length) await manager.query(`DELETE FROM rollout_locks WHERE service = $1 AND rollout_id = ANY($2::uuid[])`, [service, takeOver]);

@@ -427,8 +427,8 @@ export class RolloutsService {
   async environment(service: string, environment: string): Promise<EnvironmentView> {
     return this.db.transaction(async (manager) => {
       const history = await this.rollouts.history(manager, service, environment);
-      const holders = await manager.query(`SELECT rollout_id FROM rollout_locks WHERE service = $1 AND environment = $2`, [service, environment]);
-      const active = holders[0] ? await this.rollouts.find(manager, (holders[0] as { rollout_id: string }).rollout_id) : undefined;
+      const holder = await this.rollouts.lockHolder(manager, service, environment);
+      const active = holder ? await this.rollouts.find(manager, holder) : undefined;
       if (history.length === 0 && !active) throw new NotFoundError('environment', `${service}/${environment}`);
       return {
         service,

@@ -1,7 +1,8 @@
 import { Global, Module } from '@nestjs/common';
+import { AuditRepository } from './audit.repository';
 import { AuditService } from './audit.service';
 import { ChangesService } from './changes.service';
 
 @Global()
-@Module({ providers: [AuditService, ChangesService], exports: [AuditService, ChangesService] })
+@Module({ providers: [AuditRepository, AuditService, ChangesService], exports: [AuditService, ChangesService] })
 export class AuditModule {}

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { Database } from '@switchyard/persistence';
 import type { AuditEvent } from './audit.contract';
+import { AuditRepository } from './audit.repository';
 import { serviceOfEvent } from './change-timeline';
 
 export interface AuditEventInput {
@@ -44,12 +44,9 @@ function textMatch(column: 'target' | 'actor', value: string): [string, string] 
   return [`${column} LIKE ? ESCAPE '\\'`, `${prefix}%`];
 }
 
-/** A stored row: the event as the API shows it, with `at` as the driver returns it. */
-type AuditRow = Omit<AuditEvent, 'at'> & { at: Date };
-
 @Injectable()
 export class AuditService {
-  constructor(private readonly db: Database) {}
+  constructor(private readonly audit: AuditRepository) {}
 
   /**
    * Writes inside the caller's transaction, so the change and its audit event commit together.
@@ -57,21 +54,18 @@ export class AuditService {
    * (`release:<service>/<id>`, meta.service), so the timeline's service filter misses nothing.
    */
   async record(manager: EntityManager, event: AuditEventInput): Promise<void> {
-    await manager.query(
-      `INSERT INTO audit_events (actor, action, target, environment, service, before, after, meta, summary, comment) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [
-        event.actor,
-        event.action,
-        event.target,
-        event.environment ?? null,
-        event.service ?? serviceOfEvent(event),
-        event.before === undefined ? null : JSON.stringify(event.before),
-        event.after === undefined ? null : JSON.stringify(event.after),
-        JSON.stringify(event.meta ?? {}),
-        JSON.stringify(event.summary ?? []),
-        event.comment ?? null,
-      ],
-    );
+    await this.audit.insert(manager, {
+      actor: event.actor,
+      action: event.action,
+      target: event.target,
+      environment: event.environment ?? null,
+      service: event.service ?? serviceOfEvent(event),
+      before: event.before === undefined ? null : JSON.stringify(event.before),
+      after: event.after === undefined ? null : JSON.stringify(event.after),
+      meta: JSON.stringify(event.meta ?? {}),
+      summary: JSON.stringify(event.summary ?? []),
+      comment: event.comment ?? null,
+    });
   }
 
   /** Newest first, paginated by id cursor so pages stay stable while events keep arriving. */
@@ -90,11 +84,7 @@ export class AuditService {
     if (query.until) add('at < ?', query.until.toISOString());
     if (query.cursor) add('id < ?', query.cursor);
     params.push(query.limit + 1);
-    const rows = await this.db.query<AuditRow>(
-      `SELECT id::text AS id, at, actor, action, target, environment, service, before, after, meta, summary, comment FROM audit_events
-       ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY audit_events.id DESC LIMIT $${params.length}`,
-      params,
-    );
+    const rows = await this.audit.page(where, params);
     const page = rows.slice(0, query.limit);
     return {
       items: page.map((row) => ({ ...row, id: String(row.id), at: new Date(row.at).toISOString() })),

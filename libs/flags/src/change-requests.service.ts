@@ -9,6 +9,7 @@ import type { EnvironmentConfigPatch, UpdateFlagInput, UpdateSegmentInput } from
 import type { FlagView, SegmentView } from './flag.types';
 import { ApprovalRequiredError, FlagsService, type WriteContext } from './flags.service';
 import type { ChangeOperation, ChangeRequestState, ChangeRequestView } from './change-request.contract';
+import { ChangeRequestsRepository, type ChangeRequestRow } from './change-requests.repository';
 
 /** A write's outcome: done at once, or waiting for another person's approval. */
 export type WriteOutcome<T> = { applied: T } | { pending: ChangeRequestView };
@@ -74,27 +75,6 @@ export class FourEyesError extends AppError {
   }
 }
 
-interface ChangeRequestRow {
-  id: string;
-  target_kind: 'flag' | 'segment';
-  target_key: string;
-  environments: string[];
-  operation: ChangeOperation;
-  base_version: number;
-  before: unknown;
-  after: unknown;
-  summary: string[];
-  state: ChangeRequestState;
-  author: string;
-  author_principal: string;
-  comment: string | null;
-  reviewer: string | null;
-  review_comment: string | null;
-  applied_version: number | null;
-  created_at: Date | string;
-  decided_at: Date | string | null;
-}
-
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -109,6 +89,7 @@ export class ChangeRequestsService {
 
   constructor(
     @Inject(Database) private readonly db: Pick<Database, 'manager' | 'transaction'>,
+    @Inject(ChangeRequestsRepository) private readonly requests: ChangeRequestsRepository,
     @Inject(FlagsService) private readonly flags: FlagsService,
     @Inject(AuditService) private readonly audit: Pick<AuditService, 'record'>,
   ) {}
@@ -181,15 +162,7 @@ export class ChangeRequestsService {
   // ---- reading ------------------------------------------------------------------------------
 
   async list(filter: ChangeRequestFilter = {}): Promise<ChangeRequestView[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.state) where.push(`state = $${params.push(filter.state)}`);
-    if (filter.flag) where.push(`target_kind = 'flag' AND target_key = $${params.push(filter.flag)}`);
-    if (filter.segment) where.push(`target_kind = 'segment' AND target_key = $${params.push(filter.segment)}`);
-    const rows: ChangeRequestRow[] = await this.db.manager.query(
-      `SELECT * FROM change_requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id LIMIT 500`,
-      params,
-    );
+    const rows = await this.requests.list(filter);
     return rows.map(toView);
   }
 
@@ -207,13 +180,9 @@ export class ChangeRequestsService {
     const request = await this.pending(id);
     await this.requireOtherPerson(request, reviewer, identitiesOf);
     const onApply = async (m: EntityManager, version: number) => {
-      const closed: Array<{ id: string }> = await m.query(
-        `WITH closed AS (UPDATE change_requests SET state = 'applied', reviewer = $2, review_comment = $3, applied_version = $4, decided_at = now()
-         WHERE id = $1 AND state = 'pending' RETURNING id) SELECT id FROM closed`,
-        [id, reviewer.actor, comment ?? null, version],
-      );
+      const closed = await this.requests.markApplied(m, id, reviewer.actor, comment ?? null, version);
       // Someone else decided it meanwhile: throwing rolls the write back with it.
-      if (closed.length === 0) throw new ChangeRequestClosedError(toView(await this.row(m, id)));
+      if (!closed) throw new ChangeRequestClosedError(toView(await this.row(m, id)));
       await this.record(m, request, 'change-request.approved', reviewer.actor, comment, { appliedVersion: version }, [
         `Change request approved and applied by ${reviewer.actor}${comment ? `: ${comment}` : ''}`,
       ]);
@@ -296,24 +265,20 @@ export class ChangeRequestsService {
   ): Promise<ChangeRequestView> {
     const id = randomUUID();
     await this.db.transaction(async (m) => {
-      await m.query(
-        `INSERT INTO change_requests (id, target_kind, target_key, environments, operation, base_version, before, after, summary, author, author_principal, comment)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-        [
-          id,
-          request.target.kind,
-          request.target.key,
-          request.environments,
-          JSON.stringify(request.operation),
-          request.baseVersion,
-          JSON.stringify(request.before ?? null),
-          JSON.stringify(request.after ?? null),
-          JSON.stringify(request.summary),
-          ctx.actor,
-          ctx.principal ?? ctx.actor,
-          ctx.comment ?? null,
-        ],
-      );
+      await this.requests.insert(m, {
+        id,
+        targetKind: request.target.kind,
+        targetKey: request.target.key,
+        environments: request.environments,
+        operation: JSON.stringify(request.operation),
+        baseVersion: request.baseVersion,
+        before: JSON.stringify(request.before ?? null),
+        after: JSON.stringify(request.after ?? null),
+        summary: JSON.stringify(request.summary),
+        author: ctx.actor,
+        authorPrincipal: ctx.principal ?? ctx.actor,
+        comment: ctx.comment ?? null,
+      });
       const opened = toView(await this.row(m, id));
       await this.record(m, opened, 'change-request.opened', ctx.actor, ctx.comment, { baseVersion: request.baseVersion }, [
         `Change request opened for ${request.environments.join(', ')}: ${request.summary.join('; ') || 'no visible change'}`,
@@ -350,12 +315,8 @@ export class ChangeRequestsService {
     summary: string[],
   ): Promise<void> {
     await this.db.transaction(async (m) => {
-      const closed: Array<{ id: string }> = await m.query(
-        `WITH closed AS (UPDATE change_requests SET state = $2, reviewer = $3, review_comment = $4, decided_at = now()
-         WHERE id = $1 AND state = 'pending' RETURNING id) SELECT id FROM closed`,
-        [request.id, state, actor, comment ?? null],
-      );
-      if (closed.length === 0) throw new ChangeRequestClosedError(toView(await this.row(m, request.id)));
+      const closed = await this.requests.close(m, request.id, state, actor, comment ?? null);
+      if (!closed) throw new ChangeRequestClosedError(toView(await this.row(m, request.id)));
       await this.record(m, request, `change-request.${state}`, actor, comment, meta, summary);
     });
     this.emit(`change-request.${state}`, actor, { ...request, state, reviewer: actor, reviewComment: comment ?? null });
@@ -407,9 +368,9 @@ export class ChangeRequestsService {
 
   private async row(m: Pick<EntityManager, 'query'>, id: string): Promise<ChangeRequestRow> {
     if (!UUID.test(id)) throw new ValidationFailedError([{ path: 'id', problem: 'must be a change request id (a UUID)' }]);
-    const rows: ChangeRequestRow[] = await m.query('SELECT * FROM change_requests WHERE id = $1', [id]);
-    if (!rows[0]) throw new NotFoundError('change request', id);
-    return rows[0];
+    const row = await this.requests.byId(m, id);
+    if (!row) throw new NotFoundError('change request', id);
+    return row;
   }
 }
 

@@ -76,6 +76,21 @@ export class FlagsRepository {
    * these rows (foreign-key checks), and two writers each holding KEY SHARE while asking for FOR UPDATE
    * deadlock (seen with concurrent writes through three replicas); NO KEY UPDATE still serialises bumps.
    */
+  /** `position` orders the environment list: new environments go last. */
+  async insertEnvironment(m: Queryable, env: Omit<EnvironmentView, 'version'>, position: number): Promise<void> {
+    await m.query(
+      'INSERT INTO environments (key, name, requires_confirmation, requires_comment, position, require_approval, kill_switch_skips_approval) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+      [env.key, env.name, env.requiresConfirmation, env.requiresComment, position, env.requireApproval, env.killSwitchSkipsApproval],
+    );
+  }
+
+  async updateEnvironment(m: Queryable, env: Omit<EnvironmentView, 'version'>): Promise<void> {
+    await m.query(
+      'UPDATE environments SET name = $2, requires_confirmation = $3, requires_comment = $4, require_approval = $5, kill_switch_skips_approval = $6 WHERE key = $1',
+      [env.key, env.name, env.requiresConfirmation, env.requiresComment, env.requireApproval, env.killSwitchSkipsApproval],
+    );
+  }
+
   async bumpEnvironments(m: Queryable, keys: string[]): Promise<Map<string, number>> {
     const sorted = [...new Set(keys)].sort();
     await m.query('SELECT key FROM environments WHERE key = ANY($1) ORDER BY key FOR NO KEY UPDATE', [sorted]);

@@ -112,17 +112,17 @@ export class FlagsService {
     return this.write(ctx, async (m) => {
       const existing = await this.repo.environments(m);
       if (existing.some((env) => env.key === input.key)) throw new ConflictError(`environment "${input.key}" already exists`);
-      await m.query(
-        'INSERT INTO environments (key, name, requires_confirmation, requires_comment, position, require_approval, kill_switch_skips_approval) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-        [
-          input.key,
-          input.name ?? input.key,
-          input.requiresConfirmation ?? false,
-          input.requiresComment ?? false,
-          existing.length,
-          input.requireApproval ?? false,
-          input.killSwitchSkipsApproval ?? false,
-        ],
+      await this.repo.insertEnvironment(
+        m,
+        {
+          key: input.key,
+          name: input.name ?? input.key,
+          requiresConfirmation: input.requiresConfirmation ?? false,
+          requiresComment: input.requiresComment ?? false,
+          requireApproval: input.requireApproval ?? false,
+          killSwitchSkipsApproval: input.killSwitchSkipsApproval ?? false,
+        },
+        existing.length,
       );
       // Every existing flag gets a disabled configuration there, so snapshots are complete.
       const flags = await this.repo.listFlags(m, true);
@@ -145,17 +145,14 @@ export class FlagsService {
     return this.write(ctx, async (m) => {
       const before = (await this.repo.environments(m)).find((env) => env.key === key);
       if (!before) throw new NotFoundError('environment', key);
-      await m.query(
-        'UPDATE environments SET name = $2, requires_confirmation = $3, requires_comment = $4, require_approval = $5, kill_switch_skips_approval = $6 WHERE key = $1',
-        [
-          key,
-          input.name ?? before.name,
-          input.requiresConfirmation ?? before.requiresConfirmation,
-          input.requiresComment ?? before.requiresComment,
-          input.requireApproval ?? before.requireApproval,
-          input.killSwitchSkipsApproval ?? before.killSwitchSkipsApproval,
-        ],
-      );
+      await this.repo.updateEnvironment(m, {
+        key,
+        name: input.name ?? before.name,
+        requiresConfirmation: input.requiresConfirmation ?? before.requiresConfirmation,
+        requiresComment: input.requiresComment ?? before.requiresComment,
+        requireApproval: input.requireApproval ?? before.requireApproval,
+        killSwitchSkipsApproval: input.killSwitchSkipsApproval ?? before.killSwitchSkipsApproval,
+      });
       const after = (await this.repo.environments(m)).find((env) => env.key === key)!;
       await this.audit.record(m, {
         actor: ctx.actor,

@@ -8,6 +8,7 @@ import type { EnvironmentConfigPatch } from './flag.schemas';
 import { FourEyesError, isAuthor, type IdentitiesOf, type Reviewer } from './change-requests.service';
 import { FlagsService, type WriteContext } from './flags.service';
 import type { ScheduleState, ScheduleView } from './schedule.contract';
+import { SchedulesRepository, type ScheduleRow } from './schedules.repository';
 
 export interface ScheduleFilter {
   flag?: string;
@@ -40,29 +41,6 @@ export class ScheduleClosedError extends AppError {
 /** Thrown inside the firing transaction when the claim is no longer ours: rolls the flag write back. */
 class ClaimLostError extends Error {}
 
-interface ScheduleRow {
-  id: string;
-  flag_key: string;
-  environment: string;
-  patch: Record<string, unknown>;
-  run_at: Date | string;
-  state: ScheduleState;
-  author: string;
-  author_principal: string;
-  comment: string | null;
-  approved_by: string | null;
-  approved_version: number | null;
-  approved_at: Date | string | null;
-  claimed_by: string | null;
-  claimed_until: Date | string | null;
-  fired_at: Date | string | null;
-  applied_version: number | null;
-  failure: string | null;
-  cancelled_by: string | null;
-  created_at: Date | string;
-  closed_at: Date | string | null;
-}
-
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Fired later than this after its time, a schedule's audit says it was late. */
 const ON_TIME_MS = 1000;
@@ -80,7 +58,8 @@ export class SchedulesService {
   private readonly listeners = new Set<(schedule: ScheduleView) => void>();
 
   constructor(
-    @Inject(Database) private readonly db: Pick<Database, 'manager' | 'transaction' | 'query'>,
+    @Inject(Database) private readonly db: Pick<Database, 'manager' | 'transaction'>,
+    @Inject(SchedulesRepository) private readonly schedules: SchedulesRepository,
     @Inject(FlagsService) private readonly flags: FlagsService,
     @Inject(AuditService) private readonly audit: Pick<AuditService, 'record'>,
   ) {}
@@ -111,21 +90,17 @@ export class SchedulesService {
     const id = randomUUID();
     const state: ScheduleState = environment.requireApproval ? 'awaiting-approval' : 'pending';
     await this.db.transaction(async (m) => {
-      await m.query(
-        `INSERT INTO flag_schedules (id, flag_key, environment, patch, run_at, state, author, author_principal, comment)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        [
-          id,
-          key,
-          input.environment,
-          JSON.stringify(input.change),
-          input.runAt.toISOString(),
-          state,
-          ctx.actor,
-          ctx.principal ?? ctx.actor,
-          ctx.comment ?? null,
-        ],
-      );
+      await this.schedules.insert(m, {
+        id,
+        flagKey: key,
+        environment: input.environment,
+        patch: JSON.stringify(input.change),
+        runAt: input.runAt.toISOString(),
+        state,
+        author: ctx.actor,
+        authorPrincipal: ctx.principal ?? ctx.actor,
+        comment: ctx.comment ?? null,
+      });
       await this.record(m, toView(await this.row(m, id)), 'flag.schedule.created', ctx.actor, ctx.comment, { flagVersion: flag.version }, [
         `Change scheduled for ${input.runAt.toISOString()}: ${describePatch(input.change)}`,
         ...(state === 'awaiting-approval' ? [`${input.environment} requires approval: someone other than ${ctx.actor} must approve it before it runs`] : []),
@@ -137,14 +112,7 @@ export class SchedulesService {
   }
 
   async list(filter: ScheduleFilter = {}): Promise<ScheduleView[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.flag) where.push(`flag_key = $${params.push(filter.flag)}`);
-    if (filter.state) where.push(`state = $${params.push(filter.state)}`);
-    const rows: ScheduleRow[] = await this.db.manager.query(
-      `SELECT * FROM flag_schedules ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY run_at, id LIMIT 500`,
-      params,
-    );
+    const rows = await this.schedules.list(filter.flag, filter.state);
     return rows.map(toView);
   }
 
@@ -156,7 +124,9 @@ export class SchedulesService {
   async cancel(id: string, actor: string, comment?: string): Promise<ScheduleView> {
     const before = await this.get(id);
     await this.db.transaction(async (m) => {
-      const closed = await closeWhere(m, id, ['pending', 'awaiting-approval'], `state = 'cancelled', cancelled_by = $2, closed_at = now()`, [actor]);
+      const closed = await this.schedules.closeWhere(m, id, ['pending', 'awaiting-approval'], `state = 'cancelled', cancelled_by = $2, closed_at = now()`, [
+        actor,
+      ]);
       if (!closed) throw new ScheduleClosedError(toView(await this.row(m, id)));
       await this.record(m, before, 'flag.schedule.cancelled', actor, comment, {}, [
         `Scheduled change for ${before.runAt} cancelled by ${actor}${comment ? `: ${comment}` : ''}`,
@@ -176,10 +146,13 @@ export class SchedulesService {
       throw new FourEyesError(`scheduled change ${id} was made by ${row.author}: someone else must approve it`);
     const flag = await this.flags.getFlag(row.flag_key);
     await this.db.transaction(async (m) => {
-      const approved = await closeWhere(m, id, ['awaiting-approval'], `state = 'pending', approved_by = $2, approved_version = $3, approved_at = now()`, [
-        reviewer.actor,
-        flag.version,
-      ]);
+      const approved = await this.schedules.closeWhere(
+        m,
+        id,
+        ['awaiting-approval'],
+        `state = 'pending', approved_by = $2, approved_version = $3, approved_at = now()`,
+        [reviewer.actor, flag.version],
+      );
       if (!approved) throw new ScheduleClosedError(toView(await this.row(m, id)));
       await this.record(m, toView(row), 'flag.schedule.approved', reviewer.actor, comment, { approvedVersion: flag.version }, [
         `Scheduled change approved by ${reviewer.actor} against version ${flag.version}${comment ? `: ${comment}` : ''}`,
@@ -198,24 +171,14 @@ export class SchedulesService {
    * UPDATE with SKIP LOCKED, so replicas polling together never claim the same row.
    */
   async claimDue(owner: string, leaseMs: number, now = new Date()): Promise<ScheduleView[]> {
-    const rows: ScheduleRow[] = await this.db.query(
-      `WITH claimed AS (
-         UPDATE flag_schedules SET state = 'firing', claimed_by = $1, claimed_until = $3::timestamptz + make_interval(secs => $2::double precision / 1000)
-         WHERE id IN (
-           SELECT id FROM flag_schedules
-           WHERE (state = 'pending' AND run_at <= $3::timestamptz) OR (state = 'firing' AND claimed_until < $3::timestamptz)
-           ORDER BY run_at LIMIT 20 FOR UPDATE SKIP LOCKED)
-         RETURNING *)
-       SELECT * FROM claimed ORDER BY run_at, id`,
-      [owner, leaseMs, now.toISOString()],
-    );
+    const rows = await this.schedules.claimDue(owner, leaseMs, now);
     return rows.map(toView);
   }
 
   /** When the next pending schedule is due, if any. */
   async nextRunAt(): Promise<Date | undefined> {
-    const rows: Array<{ next: Date | string | null }> = await this.db.query(`SELECT min(run_at) AS next FROM flag_schedules WHERE state = 'pending'`);
-    return rows[0]?.next ? new Date(rows[0].next) : undefined;
+    const next = await this.schedules.nextRunAt();
+    return next ? new Date(next) : undefined;
   }
 
   /**
@@ -236,7 +199,7 @@ export class SchedulesService {
         return await this.fail(schedule, owner, `${row.environment} now requires approval and this schedule was never approved; nothing was applied`);
       const onApply = async (m: EntityManager, version: number) => {
         firedAt = new Date();
-        const closed = await closeWhere(
+        const closed = await this.schedules.closeWhere(
           m,
           row.id,
           ['firing'],
@@ -266,9 +229,7 @@ export class SchedulesService {
     } catch (error) {
       if (error instanceof ClaimLostError) return { lost: true };
       if (!(error instanceof AppError)) {
-        await this.db
-          .query(`UPDATE flag_schedules SET state = 'pending', claimed_until = NULL WHERE id = $1 AND state = 'firing' AND claimed_by = $2`, [row.id, owner])
-          .catch(() => undefined);
+        await this.schedules.release(row.id, owner).catch(() => undefined);
         return { retry: error };
       }
       return this.fail(schedule, owner, reasonOf(error, row));
@@ -279,7 +240,9 @@ export class SchedulesService {
 
   private async fail(schedule: ScheduleView, owner: string, reason: string): Promise<FireOutcome> {
     const closed = await this.db.transaction(async (m) => {
-      if (!(await closeWhere(m, schedule.id, ['firing'], `state = 'failed', failure = $3, closed_at = now()`, [owner, reason], 'claimed_by = $2')))
+      if (
+        !(await this.schedules.closeWhere(m, schedule.id, ['firing'], `state = 'failed', failure = $3, closed_at = now()`, [owner, reason], 'claimed_by = $2'))
+      )
         return false;
       await this.record(m, schedule, 'flag.schedule.failed', schedule.author, undefined, { reason }, [`Scheduled change failed: ${reason}`]);
       return true;
@@ -320,20 +283,10 @@ export class SchedulesService {
 
   private async row(m: Pick<EntityManager, 'query'>, id: string): Promise<ScheduleRow> {
     if (!UUID.test(id)) throw new ValidationFailedError([{ path: 'id', problem: 'must be a scheduled change id (a UUID)' }]);
-    const rows: ScheduleRow[] = await m.query('SELECT * FROM flag_schedules WHERE id = $1', [id]);
-    if (!rows[0]) throw new NotFoundError('scheduled change', id);
-    return rows[0];
+    const row = await this.schedules.byId(m, id);
+    if (!row) throw new NotFoundError('scheduled change', id);
+    return row;
   }
-}
-
-/** A conditional state change (`$1` is the id, `set`'s parameters follow); true when it took. */
-async function closeWhere(m: EntityManager, id: string, from: ScheduleState[], set: string, params: unknown[], extra?: string): Promise<boolean> {
-  const states = from.map((state) => `'${state}'`).join(', ');
-  const rows: Array<{ id: string }> = await m.query(
-    `WITH changed AS (UPDATE flag_schedules SET ${set} WHERE id = $1 AND state IN (${states})${extra ? ` AND ${extra}` : ''} RETURNING id) SELECT id FROM changed`,
-    [id, ...params],
-  );
-  return rows.length > 0;
 }
 
 function reasonOf(error: AppError, row: ScheduleRow): string {

@@ -4,6 +4,7 @@ import { APP_CONFIG, type AppConfig } from '@switchyard/config';
 import { MetricsService } from '@switchyard/observability';
 import { Database } from '@switchyard/persistence';
 import type { FlagUsage } from './flag.contract';
+import { UsageRepository } from './usage.repository';
 
 export interface UsageCount {
   flag: string;
@@ -30,6 +31,7 @@ export class UsageService {
 
   constructor(
     private readonly db: Database,
+    private readonly usage: UsageRepository,
     metrics: MetricsService,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
@@ -63,17 +65,7 @@ export class UsageService {
     await this.db.transaction(async (m) => {
       for (const entry of rows) {
         const variant = entry.variant ?? '';
-        await m.query(
-          `INSERT INTO flag_usage (flag_key, environment_key, variant, evaluations, last_evaluated_at) VALUES ($1, $2, $3, $4, $5)
-           ON CONFLICT (flag_key, environment_key, variant) DO UPDATE SET evaluations = flag_usage.evaluations + EXCLUDED.evaluations,
-           last_evaluated_at = GREATEST(flag_usage.last_evaluated_at, EXCLUDED.last_evaluated_at)`,
-          [entry.flag, environment, variant, entry.count, at.toISOString()],
-        );
-        await m.query(
-          `INSERT INTO flag_usage_hourly (flag_key, environment_key, variant, hour, evaluations) VALUES ($1, $2, $3, $4, $5)
-           ON CONFLICT (flag_key, environment_key, variant, hour) DO UPDATE SET evaluations = flag_usage_hourly.evaluations + EXCLUDED.evaluations`,
-          [entry.flag, environment, variant, hour, entry.count],
-        );
+        await this.usage.add(m, entry.flag, environment, variant, entry.count, at, hour);
       }
     });
     for (const entry of rows) this.evaluations.inc(this.labels(environment, entry.flag, entry.variant ?? ''), entry.count);
@@ -82,11 +74,7 @@ export class UsageService {
 
   /** The variants of each of `flags` that is defined in `environment` (archived flags included). */
   private async knownVariants(environment: string, flags: string[]): Promise<Map<string, Set<string>>> {
-    const found = await this.db.query<{ key: string; variants: Record<string, unknown> | null }>(
-      `SELECT f.key, f.variants FROM flags f JOIN flag_environments fe ON fe.flag_key = f.key
-       WHERE fe.environment_key = $1 AND f.key = ANY($2::text[])`,
-      [environment, flags],
-    );
+    const found = await this.usage.flagsIn(environment, flags);
     return new Map(found.map((row) => [row.key, new Set(Object.keys(row.variants ?? {}))]));
   }
 
@@ -101,14 +89,8 @@ export class UsageService {
   }
 
   async forFlag(flag: string, since: Date): Promise<FlagUsage> {
-    const totals = await this.db.query<{ environment_key: string; variant: string; evaluations: string; last_evaluated_at: Date }>(
-      'SELECT environment_key, variant, evaluations, last_evaluated_at FROM flag_usage WHERE flag_key = $1 ORDER BY environment_key, variant',
-      [flag],
-    );
-    const hourly = await this.db.query<{ hour: Date; environment_key: string; variant: string; evaluations: string }>(
-      'SELECT hour, environment_key, variant, evaluations FROM flag_usage_hourly WHERE flag_key = $1 AND hour >= $2 ORDER BY hour',
-      [flag, since.toISOString()],
-    );
+    const totals = await this.usage.totals(flag);
+    const hourly = await this.usage.hourly(flag, since);
     return {
       totals: totals.map((row) => ({
         environment: row.environment_key,

@@ -1,38 +1,29 @@
 import { Injectable } from '@nestjs/common';
-import type { EnvironmentConfig, Segment, Snapshot, SnapshotFlag } from '@switchyard/core';
+import type { Snapshot, SnapshotFlag } from '@switchyard/core';
 import { Database } from '@switchyard/persistence';
-
-interface FlagRow {
-  key: string;
-  type: SnapshotFlag['type'];
-  variants: Record<string, unknown>;
-  config: Omit<EnvironmentConfig, 'version'>;
-  version: number;
-}
+import { SnapshotRepository, type SnapshotFlagRow } from './snapshot.repository';
 
 /** Reads one environment's state from the record as a consistent snapshot. */
 @Injectable()
 export class SnapshotBuilder {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly snapshots: SnapshotRepository,
+  ) {}
 
   async environments(): Promise<Array<{ key: string; version: number }>> {
-    const rows = await this.db.query<{ key: string; version: string }>('SELECT key, version FROM environments ORDER BY position, key');
+    const rows = await this.snapshots.environments();
     return rows.map((row) => ({ key: row.key, version: Number(row.version) }));
   }
 
   /** Undefined when the environment does not exist. One REPEATABLE READ transaction: version and content agree. */
   async build(environment: string): Promise<Snapshot | undefined> {
     return this.db.transaction(async (manager) => {
-      if (!this.db.embedded) await manager.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const env: Array<{ version: string }> = await manager.query('SELECT version FROM environments WHERE key = $1', [environment]);
+      await this.snapshots.repeatableRead(manager);
+      const env = await this.snapshots.environmentVersion(manager, environment);
       if (env.length === 0) return undefined;
-      const flags: FlagRow[] = await manager.query(
-        `SELECT f.key, f.type, f.variants, fe.config, fe.version
-         FROM flags f JOIN flag_environments fe ON fe.flag_key = f.key
-         WHERE fe.environment_key = $1 AND NOT f.archived ORDER BY f.key`,
-        [environment],
-      );
-      const segments: Array<{ key: string; conditions: Segment['conditions'] }> = await manager.query('SELECT key, conditions FROM segments ORDER BY key');
+      const flags = await this.snapshots.flags(manager, environment);
+      const segments = await this.snapshots.segments(manager);
       const snapshot: Snapshot = { environment, version: Number(env[0].version), flags: {}, segments: {} };
       for (const row of flags) snapshot.flags[row.key] = toSnapshotFlag(row);
       for (const row of segments) snapshot.segments[row.key] = { key: row.key, conditions: row.conditions };
@@ -41,7 +32,7 @@ export class SnapshotBuilder {
   }
 }
 
-export function toSnapshotFlag(row: FlagRow): SnapshotFlag {
+export function toSnapshotFlag(row: SnapshotFlagRow): SnapshotFlag {
   return {
     key: row.key,
     type: row.type,

@@ -7,6 +7,7 @@ import { Reconciler } from './reconciler.service';
 import { RedisFeatureStore } from './redis-feature-store';
 import { SnapshotBuilder } from './snapshot-builder';
 import { SnapshotPublisher } from './snapshot-publisher.service';
+import { SnapshotRepository } from './snapshot.repository';
 
 @Global()
 @Module({
@@ -18,6 +19,7 @@ import { SnapshotPublisher } from './snapshot-publisher.service';
       inject: [RedisConnections, RedisFeatureStore, MemoryFeatureStore],
       useFactory: (redis: RedisConnections, redisStore: RedisFeatureStore, memoryStore: MemoryFeatureStore) => (redis.enabled ? redisStore : memoryStore),
     },
+    SnapshotRepository,
     SnapshotBuilder,
     EnvironmentSnapshots,
     SnapshotPublisher,

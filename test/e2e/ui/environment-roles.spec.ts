@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { ApiClient } from '../../support/api-client';
 import { addPerson, PASSWORD, setUpFirstAdmin } from '../../support/people';
 import { requireTool } from '../../support/system-tool';
-import { startTestServer, type TestServer } from '../../support/test-server';
+import { startTestServer, waitFor, type TestServer } from '../../support/test-server';
 import { launchChromium, openSignedIn } from './browser';
 import { ensureUiBuilt } from './ensure-ui-built';
 
@@ -49,12 +49,16 @@ const FLAG = 'ui.env-roles';
     const select = ada.getByLabel('Development override for sam@example.com');
     expect(await select.inputValue()).toBe('');
     await select.selectOption('editor');
-    await ada.waitForFunction(async (url) => {
-      const res = await fetch(url);
-      const body = (await res.json()) as { items: Array<{ email: string; environmentRoles: Record<string, string> }> };
-      return body.items.find((u) => u.email === 'sam@example.com')?.environmentRoles.development === 'editor';
-    }, `${server.url}/api/v1/users`);
-    const sam = (await api.get('/api/v1/users')).body.items.find((u: { email: string }) => u.email === 'sam@example.com');
+    // The select saves on change; the server's answer is what counts.
+    const samOf = async () => (await api.get('/api/v1/users')).body.items.find((u: { email: string }) => u.email === 'sam@example.com');
+    const sam = await waitFor(
+      async () => {
+        const user = await samOf();
+        return user?.environmentRoles?.development === 'editor' ? user : undefined;
+      },
+      10_000,
+      "sam's development override to be saved",
+    );
     expect(sam.environmentRoles).toEqual({ development: 'editor' });
     expect(sam.role).toBe('viewer');
   }, 60_000);

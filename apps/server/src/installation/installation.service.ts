@@ -3,6 +3,7 @@ import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common'
 import type { Logger } from 'pino';
 import { LOGGER } from '@switchyard/observability';
 import { Database } from '@switchyard/persistence';
+import { InstallationRepository } from './installation.repository';
 
 /** Gives each installation a stable id on first start; it survives restarts because it lives in the record. */
 @Injectable()
@@ -11,15 +12,16 @@ export class InstallationService implements OnApplicationBootstrap {
 
   constructor(
     private readonly db: Database,
+    private readonly installation: InstallationRepository,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     this.id = await this.db.transaction(async (manager) => {
-      const rows: Array<{ id: string }> = await manager.query('SELECT id FROM installation LIMIT 1');
-      if (rows.length > 0) return rows[0].id;
+      const existing = await this.installation.existingId(manager);
+      if (existing !== undefined) return existing;
       const id = randomUUID();
-      await manager.query('INSERT INTO installation (id) VALUES ($1)', [id]);
+      await this.installation.insert(manager, id);
       this.logger.info({ installationId: id }, 'new installation');
       return id;
     });

@@ -83,6 +83,15 @@ export class InMemoryFlagsRepository implements FlagRecords {
     return copy(this.state.environments);
   }
 
+  async insertEnvironment(_m: unknown, env: Omit<EnvironmentView, 'version'>, position: number): Promise<void> {
+    this.state.environments.splice(position, 0, { ...copy(env), version: 0 });
+  }
+
+  async updateEnvironment(_m: unknown, env: Omit<EnvironmentView, 'version'>): Promise<void> {
+    const stored = this.state.environments.find((candidate) => candidate.key === env.key);
+    if (stored) Object.assign(stored, copy(env));
+  }
+
   async bumpEnvironments(_m: unknown, keys: string[]): Promise<Map<string, number>> {
     const bumped = new Map<string, number>();
     for (const env of this.state.environments) {

@@ -6,6 +6,34 @@ import { ErrorBanner } from '../forms/error-banner';
 import { FieldError, invalid } from '../forms/field-error';
 import { useSession } from '../session/session-context';
 
+/** The on/off settings an admin switches per environment, each in its own table cell. */
+type EnvironmentSetting = 'requiresConfirmation' | 'requiresComment' | 'requireApproval' | 'killSwitchSkipsApproval';
+
+function SettingCell(props: {
+  env: EnvironmentView;
+  setting: EnvironmentSetting;
+  label: string;
+  yes: string;
+  disabled: boolean;
+  update: (env: EnvironmentView, change: Partial<Pick<EnvironmentView, EnvironmentSetting>>) => Promise<void>;
+}) {
+  const { env, setting } = props;
+  return (
+    <td>
+      <label className="inline">
+        <input
+          type="checkbox"
+          checked={env[setting]}
+          disabled={props.disabled}
+          onChange={(e) => void props.update(env, { [setting]: e.target.checked })}
+          aria-label={props.label}
+        />{' '}
+        {env[setting] ? props.yes : 'no'}
+      </label>
+    </td>
+  );
+}
+
 export function EnvironmentsPage() {
   const { api, abilities, environments, reloadEnvironments } = useSession();
   const [form, setForm] = useState({ key: '', name: '', requiresConfirmation: false, requiresComment: false });
@@ -31,10 +59,7 @@ export function EnvironmentsPage() {
     }
   };
 
-  const update = async (
-    env: EnvironmentView,
-    change: Partial<Pick<EnvironmentView, 'requiresConfirmation' | 'requiresComment' | 'requireApproval' | 'killSwitchSkipsApproval'>>,
-  ) => {
+  const update = async (env: EnvironmentView, change: Partial<Pick<EnvironmentView, EnvironmentSetting>>) => {
     setError(undefined);
     try {
       await api.patch(`/api/v1/environments/${encodeURIComponent(env.key)}`, change);
@@ -67,54 +92,31 @@ export function EnvironmentsPage() {
                 <code>{env.key}</code>
               </th>
               <td>{env.name}</td>
-              <td>
-                <label className="inline">
-                  <input
-                    type="checkbox"
-                    checked={env.requiresConfirmation}
-                    disabled={!abilities.admin}
-                    onChange={(e) => void update(env, { requiresConfirmation: e.target.checked })}
-                    aria-label={`${env.name} needs confirmation`}
-                  />{' '}
-                  {env.requiresConfirmation ? 'yes' : 'no'}
-                </label>
-              </td>
-              <td>
-                <label className="inline">
-                  <input
-                    type="checkbox"
-                    checked={env.requiresComment}
-                    disabled={!abilities.admin}
-                    onChange={(e) => void update(env, { requiresComment: e.target.checked })}
-                    aria-label={`${env.name} needs a comment`}
-                  />{' '}
-                  {env.requiresComment ? 'yes' : 'no'}
-                </label>
-              </td>
-              <td>
-                <label className="inline">
-                  <input
-                    type="checkbox"
-                    checked={env.requireApproval}
-                    disabled={!abilities.admin}
-                    onChange={(e) => void update(env, { requireApproval: e.target.checked })}
-                    aria-label={`${env.name} needs approval`}
-                  />{' '}
-                  {env.requireApproval ? 'yes (change requests)' : 'no'}
-                </label>
-              </td>
-              <td>
-                <label className="inline">
-                  <input
-                    type="checkbox"
-                    checked={env.killSwitchSkipsApproval}
-                    disabled={!abilities.admin || !env.requireApproval}
-                    onChange={(e) => void update(env, { killSwitchSkipsApproval: e.target.checked })}
-                    aria-label={`${env.name}: turning a flag off skips approval`}
-                  />{' '}
-                  {env.killSwitchSkipsApproval ? 'yes (kill switch)' : 'no'}
-                </label>
-              </td>
+              <SettingCell
+                env={env}
+                setting="requiresConfirmation"
+                label={`${env.name} needs confirmation`}
+                yes="yes"
+                disabled={!abilities.admin}
+                update={update}
+              />
+              <SettingCell env={env} setting="requiresComment" label={`${env.name} needs a comment`} yes="yes" disabled={!abilities.admin} update={update} />
+              <SettingCell
+                env={env}
+                setting="requireApproval"
+                label={`${env.name} needs approval`}
+                yes="yes (change requests)"
+                disabled={!abilities.admin}
+                update={update}
+              />
+              <SettingCell
+                env={env}
+                setting="killSwitchSkipsApproval"
+                label={`${env.name}: turning a flag off skips approval`}
+                yes="yes (kill switch)"
+                disabled={!abilities.admin || !env.requireApproval}
+                update={update}
+              />
               <td>{env.version}</td>
             </tr>
           ))}

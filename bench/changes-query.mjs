@@ -112,7 +112,9 @@ async function measure(server, token, query) {
 
 /** The built ChangesService over one pg connection: the statement it sends, timed without HTTP. */
 async function direct(database) {
-  const { ChangesService } = createRequire(import.meta.url)('../dist/libs/audit/src/changes.service.js');
+  const load = createRequire(import.meta.url);
+  const { ChangesService } = load('../dist/libs/audit/src/changes.service.js');
+  const { ChangesRepository } = load('../dist/libs/audit/src/changes.repository.js');
   const client = new pg.Client({ connectionString: database.url });
   await client.connect();
   await client.query(`SET search_path TO "${database.schema}"`);
@@ -123,7 +125,7 @@ async function direct(database) {
       return (await client.query(sql, params)).rows;
     },
   };
-  const service = new ChangesService(db);
+  const service = new ChangesService(new ChangesRepository(db));
   return {
     close: () => client.end(),
     async measure(query) {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { AuditEvent } from './audit.contract';
-import { AuditRepository } from './audit.repository';
+import { AuditRepository, type AuditFilter } from './audit.repository';
 import { serviceOfEvent } from './change-timeline';
 
 export interface AuditEventInput {
@@ -22,26 +22,11 @@ export interface AuditEventInput {
 
 export type { AuditEvent } from './audit.contract';
 
-export interface AuditQuery {
-  target?: string;
-  actor?: string;
-  action?: string;
-  environment?: string;
-  since?: Date;
-  until?: Date;
+/** GET /api/v1/audit's question: the filter, a page size and the previous page's cursor. */
+export interface AuditQuery extends Omit<AuditFilter, 'beforeId' | 'limit'> {
   /** Opaque cursor from a previous page: the last event id seen. */
   cursor?: string;
   limit: number;
-}
-
-/**
- * `flag:checkout*` (one trailing `*`) matches every value that starts with `flag:checkout`;
- * anything else matches exactly. LIKE's own wildcards in the prefix are escaped, so `%` and `_` are literal.
- */
-function textMatch(column: 'target' | 'actor', value: string): [string, string] {
-  if (!value.endsWith('*')) return [`${column} = ?`, value];
-  const prefix = value.slice(0, -1).replace(/[\\%_]/g, (c) => `\\${c}`);
-  return [`${column} LIKE ? ESCAPE '\\'`, `${prefix}%`];
 }
 
 @Injectable()
@@ -70,21 +55,9 @@ export class AuditService {
 
   /** Newest first, paginated by id cursor so pages stay stable while events keep arriving. */
   async list(query: AuditQuery): Promise<{ items: AuditEvent[]; nextCursor: string | null }> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (sql: string, value: unknown) => {
-      params.push(value);
-      where.push(sql.replace('?', `$${params.length}`));
-    };
-    if (query.target) add(...textMatch('target', query.target));
-    if (query.actor) add(...textMatch('actor', query.actor));
-    if (query.action) add('action = ?', query.action);
-    if (query.environment) add('environment = ?', query.environment);
-    if (query.since) add('at >= ?', query.since.toISOString());
-    if (query.until) add('at < ?', query.until.toISOString());
-    if (query.cursor) add('id < ?', query.cursor);
-    params.push(query.limit + 1);
-    const rows = await this.audit.page(where, params);
+    const { cursor, limit, ...filter } = query;
+    // One more than the page holds: its presence says there is a next page.
+    const rows = await this.audit.page({ ...filter, beforeId: cursor, limit: limit + 1 });
     const page = rows.slice(0, query.limit);
     return {
       items: page.map((row) => ({ ...row, id: String(row.id), at: new Date(row.at).toISOString() })),

@@ -1,4 +1,4 @@
-import { describeChangeEvent, kindOfAction, kindSql, linkOfChange, parseLookback, serviceOfEvent } from './change-timeline';
+import { describeChangeEvent, kindOfAction, linkOfChange, parseLookback, serviceOfEvent } from './change-timeline';
 
 const event = (fields: Partial<Parameters<typeof linkOfChange>[0]> & { action: string; target: string }) => ({
   environment: 'production',
@@ -28,13 +28,6 @@ describe('the timeline reading of audit events', () => {
     expect(kindOfAction('release-policy.updated')).toBe('policy');
     expect(kindOfAction('release.stage.started')).toBe('release');
     expect(kindOfAction('something.new')).toBe('other');
-  });
-
-  it('builds the SQL CASE from the same rules, quoting and escaping the literals', () => {
-    const sql = kindSql();
-    expect(sql).toContain(`WHEN action IN ('rollout.gate.approved', 'rollout.gate.waiting') THEN 'approval'`);
-    expect(sql).toContain(`action LIKE 'rollout.%' ESCAPE '\\' THEN 'rollout'`);
-    expect(sql.indexOf("'verdict'")).toBeLessThan(sql.indexOf("THEN 'rollout'"));
   });
 
   it('finds the service in meta or in the target, never in a flag environment', () => {

@@ -9,7 +9,7 @@ import type { ChangeKind } from './change-timeline.contract';
 // The kinds are part of the wire (GET /api/v1/changes?kind=), so they are listed in the contract.
 export { CHANGE_KINDS, type ChangeKind } from './change-timeline.contract';
 
-interface KindRule {
+export interface KindRule {
   kind: ChangeKind;
   actions?: string[];
   prefixes?: string[];
@@ -17,9 +17,10 @@ interface KindRule {
 
 /**
  * First match wins, so the specific actions come before their family's prefix
- * (`rollout.verdict` is a verdict, every other `rollout.*` a rollout step).
+ * (`rollout.verdict` is a verdict, every other `rollout.*` a rollout step). kindOfAction reads them
+ * here; the changes repository turns the same list into SQL, so the two cannot drift.
  */
-const KIND_RULES: KindRule[] = [
+export const KIND_RULES: readonly KindRule[] = [
   { kind: 'approval', actions: ['rollout.gate.approved', 'rollout.gate.waiting'] },
   // Four-eyes on flag and segment changes: opened, approved, rejected, withdrawn, stale.
   { kind: 'approval', prefixes: ['change-request.'] },
@@ -48,35 +49,6 @@ export function kindOfAction(action: string): ChangeKind {
     if (rule.actions?.includes(action) || rule.prefixes?.some((prefix) => action.startsWith(prefix))) return rule.kind;
   }
   return 'other';
-}
-
-const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
-const likePrefix = (prefix: string) => literal(`${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-
-function ruleSql(rule: KindRule, column: string): string {
-  const tests = [
-    ...(rule.actions?.length ? [`${column} IN (${rule.actions.map(literal).join(', ')})`] : []),
-    ...(rule.prefixes ?? []).map((prefix) => `${column} LIKE ${likePrefix(prefix)} ESCAPE '\\'`),
-  ];
-  return tests.length > 1 ? `(${tests.join(' OR ')})` : tests[0];
-}
-
-/** kindOfAction as SQL over the `action` column, built from the same rules so the two cannot drift. */
-export function kindSql(column = 'action'): string {
-  const whens = KIND_RULES.map((rule) => `WHEN ${ruleSql(rule, column)} THEN ${literal(rule.kind)}`);
-  return `(CASE ${whens.join(' ')} ELSE 'other' END)`;
-}
-
-/**
- * `kindSql(column) = kind` said so that a row is rejected after one or two comparisons: the kind's
- * own rule first, then "no earlier rule took it" (first match wins). Evaluating the whole CASE on
- * every row of a week made the kind filter the slowest one (bench/README.md, changes query).
- */
-export function kindFilterSql(kind: ChangeKind, column = 'action'): string {
-  const index = KIND_RULES.findIndex((rule) => rule.kind === kind);
-  if (index < 0) return `NOT (${KIND_RULES.map((rule) => ruleSql(rule, column)).join(' OR ')})`;
-  const earlier = KIND_RULES.slice(0, index).map((rule) => ruleSql(rule, column));
-  return `(${ruleSql(KIND_RULES[index], column)}${earlier.length ? ` AND NOT (${earlier.join(' OR ')})` : ''})`;
 }
 
 /**

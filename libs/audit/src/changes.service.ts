@@ -1,25 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { Database } from '@switchyard/persistence';
-import {
-  commentOfChange,
-  describeChangeEvent,
-  kindFilterSql,
-  kindSql,
-  linkOfChange,
-  NOT_CHANGES_PREFIX,
-  reasonOfChange,
-  serviceOfEvent,
-  type ChangeKind,
-} from './change-timeline';
+import { commentOfChange, describeChangeEvent, linkOfChange, reasonOfChange, serviceOfEvent } from './change-timeline';
 import type { Change, ChangesPage } from './change-timeline.contract';
+import { ChangesRepository, type ChangeRow, type ChangesFilter } from './changes.repository';
 
-export interface ChangesQuery {
-  environment?: string;
-  service?: string;
-  kind?: ChangeKind;
-  /** Exact, or a prefix with one trailing `*` (`user:*`), as in the audit log. */
-  actor?: string;
-  since?: Date;
+/** GET /api/v1/changes's question: the filter, a page size and the previous page's cursor. */
+export interface ChangesQuery extends Omit<ChangesFilter, 'before' | 'limit'> {
   /** nextCursor of the previous page: the id of the last change it showed. */
   cursor?: string;
   limit: number;
@@ -27,70 +12,23 @@ export interface ChangesQuery {
 
 export type { Change, ChangesPage } from './change-timeline.contract';
 
-interface ChangeRow {
-  id: string;
-  at: Date | string;
-  actor: string;
-  action: string;
-  kind: ChangeKind;
-  target: string;
-  environment: string | null;
-  service: string | null;
-  before: unknown;
-  after: unknown;
-  meta: Record<string, unknown> | null;
-  summary: string[] | null;
-  comment: string | null;
-}
-
-const KIND = kindSql('action');
-
 /**
- * "What changed in production in the last 30 minutes", newest first. Ordered by (at, id) so that
- * the (environment | service, at, id) indexes answer a page by reading only its own rows; the
+ * "What changed in production in the last 30 minutes", newest first, in (at, id) order; the
  * cursor is the last id shown, looked up for its time so the next page continues exactly there.
  */
 @Injectable()
 export class ChangesService {
-  constructor(private readonly db: Database) {}
+  constructor(private readonly changes: ChangesRepository) {}
 
   async list(query: ChangesQuery): Promise<ChangesPage> {
-    const where: string[] = [`action NOT LIKE '${NOT_CHANGES_PREFIX}%'`];
-    const params: unknown[] = [];
-    const param = (value: unknown) => {
-      params.push(value);
-      return `$${params.length}`;
-    };
-    // A flag's definition (variants, archiving) and a segment reach every environment at once: they
-    // changed production too, so they answer an environment's question as well as its own events.
-    if (query.environment)
-      where.push(`(environment = ${param(query.environment)} OR (environment IS NULL AND (action LIKE 'flag.%' OR action LIKE 'segment.%')))`);
-    // Written by AuditService.record for every event whose target or meta names a service, and
-    // filled in for older rows by the migration, so the column (and its index) is the whole answer.
-    if (query.service) where.push(`service = ${param(query.service)}`);
-    if (query.actor) {
-      if (query.actor.endsWith('*')) {
-        const prefix = query.actor.slice(0, -1).replace(/[\\%_]/g, (c) => `\\${c}`);
-        where.push(`actor LIKE ${param(`${prefix}%`)} ESCAPE '\\'`);
-      } else where.push(`actor = ${param(query.actor)}`);
-    }
-    if (query.kind) where.push(kindFilterSql(query.kind));
-    if (query.since) where.push(`at >= ${param(query.since.toISOString())}`);
-    if (query.cursor) {
-      // at::text keeps PostgreSQL's microseconds, which a JS Date would round away.
-      const [position] = await this.db.query<{ at: string }>('SELECT at::text AS at FROM audit_events WHERE id = $1', [query.cursor]);
-      // An unknown cursor (its event gone) ends the walk rather than restarting it from the top.
-      if (!position) return { items: [], nextCursor: null };
-      where.push(`(at, id) < (${param(position.at)}::timestamptz, ${param(query.cursor)}::bigint)`);
-    }
-    const limit = param(query.limit + 1);
-    const rows = await this.db.query<ChangeRow>(
-      `SELECT id::text AS id, at, actor, action, ${KIND} AS kind, target, environment, service, before, after, meta, summary, comment
-       FROM audit_events WHERE ${where.join(' AND ')} ORDER BY at DESC, id DESC LIMIT ${limit}`,
-      params,
-    );
-    const page = rows.slice(0, query.limit);
-    return { items: page.map(toChange), nextCursor: rows.length > query.limit ? page[page.length - 1].id : null };
+    const { cursor, limit, ...filter } = query;
+    const before = cursor ? await this.changes.position(cursor) : undefined;
+    // An unknown cursor (its event gone) ends the walk rather than restarting it from the top.
+    if (cursor && !before) return { items: [], nextCursor: null };
+    // One more than the page holds: its presence says there is a next page.
+    const rows = await this.changes.page({ ...filter, before, limit: limit + 1 });
+    const page = rows.slice(0, limit);
+    return { items: page.map(toChange), nextCursor: rows.length > limit ? page[page.length - 1].id : null };
   }
 }
 

@@ -3,14 +3,5 @@ export { AuditModule } from './audit.module';
 export type { AuditPage, WithActorName } from './audit.contract';
 export type { ChangesPageView } from './change-timeline.contract';
 export { ChangesService, type Change, type ChangesPage, type ChangesQuery } from './changes.service';
-export {
-  CHANGE_KINDS,
-  describeChangeEvent,
-  kindFilterSql,
-  kindOfAction,
-  kindSql,
-  linkOfChange,
-  parseLookback,
-  serviceOfEvent,
-  type ChangeKind,
-} from './change-timeline';
+export { CHANGE_KINDS, describeChangeEvent, kindOfAction, linkOfChange, parseLookback, serviceOfEvent, type ChangeKind } from './change-timeline';
+export { kindFilterSql, kindSql } from './changes.repository';

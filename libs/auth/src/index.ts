@@ -1,6 +1,7 @@
 export { AuthModule } from './auth.module';
 export { AuthGuard, PrincipalResolver } from './auth.guard';
 export { TokensService, hashToken, type TokenView } from './tokens.service';
+export { TokensRepository } from './tokens.repository';
 export { RouteDeclarationCheck, type DeclaredRoute } from './route-declaration.check';
 export { Scopes, Public, SCOPES_KEY, PUBLIC_KEY } from './scopes.decorator';
 export { CurrentPrincipal, actorOf, principalOf, type ClientAccess, type Principal } from './principal';

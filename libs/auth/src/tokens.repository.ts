@@ -70,6 +70,14 @@ export class TokensRepository {
     await m.query('UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL', [id]);
   }
 
+  /** Every browser origin some live client token allows (a token with none allows no browser). */
+  async activeClientOrigins(): Promise<string[]> {
+    const rows = await this.db.query<{ origin: string }>(
+      "SELECT DISTINCT unnest(allowed_origins) AS origin FROM api_tokens WHERE revoked_at IS NULL AND allowed_origins <> '{}'",
+    );
+    return rows.map((row) => row.origin);
+  }
+
   async touch(id: string): Promise<void> {
     await this.db.query('UPDATE api_tokens SET last_used_at = now() WHERE id = $1', [id]);
   }

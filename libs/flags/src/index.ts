@@ -24,6 +24,7 @@ export {
 export type { EnvironmentView, FlagView, FlagSummary, FlagEnvironmentView, SegmentView, FlagVersionView } from './flag.types';
 export { UsageService, type UsageCount, type FlagUsageView, type UsageBucketView } from './usage.service';
 export type { FlagUsage } from './flag.contract';
+export { ClientCatalogRepository, type ClientFlagMarks } from './client-catalog.repository';
 export {
   ChangeRequestsService,
   ChangeRequestStaleError,

@@ -93,8 +93,38 @@ export class SchedulesRepository {
     ]);
   }
 
+  /** Cancels a schedule that has not fired yet; false when it had already moved on (fired, cancelled, …). */
+  async cancel(m: EntityManager, id: string, actor: string): Promise<boolean> {
+    return this.closeWhere(m, id, ['pending', 'awaiting-approval'], `state = 'cancelled', cancelled_by = $2, closed_at = now()`, [actor]);
+  }
+
+  /** Approves a schedule awaiting approval against the flag version reviewed; false when it no longer awaits it. */
+  async approve(m: EntityManager, id: string, approvedBy: string, approvedVersion: number): Promise<boolean> {
+    return this.closeWhere(m, id, ['awaiting-approval'], `state = 'pending', approved_by = $2, approved_version = $3, approved_at = now()`, [
+      approvedBy,
+      approvedVersion,
+    ]);
+  }
+
+  /** Closes `owner`'s claim as fired; false when the claim is no longer `owner`'s (or no longer firing). */
+  async markFired(m: EntityManager, id: string, owner: string, firedAt: Date, appliedVersion: number): Promise<boolean> {
+    return this.closeWhere(
+      m,
+      id,
+      ['firing'],
+      `state = 'fired', fired_at = $3, applied_version = $4, closed_at = $3`,
+      [owner, firedAt.toISOString(), appliedVersion],
+      'claimed_by = $2',
+    );
+  }
+
+  /** Closes `owner`'s claim as failed with the reason; false when the claim is no longer `owner`'s. */
+  async markFailed(m: EntityManager, id: string, owner: string, reason: string): Promise<boolean> {
+    return this.closeWhere(m, id, ['firing'], `state = 'failed', failure = $3, closed_at = now()`, [owner, reason], 'claimed_by = $2');
+  }
+
   /** A conditional state change (`$1` is the id, `set`'s parameters follow); true when it took. */
-  async closeWhere(m: EntityManager, id: string, from: ScheduleState[], set: string, params: unknown[], extra?: string): Promise<boolean> {
+  private async closeWhere(m: EntityManager, id: string, from: ScheduleState[], set: string, params: unknown[], extra?: string): Promise<boolean> {
     const states = from.map((state) => `'${state}'`).join(', ');
     const rows: Array<{ id: string }> = await m.query(
       `WITH changed AS (UPDATE flag_schedules SET ${set} WHERE id = $1 AND state IN (${states})${extra ? ` AND ${extra}` : ''} RETURNING id) SELECT id FROM changed`,

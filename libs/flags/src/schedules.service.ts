@@ -124,9 +124,7 @@ export class SchedulesService {
   async cancel(id: string, actor: string, comment?: string): Promise<ScheduleView> {
     const before = await this.get(id);
     await this.db.transaction(async (m) => {
-      const closed = await this.schedules.closeWhere(m, id, ['pending', 'awaiting-approval'], `state = 'cancelled', cancelled_by = $2, closed_at = now()`, [
-        actor,
-      ]);
+      const closed = await this.schedules.cancel(m, id, actor);
       if (!closed) throw new ScheduleClosedError(toView(await this.row(m, id)));
       await this.record(m, before, 'flag.schedule.cancelled', actor, comment, {}, [
         `Scheduled change for ${before.runAt} cancelled by ${actor}${comment ? `: ${comment}` : ''}`,
@@ -146,13 +144,7 @@ export class SchedulesService {
       throw new FourEyesError(`scheduled change ${id} was made by ${row.author}: someone else must approve it`);
     const flag = await this.flags.getFlag(row.flag_key);
     await this.db.transaction(async (m) => {
-      const approved = await this.schedules.closeWhere(
-        m,
-        id,
-        ['awaiting-approval'],
-        `state = 'pending', approved_by = $2, approved_version = $3, approved_at = now()`,
-        [reviewer.actor, flag.version],
-      );
+      const approved = await this.schedules.approve(m, id, reviewer.actor, flag.version);
       if (!approved) throw new ScheduleClosedError(toView(await this.row(m, id)));
       await this.record(m, toView(row), 'flag.schedule.approved', reviewer.actor, comment, { approvedVersion: flag.version }, [
         `Scheduled change approved by ${reviewer.actor} against version ${flag.version}${comment ? `: ${comment}` : ''}`,
@@ -199,14 +191,7 @@ export class SchedulesService {
         return await this.fail(schedule, owner, `${row.environment} now requires approval and this schedule was never approved; nothing was applied`);
       const onApply = async (m: EntityManager, version: number) => {
         firedAt = new Date();
-        const closed = await this.schedules.closeWhere(
-          m,
-          row.id,
-          ['firing'],
-          `state = 'fired', fired_at = $3, applied_version = $4, closed_at = $3`,
-          [owner, firedAt.toISOString(), version],
-          'claimed_by = $2',
-        );
+        const closed = await this.schedules.markFired(m, row.id, owner, firedAt, version);
         if (!closed) throw new ClaimLostError();
         const lateMs = Math.max(0, firedAt.getTime() - runAt.getTime());
         await this.record(m, schedule, 'flag.schedule.fired', row.author, row.comment ?? undefined, { appliedVersion: version, lateMs, firedBy: owner }, [
@@ -240,10 +225,7 @@ export class SchedulesService {
 
   private async fail(schedule: ScheduleView, owner: string, reason: string): Promise<FireOutcome> {
     const closed = await this.db.transaction(async (m) => {
-      if (
-        !(await this.schedules.closeWhere(m, schedule.id, ['firing'], `state = 'failed', failure = $3, closed_at = now()`, [owner, reason], 'claimed_by = $2'))
-      )
-        return false;
+      if (!(await this.schedules.markFailed(m, schedule.id, owner, reason))) return false;
       await this.record(m, schedule, 'flag.schedule.failed', schedule.author, undefined, { reason }, [`Scheduled change failed: ${reason}`]);
       return true;
     });

@@ -126,6 +126,8 @@ describe('the changes timeline API', () => {
     const actions = [
       'flag.toggled',
       'rollout.gate.approved',
+      'change-request.opened',
+      'change-request.approved',
       'rollout.verdict',
       'rollout.dark-launch.verdict',
       'rollout.dark-launch.started',

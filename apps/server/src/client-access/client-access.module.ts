@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
-import { FlagsModule } from '@switchyard/flags';
+import { TokensRepository } from '@switchyard/auth';
+import { ClientCatalogRepository, FlagsModule } from '@switchyard/flags';
 import { SseModule } from '../sse/sse.module';
 import { ClientAccessService } from './client-access.service';
 import { ClientController } from './client.controller';
@@ -11,7 +12,8 @@ import { ClientStreamHub } from './client-stream.service';
 @Module({
   imports: [FlagsModule, SseModule],
   controllers: [ClientController],
-  providers: [ClientAccessService, ClientFlagCatalog, ClientOriginRegistry, ClientStreamHub],
+  // The two reads behind the background copies: client tokens' origins (auth) and flags' client marks (flags).
+  providers: [TokensRepository, ClientCatalogRepository, ClientAccessService, ClientFlagCatalog, ClientOriginRegistry, ClientStreamHub],
   exports: [ClientAccessService, ClientFlagCatalog, ClientOriginRegistry, ClientStreamHub],
 })
 export class ClientAccessModule {}

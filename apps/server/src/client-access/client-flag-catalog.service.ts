@@ -1,16 +1,11 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { LOGGER } from '@switchyard/observability';
-import { Database } from '@switchyard/persistence';
+import { ClientCatalogRepository, type ClientFlagMarks } from '@switchyard/flags';
 import type { ClientFlagFilter } from './client-flag-filter';
 
 /** How long a change to a flag's tags or client-side mark may take to reach browsers. */
 export const CATALOG_REFRESH_MS = 5_000;
-
-interface FlagMarks {
-  tags: readonly string[];
-  clientSide: boolean;
-}
 
 /**
  * Which flags each client token filter lets through. Tags and the client-side mark are not in the
@@ -20,7 +15,7 @@ interface FlagMarks {
  */
 @Injectable()
 export class ClientFlagCatalog implements OnApplicationBootstrap, OnApplicationShutdown {
-  private marks = new Map<string, FlagMarks>();
+  private marks = new Map<string, Omit<ClientFlagMarks, 'key'>>();
   private signature = '';
   /** Bumped whenever what some filter lets through may have changed: part of the client ETag. */
   generation = 0;
@@ -29,7 +24,7 @@ export class ClientFlagCatalog implements OnApplicationBootstrap, OnApplicationS
   private readonly listeners: Array<() => void> = [];
 
   constructor(
-    private readonly db: Database,
+    private readonly catalog: ClientCatalogRepository,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -63,12 +58,10 @@ export class ClientFlagCatalog implements OnApplicationBootstrap, OnApplicationS
 
   private async load(): Promise<void> {
     try {
-      const rows = await this.db.query<{ key: string; tags: string[]; client_side: boolean }>(
-        'SELECT key, tags, client_side FROM flags WHERE NOT archived ORDER BY key',
-      );
-      const signature = rows.map((row) => `${row.key}|${row.client_side ? 1 : 0}|${row.tags.join(',')}`).join('\n');
+      const rows = await this.catalog.marks();
+      const signature = rows.map((row) => `${row.key}|${row.clientSide ? 1 : 0}|${row.tags.join(',')}`).join('\n');
       if (signature === this.signature) return;
-      this.marks = new Map(rows.map((row) => [row.key, { tags: row.tags, clientSide: row.client_side }]));
+      this.marks = new Map(rows.map((row) => [row.key, { tags: row.tags, clientSide: row.clientSide }]));
       const first = this.signature === '';
       this.signature = signature;
       this.generation += 1;

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { LOGGER } from '@switchyard/observability';
-import { Database } from '@switchyard/persistence';
+import { TokensRepository } from '@switchyard/auth';
 
 const REFRESH_MS = 5_000;
 
@@ -17,7 +17,7 @@ export class ClientOriginRegistry implements OnApplicationBootstrap, OnApplicati
   private timer?: NodeJS.Timeout;
 
   constructor(
-    private readonly db: Database,
+    private readonly tokens: TokensRepository,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -37,10 +37,7 @@ export class ClientOriginRegistry implements OnApplicationBootstrap, OnApplicati
 
   async refresh(): Promise<void> {
     try {
-      const rows = await this.db.query<{ origin: string }>(
-        "SELECT DISTINCT unnest(allowed_origins) AS origin FROM api_tokens WHERE revoked_at IS NULL AND allowed_origins <> '{}'",
-      );
-      this.origins = new Set(rows.map((row) => row.origin));
+      this.origins = new Set(await this.tokens.activeClientOrigins());
     } catch (error) {
       this.logger.warn({ err: error }, 'could not refresh the browser origins of client tokens; keeping the last ones');
     }

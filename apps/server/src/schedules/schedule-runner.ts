@@ -4,7 +4,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy }
 import type { Logger } from 'pino';
 import { APP_CONFIG, type AppConfig } from '@switchyard/config';
 import { SchedulesService } from '@switchyard/flags';
-import { LOGGER } from '@switchyard/observability';
+import { LOGGER, RoundLoop } from '@switchyard/observability';
 
 /** Longest a single timer waits; beyond it the poll re-arms (setTimeout's limit is ~24.8 days). */
 const MAX_TIMER_MS = 60_000;
@@ -20,11 +20,11 @@ const LEASE_MS = 30_000;
 @Injectable()
 export class ScheduleRunner implements OnApplicationBootstrap, OnModuleDestroy {
   readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  private poller?: NodeJS.Timeout;
   private timer?: { at: number; handle: NodeJS.Timeout };
-  private ticking?: Promise<void>;
-  private again = false;
-  private stopped = false;
+  private readonly rounds = new RoundLoop(
+    () => this.tick(),
+    (error) => this.logger.warn({ err: error }, 'scheduled changes: poll failed; retrying at the next one'),
+  );
   private unsubscribe?: () => void;
 
   constructor(
@@ -35,39 +35,23 @@ export class ScheduleRunner implements OnApplicationBootstrap, OnModuleDestroy {
 
   onApplicationBootstrap(): void {
     this.unsubscribe = this.schedules.onArmed((schedule) => this.armAt(new Date(schedule.runAt).getTime()));
-    this.poller = setInterval(() => this.kick(), Math.max(50, this.config.schedulePollMs));
-    this.poller.unref();
-    this.kick();
+    this.rounds.start(Math.max(50, this.config.schedulePollMs));
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
+    const stopping = this.rounds.stop();
     this.unsubscribe?.();
-    clearInterval(this.poller);
     if (this.timer) clearTimeout(this.timer.handle);
-    await this.ticking;
+    await stopping;
   }
 
   /** Runs a round now, or right after the current one. */
   kick(): void {
-    if (this.stopped) return;
-    if (this.ticking) {
-      this.again = true;
-      return;
-    }
-    this.ticking = this.tick()
-      .catch((error: unknown) => this.logger.warn({ err: error }, 'scheduled changes: poll failed; retrying at the next one'))
-      .finally(() => {
-        this.ticking = undefined;
-        if (this.again) {
-          this.again = false;
-          this.kick();
-        }
-      });
+    this.rounds.kick();
   }
 
   private async tick(): Promise<void> {
-    for (let round = 0; round < 10 && !this.stopped; round++) {
+    for (let round = 0; round < 10 && !this.rounds.stopped; round++) {
       const claimed = await this.schedules.claimDue(this.owner, LEASE_MS);
       for (const schedule of claimed) {
         const outcome = await this.schedules.fire(schedule, this.owner);
@@ -79,14 +63,14 @@ export class ScheduleRunner implements OnApplicationBootstrap, OnModuleDestroy {
       // A full batch may mean more are due.
       if (claimed.length < 20) break;
     }
-    if (this.stopped) return;
+    if (this.rounds.stopped) return;
     const next = await this.schedules.nextRunAt();
     if (next) this.armAt(next.getTime());
   }
 
   /** Wakes the runner at `at` (ms since epoch) unless an earlier wake-up is already set. */
   private armAt(at: number): void {
-    if (this.stopped) return;
+    if (this.rounds.stopped) return;
     if (this.timer && this.timer.at <= at && this.timer.at > Date.now()) return;
     if (this.timer) clearTimeout(this.timer.handle);
     const delay = Math.min(MAX_TIMER_MS, Math.max(0, at - Date.now()));

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Database } from '@switchyard/persistence';
 import { RolloutSignals } from './rollout-signals';
+import { RolloutsRepository } from './rollouts.repository';
 
 /** Why a wait or a sleep ended early: the replica is stopping (resume later) or someone asked to abort. */
 export type Interruption = 'shutdown' | 'abort';
@@ -20,6 +21,7 @@ export class RolloutInterrupts {
   constructor(
     private readonly db: Database,
     private readonly signals: RolloutSignals,
+    private readonly rollouts: RolloutsRepository,
   ) {}
 
   /**
@@ -41,11 +43,10 @@ export class RolloutInterrupts {
     const poll = shutdownOnly
       ? undefined
       : setInterval(() => {
-          void this.db
-            .query<{ status: string; abort_requested: unknown }>(`SELECT status, abort_requested FROM rollouts WHERE id = $1`, [rolloutId])
-            .then((rows) => {
-              const row = rows[0];
-              if (!row || row.status !== 'running' || (row.abort_requested !== null && row.abort_requested !== undefined)) stop('abort');
+          void this.rollouts
+            .runState(this.db, rolloutId)
+            .then((state) => {
+              if (!state || state.status !== 'running' || state.abortRequested) stop('abort');
             })
             .catch(() => undefined);
         }, 1000);

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { APP_CONFIG, type AppConfig } from '@switchyard/config';
-import { LOGGER } from '@switchyard/observability';
+import { LOGGER, RoundLoop } from '@switchyard/observability';
 import { Database } from '@switchyard/persistence';
 import { ClusterAccess } from '../kubernetes/cluster-access';
 import { RolloutEngine } from './rollout.engine';
@@ -22,10 +22,10 @@ export class RolloutDriver implements OnApplicationBootstrap, OnModuleDestroy {
   readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly running = new Map<string, { controller: AbortController; done: Promise<void>; token: string }>();
   private claims = 0;
-  private timer?: NodeJS.Timeout;
-  private ticking?: Promise<void>;
-  private again = false;
-  private stopped = false;
+  private readonly rounds = new RoundLoop(
+    () => this.tick(),
+    (error) => this.logger.error({ err: error }, 'rollout driver round failed'),
+  );
   private unsubscribe?: () => void;
 
   constructor(
@@ -48,28 +48,12 @@ export class RolloutDriver implements OnApplicationBootstrap, OnModuleDestroy {
       if (signal.kind === 'runnable') this.kick();
     });
     // Renewal must come well within the lease, and a poll catches other replicas' work.
-    const every = Math.max(100, Math.min(this.config.rolloutPollIntervalMs, Math.floor(this.config.rolloutLeaseMs / 3)));
-    this.timer = setInterval(() => this.kick(), every);
-    this.timer.unref();
-    this.kick();
+    this.rounds.start(Math.max(100, Math.min(this.config.rolloutPollIntervalMs, Math.floor(this.config.rolloutLeaseMs / 3))));
   }
 
   /** Runs a claim round now (or right after the current one). */
   kick(): void {
-    if (this.stopped) return;
-    if (this.ticking) {
-      this.again = true;
-      return;
-    }
-    this.ticking = this.tick()
-      .catch((error: unknown) => this.logger.error({ err: error }, 'rollout driver round failed'))
-      .finally(() => {
-        this.ticking = undefined;
-        if (this.again) {
-          this.again = false;
-          this.kick();
-        }
-      });
+    this.rounds.kick();
   }
 
   /** Rollouts this replica is driving right now. */
@@ -78,10 +62,9 @@ export class RolloutDriver implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
+    const stopping = this.rounds.stop();
     this.unsubscribe?.();
-    await this.ticking;
+    await stopping;
     for (const { controller } of this.running.values()) controller.abort();
     await Promise.allSettled([...this.running.values()].map((run) => run.done));
   }
@@ -96,7 +79,7 @@ export class RolloutDriver implements OnApplicationBootstrap, OnModuleDestroy {
         this.running.get(id)?.controller.abort();
       }
     }
-    if (this.stopped) return;
+    if (this.rounds.stopped) return;
     const token = `${this.owner}#${++this.claims}`;
     const claimed = await this.db.transaction((manager) => this.rollouts.claim(manager, token, this.config.rolloutLeaseMs, [...this.running.keys()]));
     for (const id of claimed) this.start(id, token);
@@ -118,7 +101,7 @@ export class RolloutDriver implements OnApplicationBootstrap, OnModuleDestroy {
         await this.db
           .transaction((manager) => this.rollouts.releaseLease(manager, token, id, delayMs))
           .catch((error: unknown) => this.logger.warn({ err: error, rolloutId: id }, 'could not release a rollout lease'));
-        if (!this.stopped && outcome === 'done') this.kick();
+        if (!this.rounds.stopped && outcome === 'done') this.kick();
       });
     this.running.set(id, { controller, done, token });
   }

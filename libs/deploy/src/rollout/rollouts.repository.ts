@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import type { Database } from '@switchyard/persistence';
 import type { AnalysisVerdict, Measurement } from '../analysis/canary-analysis';
 import type { KubeObject } from '../kubernetes/kube-resources';
 import { SecretSealer } from '../kubernetes/secret-sealer';
@@ -113,6 +114,16 @@ export class RolloutsRepository {
         rollout.reason,
       ],
     );
+  }
+
+  /**
+   * Whether a rollout still runs with no abort asked for, as one statement on the Database (outside
+   * any transaction), for the once-a-second poll of a step's waits; undefined when there is no such rollout.
+   */
+  async runState(db: Pick<Database, 'query'>, id: string): Promise<{ status: RolloutStatus; abortRequested: boolean } | undefined> {
+    const rows = await db.query<{ status: RolloutStatus; abort_requested: unknown }>(`SELECT status, abort_requested FROM rollouts WHERE id = $1`, [id]);
+    const row = rows[0];
+    return row && { status: row.status, abortRequested: row.abort_requested !== null && row.abort_requested !== undefined };
   }
 
   async find(manager: EntityManager, id: string, forUpdate = false): Promise<Rollout | undefined> {

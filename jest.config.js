@@ -23,6 +23,7 @@ const e2eSpecsBesideCode = [
   'deploy-api.client.spec.ts', // apps/cli: HTTP server
   'proxy-app.spec.ts', // apps/proxy: starts the proxy and its upstreams
   'shadow-call.spec.ts', // apps/proxy: HTTP server
+  'capture-replay-engine.spec.ts', // libs/mirror: replays to HTTP servers
   'command-runner.spec.ts', // libs/deploy: child processes
   'release-runner.spec.ts', // libs/deploy: runs test commands through sh
   'migrations.spec.ts', // libs/persistence: PGlite / PostgreSQL
@@ -37,7 +38,9 @@ const shared = {
   testEnvironment: 'node',
   transform: { '^.+\\.(t|j)sx?$': swc, '^.+\\.mjs$': swc },
   // @kubernetes/client-node 2 and the ESM-only packages it imports are transformed for the same reason.
-  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|@openfeature|@fastify/static|content-disposition|@kubernetes/client-node|openid-client|oauth4webapi|jose|jsonpath-plus|@jsep-plugin|jsep|rfc4648|socks-proxy-agent|agent-base)/)'],
+  transformIgnorePatterns: [
+    '/node_modules/(?!(@nestjs|@openfeature|@fastify/static|content-disposition|@kubernetes/client-node|openid-client|oauth4webapi|jose|jsonpath-plus|@jsep-plugin|jsep|rfc4648|socks-proxy-agent|agent-base)/)',
+  ],
   moduleNameMapper: {
     '^@switchyard/core$': '<rootDir>/sdk/core/src/index.ts',
     '^@switchyard/node-sdk$': '<rootDir>/sdk/node/src/index.ts',

@@ -111,7 +111,22 @@ async function startSwitchyard(route, extraArgs = []) {
   writeFileSync(config, `- ${JSON.stringify(route)}\n`);
   const child = spawn(
     process.execPath,
-    [entry, '--config', config, '--port', String(port), '--admin-port', String(adminPort), '--host', '127.0.0.1', '--log-level', 'error', ...extraArgs],
+    [
+      entry,
+      '--config',
+      config,
+      '--port',
+      String(port),
+      '--admin-port',
+      String(adminPort),
+      '--host',
+      '127.0.0.1',
+      '--log-level',
+      'error',
+      '--workers',
+      '1',
+      ...extraArgs,
+    ],
     {
       stdio: ['ignore', 'inherit', 'inherit'],
     },

@@ -73,6 +73,9 @@ async function proxy(config, record) {
     '127.0.0.1',
     '--log-level',
     'warn',
+    // One process, so /proc/<pid>/stat is all of the proxy's CPU.
+    '--workers',
+    '1',
     '--max-event-loop-utilization',
     '1',
   ];

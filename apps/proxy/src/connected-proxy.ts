@@ -1,9 +1,10 @@
 import { hostname } from 'node:os';
 import { createClient, type SwitchyardClient } from '@switchyard/node-sdk';
 import type { Logger } from '@switchyard/observability';
-import { startProxy, type RunningProxy } from './proxy-app';
+import { startProxy, type ProxyOptions, type RunningProxy } from './proxy-app';
 import { ReportShipper } from './report-shipper';
 import { RouteStream } from './route-stream';
+import { readTlsFiles } from './tls-files';
 
 export interface ConnectedProxyOptions {
   server: string;
@@ -23,6 +24,18 @@ export interface ConnectedProxyOptions {
   startTimeoutMs?: number;
   /** See ProxyOptions.resolveUpstream. */
   resolveUpstream?: (url: string) => string;
+  /** `--tls-cert/--tls-key`, as standalone (ProxyOptions.tls); a pair that does not load throws TlsFilesError before connecting. */
+  tls?: ProxyOptions['tls'];
+  /**
+   * `--record DIR`: every route's exchanges captured there, as standalone. A route from the server
+   * may carry `record:`; only its `sample` and `redactPaths` apply, inside this directory.
+   */
+  record?: ProxyOptions['record'];
+  /**
+   * A cluster worker (`--workers N`): no admin port of its own (the primary's merges all workers),
+   * its share of the capture directory, and a proxy id of its own towards the server.
+   */
+  cluster?: { slot: number; of: number };
 }
 
 export interface ConnectedProxy extends RunningProxy {
@@ -40,6 +53,8 @@ export interface ConnectedProxy extends RunningProxy {
 export async function startConnectedProxy(options: ConnectedProxyOptions): Promise<ConnectedProxy> {
   const { logger } = options;
   const startTimeoutMs = options.startTimeoutMs ?? 5000;
+  // A certificate that cannot serve is the operator's mistake: say so before waiting on the server.
+  if (options.tls) readTlsFiles(options.tls);
   // Usage metrics need an sdk-scoped token; the proxy's evaluations are counted in its own report.
   const flags = await createClient({
     url: options.server,
@@ -49,25 +64,34 @@ export async function startConnectedProxy(options: ConnectedProxyOptions): Promi
     timeoutMs: startTimeoutMs,
   });
   if (flags.status !== 'ready') logger.warn({ status: flags.status }, 'flags not loaded yet: routes sampled by flag mirror nothing until they are');
-  const proxy = await startProxy({
-    routes: [],
-    port: options.port,
-    adminPort: options.adminPort,
-    host: options.host,
-    adminHost: options.adminHost,
-    adminToken: options.adminToken,
-    maxEventLoopUtilization: options.maxEventLoopUtilization,
-    logger,
-    flags,
-    shipsReports: true,
-    resolveUpstream: options.resolveUpstream,
-  });
+  let proxy: RunningProxy;
+  try {
+    proxy = await startProxy({
+      routes: [],
+      port: options.port,
+      adminPort: options.adminPort,
+      host: options.host,
+      adminHost: options.adminHost,
+      adminToken: options.adminToken,
+      maxEventLoopUtilization: options.maxEventLoopUtilization,
+      logger,
+      flags,
+      shipsReports: true,
+      resolveUpstream: options.resolveUpstream,
+      ...(options.tls ? { tls: options.tls } : {}),
+      ...(options.record ? { record: options.record } : {}),
+      ...(options.cluster ? { admin: false, recordShard: options.cluster } : {}),
+    });
+  } catch (error) {
+    await flags.close();
+    throw error;
+  }
   const stream = new RouteStream({ server: options.server, token: options.token, logger, onRoutes: (routes) => proxy.setRoutes(routes) });
   stream.start();
   const shipper = new ReportShipper({
     server: options.server,
     token: options.token,
-    proxyId: `${hostname()}:${proxy.port}`,
+    proxyId: `${hostname()}:${proxy.port}${options.cluster ? `/w${options.cluster.slot}` : ''}`,
     drain: () => proxy.drain(),
     metrics: proxy.metrics,
     logger,

@@ -1,10 +1,13 @@
-import { RouteFileError } from '@switchyard/mirror';
+import { loadRouteFileSettings, RouteFileError, type RouteFileSettings } from '@switchyard/mirror';
+import cluster from 'node:cluster';
 import { createLogger } from '@switchyard/observability';
+import { runPrimary } from './cluster-primary';
+import { runWorker } from './cluster-worker';
 import { parseProxyArgs, PROXY_USAGE, ProxyArgsError, type ProxyArgs } from './proxy-args';
 import { startConnectedProxy } from './connected-proxy';
 import { startProxy, type RunningProxy } from './proxy-app';
 import { RouteFileWatcher } from './route-file-watcher';
-import { TlsFilesError } from './tls-files';
+import { chooseTlsFiles, TlsFilesError } from './tls-files';
 
 async function main(): Promise<void> {
   let args: ProxyArgs;
@@ -23,22 +26,34 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const logger = createLogger(args.logLevel, 'switchyard-proxy');
+  // --workers N > 1: one primary (admin port, route file) and N workers sharing the live port (cluster-primary.ts, cluster-worker.ts).
+  // A worker is this same entry forked by node:cluster, bundle or not; it parses the same arguments.
+  if (cluster.isWorker) return runWorker(args, logger);
+  if (args.workers > 1) return runPrimary(args, logger);
   let proxy: RunningProxy;
   let reload = (): void => logger.info('SIGHUP: routes come from the server; nothing to reload');
   if (args.server) {
-    proxy = await startConnectedProxy({
-      server: args.server,
-      token: args.token!,
-      environment: args.environment ?? 'production',
-      reportIntervalMs: args.reportIntervalMs,
-      port: args.port,
-      adminPort: args.adminPort,
-      host: args.host,
-      adminHost: args.adminHost,
-      adminToken: args.adminToken,
-      maxEventLoopUtilization: args.maxEventLoopUtilization,
-      logger,
-    });
+    try {
+      proxy = await startConnectedProxy({
+        server: args.server,
+        token: args.token!,
+        environment: args.environment ?? 'production',
+        reportIntervalMs: args.reportIntervalMs,
+        port: args.port,
+        adminPort: args.adminPort,
+        host: args.host,
+        adminHost: args.adminHost,
+        adminToken: args.adminToken,
+        maxEventLoopUtilization: args.maxEventLoopUtilization,
+        logger,
+        ...(args.record ? { record: args.record } : {}),
+        ...(args.tlsCert !== undefined ? { tls: chooseTlsFiles(args) } : {}),
+      });
+    } catch (error) {
+      if (!(error instanceof TlsFilesError)) throw error;
+      process.stderr.write(`switchyard proxy: ${error.message}\n`);
+      process.exit(2);
+    }
     logger.info(
       { port: proxy.port, adminPort: proxy.adminPort, server: args.server, routes: proxy.routes().map((route) => route.name) },
       'switchyard proxy ready (connected)',
@@ -46,8 +61,11 @@ async function main(): Promise<void> {
   } else {
     const routeFile = new RouteFileWatcher(args.config!, { logger });
     let routes;
+    let settings: RouteFileSettings;
     try {
       routes = await routeFile.load();
+      // The file's `tls:` (the watcher applies only its routes; the TLS files themselves are watched).
+      settings = await loadRouteFileSettings(args.config!);
     } catch (error) {
       if (!(error instanceof RouteFileError)) throw error;
       process.stderr.write(`switchyard proxy: bad route file\n${error.message}\n`);
@@ -71,7 +89,7 @@ async function main(): Promise<void> {
         logger,
         routeFile,
         ...(args.record ? { record: args.record } : {}),
-        ...(args.tlsCert !== undefined ? { tls: { certFile: args.tlsCert, keyFile: args.tlsKey! } } : {}),
+        ...(args.tlsCert !== undefined || settings.tls ? { tls: chooseTlsFiles(args, { file: args.config!, tls: settings.tls }) } : {}),
       });
     } catch (error) {
       if (!(error instanceof TlsFilesError)) throw error;

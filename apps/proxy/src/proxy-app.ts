@@ -8,7 +8,7 @@ import { LoadShedder } from './load-shedder';
 import { ProxyMetrics } from './proxy-metrics';
 import { everyMinute, ReportHistory } from './report-history';
 import type { RouteFileWatcher } from './route-file-watcher';
-import { CaptureRecorder, type RecordSettings } from './recorder';
+import { CaptureRecorder, type CaptureShard, type RecordSettings } from './recorder';
 import { RouteMirror } from './route-mirror';
 import { RouteTable } from './route-table';
 import { createSampleDecider, type FlagEvaluator } from './sample-decider';
@@ -44,8 +44,21 @@ export interface ProxyOptions {
   resolveUpstream?: (url: string) => string;
   /** Serve the live port over TLS with these PEM files, re-read when they change (throws TlsFilesError at start if they do not load). */
   tls?: TlsFiles;
-  /** Record/replay (`--record DIR`): capture every route's sampled exchanges here; a route's own `record:` wins. */
+  /**
+   * Record/replay (`--record DIR`): capture every route's sampled exchanges here; a route's own `record:` wins
+   * (with `shipsReports`, a route from the server: only its sample and redactPaths, here).
+   */
   record?: RecordSettings;
+  /** false: no admin port (a cluster worker: its primary serves one for all workers). Default true. */
+  admin?: boolean;
+  /** A cluster worker's share of every capture directory (its own segment names and part of the bounds). */
+  recordShard?: CaptureShard;
+}
+
+/** One route's definition and what was recorded for it, as a cluster worker sends it to its primary. */
+export interface RouteState {
+  route: MirrorRoute;
+  aggregate: RouteAggregate;
 }
 
 export interface RunningProxy {
@@ -56,6 +69,8 @@ export interface RunningProxy {
   metrics: ProxyMetrics;
   /** What `GET /reports` on the admin port answers; `since` as there. */
   report(route?: string, since?: Date): MirrorReport;
+  /** What `report` is built from, per route (a cluster's primary merges these across workers). */
+  states(since?: Date): RouteState[];
   /**
    * Swaps the route set without a restart (connected mode, and a standalone proxy's route file
    * edits). A route whose definition did not change keeps its analysis, breaker and sockets; a
@@ -84,11 +99,15 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const recorders = new Map<string, CaptureRecorder>();
   const recorderFor = (route: MirrorRoute): CaptureRecorder | undefined => {
     // Routes from the server (connected mode) never choose a directory: a route definition sent over
-    // the API must not make the proxy write to, or rotate files out of, a path of its disk.
+    // the API must not make the proxy write to, or rotate files out of, a path of its disk. Their
+    // `record:` only sets their sample and masking within the proxy's own `--record` directory.
     const settings = (options.shipsReports ? undefined : route.record) ?? options.record;
-    if (!settings) return undefined;
+    if (!settings) {
+      if (route.record) logger.warn({ route: route.name }, 'route asks for recording but this proxy has no --record DIR: nothing is captured');
+      return undefined;
+    }
     let recorder = recorders.get(settings.dir);
-    if (!recorder) recorders.set(settings.dir, (recorder = new CaptureRecorder(settings, { logger, registry: metrics.registry })));
+    if (!recorder) recorders.set(settings.dir, (recorder = new CaptureRecorder(settings, { logger, registry: metrics.registry, shard: options.recordShard })));
     return recorder;
   };
   const build = (route: MirrorRoute, history?: ReportHistory) => {
@@ -117,27 +136,33 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     for (const mirror of [...mirrors, ...retired.keys()]) mirror.rotate();
   });
   let listening = false;
-  const admin = createAdminServer({
-    routes: () => table,
-    metrics,
-    ready: () => listening,
-    token: options.adminToken,
-    ...(options.routeFile ? { routeFile: () => options.routeFile!.status() } : {}),
+  const report = (route?: string, since?: Date): MirrorReport => ({
+    generatedAt: new Date().toISOString(),
+    routes: mirrors.filter((mirror) => route === undefined || mirror.name === route).map((mirror) => mirror.report(since)),
   });
+  const admin =
+    options.admin === false
+      ? undefined
+      : createAdminServer({
+          routes: () => mirrors.map((mirror) => mirror.route),
+          report,
+          metrics: async () => ({ contentType: metrics.registry.contentType, text: await metrics.registry.metrics() }),
+          ready: () => listening,
+          token: options.adminToken,
+          ...(options.routeFile ? { routeFile: () => options.routeFile!.status() } : {}),
+        });
   const port = await listen(live.server, options.port, host);
   const adminHost = options.adminHost ?? '127.0.0.1';
-  const adminPort = await listen(admin, options.adminPort, adminHost);
+  const adminPort = admin ? await listen(admin, options.adminPort, adminHost) : 0;
   listening = true;
   const running: RunningProxy = {
     url: `${options.tls ? 'https' : 'http'}://${reachable(host)}:${port}`,
-    adminUrl: `http://${reachable(adminHost)}:${adminPort}`,
+    adminUrl: admin ? `http://${reachable(adminHost)}:${adminPort}` : '',
     port,
     adminPort,
     metrics,
-    report: (route, since) => ({
-      generatedAt: new Date().toISOString(),
-      routes: mirrors.filter((mirror) => route === undefined || mirror.name === route).map((mirror) => mirror.report(since)),
-    }),
+    report,
+    states: (since) => mirrors.map((mirror) => ({ route: mirror.route, aggregate: mirror.aggregate(since) })),
     setRoutes(routes) {
       const current = new Map(mirrors.map((mirror) => [mirror.name, mirror]));
       const next = routes.map((route) => {
@@ -188,7 +213,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       options.routeFile?.close();
       tlsWatcher?.close();
       shedder.close();
-      await Promise.all([stop(live.server), stop(admin)]);
+      await Promise.all([stop(live.server), admin && stop(admin)]);
       live.close();
       // What was captured before the listeners closed is still written out.
       await Promise.all([...recorders.values()].map((recorder) => recorder.close()));

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseProxyArgs, ProxyArgsError } from './proxy-args';
+import { defaultWorkers, parseProxyArgs, ProxyArgsError } from './proxy-args';
 
 describe('parseProxyArgs', () => {
   it('reads both option spellings and fills defaults', () => {
@@ -12,11 +12,21 @@ describe('parseProxyArgs', () => {
       host: '0.0.0.0',
       adminHost: '127.0.0.1',
       logLevel: 'info',
+      workers: defaultWorkers(),
     });
     expect(parseProxyArgs(['--help'])).toEqual({ help: true });
     expect(parseProxyArgs(['--config', 'r.yml', '--max-event-loop-utilization', '0.75'])).toMatchObject({ maxEventLoopUtilization: 0.75 });
     expect(parseProxyArgs(['--config', 'r.yml', '--max-event-loop-utilization=1'])).toMatchObject({ maxEventLoopUtilization: 1 });
     expect(parseProxyArgs(['--config', 'r.yml', '--tls-cert', 'c.pem', '--tls-key', 'k.pem'])).toMatchObject({ tlsCert: 'c.pem', tlsKey: 'k.pem' });
+    // Connected mode takes the same TLS and recording flags.
+    expect(
+      parseProxyArgs(['--server', 'http://s', '--token', 't', '--tls-cert', 'c.pem', '--tls-key', 'k.pem', '--record', 'cap', '--record-sample', '5']),
+    ).toMatchObject({
+      server: 'http://s',
+      tlsCert: 'c.pem',
+      tlsKey: 'k.pem',
+      record: { dir: 'cap', sample: 5 },
+    });
     expect(parseProxyArgs(['--server', 'http://127.0.0.1:3000', '--token', 'sy_x', '--environment', 'staging'])).toEqual({
       server: 'http://127.0.0.1:3000',
       token: 'sy_x',
@@ -27,6 +37,7 @@ describe('parseProxyArgs', () => {
       host: '0.0.0.0',
       adminHost: '127.0.0.1',
       logLevel: 'info',
+      workers: defaultWorkers(),
     });
   });
 
@@ -46,13 +57,27 @@ describe('parseProxyArgs', () => {
     [['--config', 'r.yml', '--log-level', 'loud'], /--log-level must be one of/],
     [['routes.yml'], /unexpected argument/],
     [['--config', 'r.yml', '--tls-cert', 'c.pem'], /--tls-cert and --tls-key go together/],
-    [['--server', 'http://s', '--token', 't', '--tls-cert', 'c.pem', '--tls-key', 'k.pem'], /only apply with --config/],
+    [['--config', 'r.yml', '--tls-cert', 'c.pem', '--tls-key', 'k.pem', '--token', 't'], /--token only applies with --server/],
     [['--config', 'r.yml', '--max-event-loop-utilization', '0'], /--max-event-loop-utilization must be a number above 0 and at most 1, got "0"/],
     [['--config', 'r.yml', '--max-event-loop-utilization', '1.5'], /--max-event-loop-utilization must be/],
     [['--config', 'r.yml', '--max-event-loop-utilization', 'high'], /--max-event-loop-utilization must be/],
+    [['--config', 'r.yml', '--workers', '0'], /--workers must be a whole number from 1 to 64, got "0"/],
+    [['--config', 'r.yml', '--workers', '65'], /--workers must be a whole number from 1 to 64, got "65"/],
+    [['--config', 'r.yml', '--workers', '1.5'], /--workers must be a whole number from 1 to 64/],
+    [['--config', 'r.yml', '--workers', 'all'], /--workers must be a whole number from 1 to 64/],
   ])('rejects %j', (argv, message) => {
     expect(() => parseProxyArgs(argv)).toThrow(ProxyArgsError);
     expect(() => parseProxyArgs(argv)).toThrow(message);
+  });
+});
+
+describe('parseProxyArgs: --workers', () => {
+  it('defaults to the cores the process may use, within 1..64, and takes an explicit count in either mode', () => {
+    expect(defaultWorkers()).toBeGreaterThanOrEqual(1);
+    expect(defaultWorkers()).toBeLessThanOrEqual(64);
+    expect(parseProxyArgs(['--config', 'r.yml', '--workers', '1'])).toMatchObject({ workers: 1 });
+    expect(parseProxyArgs(['--config', 'r.yml', '--workers=64'])).toMatchObject({ workers: 64 });
+    expect(parseProxyArgs(['--server', 'http://s', '--token', 't', '--workers', '3'])).toMatchObject({ workers: 3 });
   });
 });
 

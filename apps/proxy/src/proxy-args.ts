@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { RecordSettings } from './recorder';
 import { parseRecordArgs, RECORD_OPTIONS, RECORD_USAGE } from './recorder-args';
 
@@ -24,11 +25,13 @@ export interface ProxyArgs {
   logLevel: string;
   /** Shadow copies are shed while the event loop is busier than this (0–1; 1 = never). */
   maxEventLoopUtilization?: number;
-  /** Standalone: serve the live port over TLS with these PEM files (re-read when they change). */
+  /** Serve the live port over TLS with these PEM files (re-read when they change); standalone may set them in the route file instead. */
   tlsCert?: string;
   tlsKey?: string;
-  /** Standalone: `--record DIR`, a capture of every route's exchanges for `switchyard replay`. */
+  /** `--record DIR`, a capture of every route's exchanges for `switchyard replay` (either mode). */
   record?: RecordSettings;
+  /** Processes serving the live port (node:cluster); 1 = one process, no cluster. Default: the machine's cores. */
+  workers: number;
 }
 
 export class ProxyArgsError extends Error {}
@@ -46,11 +49,19 @@ export const PROXY_USAGE = [
   '       switchyard proxy --server URL (--token-file F | SWITCHYARD_TOKEN=T) [--environment production] [--report-interval-ms 10000] …',
   '       either mode: [--max-event-loop-utilization 0.9]  shed shadow copies while the event loop is busier than this (1: never)',
   '                    [--admin-token-file F | SWITCHYARD_PROXY_ADMIN_TOKEN=T]  the admin port needs this bearer token (health stays open)',
-  '       standalone: [--tls-cert cert.pem --tls-key key.pem]  serve the live port over HTTPS; rotated files are picked up without a restart',
+  '       either mode: [--workers N]  processes sharing the live port (default: one per core; 1: a single process)',
+  '       either mode: [--tls-cert cert.pem --tls-key key.pem]  serve the live port over HTTPS; rotated files are picked up without a restart',
   '       WebSocket and other upgrades pass through to the primary, never mirrored; POST/PUT/PATCH/DELETE are mirrored only',
   '       where a route sets mirrorUnsafe (only for a candidate whose writes go nowhere)',
   RECORD_USAGE,
 ].join('\n');
+
+export const MAX_WORKERS = 64;
+
+/** One worker per core the process may use (cgroup and affinity limits included), within the bound. */
+export function defaultWorkers(): number {
+  return Math.min(MAX_WORKERS, Math.max(1, availableParallelism()));
+}
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -87,6 +98,7 @@ export function parseProxyArgs(argv: readonly string[], env: ProxyEnvironment = 
     'max-event-loop-utilization',
     'tls-cert',
     'tls-key',
+    'workers',
     ...RECORD_OPTIONS,
   ];
   for (const name of values.keys()) {
@@ -105,6 +117,10 @@ export function parseProxyArgs(argv: readonly string[], env: ProxyEnvironment = 
   if (utilization !== undefined && !(/^(0(\.\d+)?|1(\.0+)?)$/.test(utilization) && Number(utilization) > 0)) {
     throw new ProxyArgsError(`--max-event-loop-utilization must be a number above 0 and at most 1, got "${utilization}"`);
   }
+  const workers = values.get('workers');
+  if (workers !== undefined && !(/^\d+$/.test(workers) && Number(workers) >= 1 && Number(workers) <= MAX_WORKERS)) {
+    throw new ProxyArgsError(`--workers must be a whole number from 1 to ${MAX_WORKERS}, got "${workers}"`);
+  }
   const adminTokenFile = values.get('admin-token-file');
   const adminToken = adminTokenFile !== undefined ? secretFile('admin-token-file', adminTokenFile) : env.SWITCHYARD_PROXY_ADMIN_TOKEN || undefined;
   if (adminToken !== undefined && adminToken.length < 16) throw new ProxyArgsError('the admin token must be at least 16 characters');
@@ -116,21 +132,20 @@ export function parseProxyArgs(argv: readonly string[], env: ProxyEnvironment = 
     ...(adminToken !== undefined ? { adminToken } : {}),
     logLevel,
     ...(utilization !== undefined ? { maxEventLoopUtilization: Number(utilization) } : {}),
+    workers: workers !== undefined ? Number(workers) : defaultWorkers(),
   } as Omit<ProxyArgs, 'config' | 'server'>;
   const tlsCert = values.get('tls-cert');
   const tlsKey = values.get('tls-key');
   if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new ProxyArgsError('--tls-cert and --tls-key go together: give both or neither');
   const { record, problem } = parseRecordArgs(values);
   if (problem) throw new ProxyArgsError(problem);
-  if (record && !config) throw new ProxyArgsError('--record only applies with --config (standalone); connected routes can set record: in the route file later');
   if (record) common.record = record;
+  if (tlsCert !== undefined) [common.tlsCert, common.tlsKey] = [tlsCert, tlsKey];
   if (config) {
-    if (tlsCert !== undefined) return { config, ...common, tlsCert, tlsKey };
     for (const name of ['token', 'token-file', 'environment', 'report-interval-ms'])
       if (values.has(name)) throw new ProxyArgsError(`--${name} only applies with --server`);
     return { config, ...common };
   }
-  if (tlsCert !== undefined) throw new ProxyArgsError('--tls-cert/--tls-key only apply with --config (standalone) for now');
   if (!/^https?:\/\/[^/]/.test(server!)) throw new ProxyArgsError(`--server must be an http:// or https:// URL, got "${server}"`);
   if (values.has('token') && values.has('token-file')) throw new ProxyArgsError('use either --token or --token-file, not both');
   const tokenFile = values.get('token-file');

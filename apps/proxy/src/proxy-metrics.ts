@@ -62,11 +62,15 @@ export class ProxyMetrics {
       name: 'switchyard_mirror_breaker_open',
       help: '1 while the route circuit breaker is open or half-open',
       labelNames: ['route'],
+      // Across cluster workers (each has its own breaker): 1 while any of them is open.
+      aggregator: 'max',
       registers,
     });
     this.mirroredShare = new Gauge({
       name: 'switchyard_mirror_admitted_share',
       help: 'Share of sampled requests the load shedder lets through to be mirrored (1 = all; lower while the live path needs the event loop)',
+      // Across cluster workers: the mean of their shares (a sum would exceed 1).
+      aggregator: 'average',
       registers,
     });
     this.inFlight = new Gauge({ name: 'switchyard_mirror_in_flight', help: 'Shadow exchanges in flight', labelNames: ['route'], registers });

@@ -4,7 +4,7 @@ import { DEFAULT_RECORD_SETTINGS, type RecordSettings } from './recorder';
 export const RECORD_OPTIONS = ['record', 'record-sample', 'record-max-bytes', 'record-max-files', 'record-redact'] as const;
 
 export const RECORD_USAGE =
-  '       standalone: [--record DIR [--record-sample 100] [--record-max-bytes 268435456] [--record-max-files 8] [--record-redact "$.a.b,$..ssn"]]  capture exchanges for `switchyard replay`';
+  '       either mode: [--record DIR [--record-sample 100] [--record-max-bytes 268435456] [--record-max-files 8] [--record-redact "$.a.b,$..ssn"]]  capture exchanges for `switchyard replay`';
 
 /**
  * `--record DIR` and its bounds, or undefined without it. Errors are plain messages the caller

@@ -1,4 +1,5 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mirrorRouteSchema } from '@switchyard/mirror';
@@ -45,5 +46,25 @@ describe('CaptureRecorder', () => {
       .join('');
     expect(text.split('\n').filter((line) => line.startsWith('{"type":"exchange"'))).toHaveLength(recorder.counts.written);
     expect(text).not.toContain('never-in-clear');
+  });
+
+  it("samples by the route's own record.sample when it has one, else by the directory's", async () => {
+    const route = (name: string, record?: object) =>
+      mirrorRouteSchema.parse({ name, primary: 'http://127.0.0.1:1', candidate: 'http://127.0.0.1:2', sample: { percent: 0 }, ...(record ? { record } : {}) });
+    const recorder = new CaptureRecorder(
+      { dir: join(dir, 'sampled'), sample: 100, maxBytes: 1024 * 1024, maxFiles: 2 },
+      { logger: createLogger('silent', 'test') },
+    );
+    // A connected route's `record:` (its dir is the server's wish, not used): sample 0 opts it out.
+    const quiet = route('quiet', { dir: 'ignored', sample: 0 });
+    const plain = route('plain');
+    const taps = (r: typeof plain) =>
+      Array.from({ length: 50 }, () => {
+        const request = { method: 'GET', url: '/', headers: {} } as IncomingMessage;
+        recorder.begin(r, request, performance.now());
+        return CaptureRecorder.tapOf(request);
+      }).filter((tap) => tap !== undefined).length;
+    expect({ quiet: taps(quiet), plain: taps(plain) }).toEqual({ quiet: 0, plain: 50 });
+    await recorder.close();
   });
 });

@@ -28,6 +28,22 @@ export interface RecordSettings {
   redactPaths?: readonly string[];
 }
 
+/**
+ * A cluster worker's share of a capture directory every worker records into: its segments carry
+ * `-w<slot>-` in their names (so no two processes ever open the same file, and the replay reader,
+ * which reads every segment of the directory in time order, needs nothing new), and it keeps
+ * 1/`of` of the directory's byte and file bounds, deleting only its own segments. Slot 1 also
+ * adopts segments of single-process runs and of slots beyond `of`, so the bound still holds after
+ * the worker count changes.
+ */
+export interface CaptureShard {
+  /** 1..of, stable across a worker's replacements. */
+  slot: number;
+  of: number;
+}
+
+const SHARD_TAG = /^capture-[^-]+-w(\d+)-/;
+
 export const DEFAULT_RECORD_SETTINGS = { sample: 100, maxBytes: 256 * 1024 * 1024, maxFiles: 8 } as const;
 
 /** Exchanges waiting for the writer; past this the newest are dropped and counted, never waited for. */
@@ -83,18 +99,25 @@ export class CaptureRecorder {
   private readonly redactors = new WeakMap<MirrorRoute, CaptureRedactor>();
   private readonly counter?: Counter<'route' | 'outcome'>;
   private closed = false;
+  /** `w<slot>-` in a cluster worker's segment names, else nothing. */
+  private readonly tag: string;
+  private readonly maxFiles: number;
   readonly counts: Record<CaptureOutcome, number> = { written: 0, dropped_backlog: 0, dropped_too_large: 0, write_error: 0 };
 
   constructor(
     readonly settings: RecordSettings,
-    private readonly options: { logger: Logger; registry?: Registry; maxPendingBytes?: number },
+    private readonly options: { logger: Logger; registry?: Registry; maxPendingBytes?: number; shard?: CaptureShard },
   ) {
     mkdirSync(settings.dir, { recursive: true });
+    const { shard } = options;
+    this.tag = shard ? `w${shard.slot}-` : '';
+    this.maxFiles = shard ? Math.max(1, Math.floor(settings.maxFiles / shard.of)) : settings.maxFiles;
+    const maxBytes = shard ? Math.floor(settings.maxBytes / shard.of) : settings.maxBytes;
     this.segments = readdirSync(settings.dir)
-      .filter((name) => name.startsWith('capture-') && name.endsWith(CAPTURE_SEGMENT_SUFFIX))
+      .filter((name) => name.startsWith('capture-') && name.endsWith(CAPTURE_SEGMENT_SUFFIX) && (!shard || ownedBy(name, shard)))
       .sort();
-    this.segmentLimit = Math.max(64 * 1024, Math.floor(settings.maxBytes / settings.maxFiles));
-    this.maxPendingBytes = options.maxPendingBytes ?? Math.min(DEFAULT_MAX_PENDING_BYTES, settings.maxBytes);
+    this.segmentLimit = Math.max(64 * 1024, Math.floor(maxBytes / this.maxFiles));
+    this.maxPendingBytes = options.maxPendingBytes ?? Math.min(DEFAULT_MAX_PENDING_BYTES, maxBytes);
     if (options.registry) {
       const existing = options.registry.getSingleMetric('switchyard_proxy_capture_records_total') as Counter<'route' | 'outcome'> | undefined;
       this.counter =
@@ -110,7 +133,10 @@ export class CaptureRecorder {
 
   /** Live path: whether this exchange is captured; the tap only listens to the streams. */
   begin(route: MirrorRoute, request: IncomingMessage, startedAt: number): void {
-    if (this.closed || (this.settings.sample < 100 && Math.random() * 100 >= this.settings.sample)) return;
+    // A route's own `record.sample` wins over the directory's: in connected mode that is how a route
+    // on the server asks for its share of the proxy's `--record` capture (its `dir` is not used there).
+    const sample = route.record?.sample ?? this.settings.sample;
+    if (this.closed || (sample < 100 && Math.random() * 100 >= sample)) return;
     (request as RecordedMessage)[RECORDING] = new RecordingTap(this, route, request, startedAt, startedAt - this.origin);
   }
 
@@ -250,10 +276,10 @@ export class CaptureRecorder {
   private async rotate(): Promise<void> {
     await this.file?.handle.close();
     this.sequence++;
-    const name = `capture-${this.stamp}-${String(this.sequence).padStart(6, '0')}${CAPTURE_SEGMENT_SUFFIX}`;
+    const name = `capture-${this.stamp}-${this.tag}${String(this.sequence).padStart(6, '0')}${CAPTURE_SEGMENT_SUFFIX}`;
     this.segments.push(name);
     // The directory keeps at most maxFiles segments: the oldest go first.
-    while (this.segments.length > this.settings.maxFiles) {
+    while (this.segments.length > this.maxFiles) {
       const oldest = this.segments.shift()!;
       await unlink(join(this.settings.dir, oldest)).catch(() => undefined);
     }
@@ -365,4 +391,11 @@ export class RecordingTap {
       bytes: this.requestSize + response.size + OVERHEAD_BYTES,
     });
   }
+}
+
+/** Whether a segment found in the directory is this shard's to count and delete. */
+function ownedBy(name: string, shard: CaptureShard): boolean {
+  const slot = Number(SHARD_TAG.exec(name)?.[1] ?? 0);
+  if (slot === shard.slot) return true;
+  return shard.slot === 1 && (slot === 0 || slot > shard.of);
 }

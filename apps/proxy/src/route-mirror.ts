@@ -5,6 +5,7 @@ import {
   buildRouteReport,
   MirrorAnalysis,
   type CapturedExchange,
+  type ExchangeOutcome,
   type MirrorRoute,
   type RouteAggregate,
   type RouteReport,
@@ -184,8 +185,22 @@ export class RouteMirror implements ExchangeRoute {
   }
 
   compare(exchange: CapturedExchange): void {
+    // Identical responses (the usual case) are counted right here, without a promise.
+    let identical: ExchangeOutcome | undefined;
+    try {
+      identical = this.analysis.recordIfIdentical(exchange);
+    } catch (error) {
+      this.deps.logger.error({ err: error, route: this.name }, 'comparing a mirrored exchange failed');
+      this.release();
+      return;
+    }
+    if (identical) {
+      this.compared(exchange.endpoint, false);
+      this.release();
+      return;
+    }
     void this.analysis
-      .recordCaptured(exchange)
+      .recordDecoded(exchange)
       .then(
         (outcome) => {
           if (outcome.compared) this.compared(exchange.endpoint, outcome.mismatch);
@@ -228,7 +243,12 @@ export class RouteMirror implements ExchangeRoute {
   }
 
   report(since?: Date): RouteReport {
-    return buildRouteReport(this.route, { ...this.history.aggregate(this.analysis.aggregate(), since), breaker: this.breaker.report() });
+    return buildRouteReport(this.route, this.aggregate(since));
+  }
+
+  /** What `report` is built from; a cluster's primary merges these from its workers before building one report. */
+  aggregate(since?: Date): RouteAggregate {
+    return { ...this.history.aggregate(this.analysis.aggregate(), since), breaker: this.breaker.report() };
   }
 
   /** Moves what was recorded so far into the history (from a timer or a drain, never per request). */

@@ -89,11 +89,12 @@ export class ShadowExchange {
       }
       this.requestChunks.push(chunk);
     });
-    incoming.once('end', () => {
+    // `on`, not `once`: each of these fires at most once, and `once` costs a wrapper and an unhook per request.
+    incoming.on('end', () => {
       this.requestEnded = true;
       this.dispatchWhenReady();
     });
-    incoming.once('close', () => {
+    incoming.on('close', () => {
       if (!incoming.complete) this.abandon('primaryIncomplete');
     });
   }
@@ -114,12 +115,12 @@ export class ShadowExchange {
       }
       capture.chunks.push(chunk);
     });
-    response.once('end', () => {
+    response.on('end', () => {
       capture.ended = true;
       capture.ms = performance.now() - this.startedAt;
       this.dispatchWhenReady();
     });
-    response.once('close', () => {
+    response.on('close', () => {
       if (!capture.ended) this.abandon('primaryIncomplete');
     });
   }
@@ -132,10 +133,13 @@ export class ShadowExchange {
     if (this.dispatched || !this.requestEnded || !this.primary?.ended) return;
     this.dispatched = true;
     // This runs inside the primary's 'end', before http-proxy's pipe ends the client's response.
-    setImmediate(() => this.dispatch());
+    // One immediate for every exchange that became ready in this turn of the loop.
+    readyToDispatch.push(this);
+    if (readyToDispatch.length === 1) setImmediate(dispatchReady);
   }
 
-  private dispatch(): void {
+  /** Sends the shadow calls (from dispatchReady, once the primary's response is on its way out). */
+  dispatchNow(): void {
     if (this.finished) return;
     clearTimeout(this.deadline);
     if (this.requestOverflow) {
@@ -143,10 +147,10 @@ export class ShadowExchange {
       return;
     }
     const { route } = this.mirror;
-    const body = Buffer.concat(this.requestChunks, this.requestSize);
+    const body = joinChunks(this.requestChunks, this.requestSize);
     this.requestChunks.length = 0;
     const { method } = this.request;
-    const call = (upstream: ShadowUpstream, kind: ShadowTarget): ShadowCall => {
+    const call = (upstream: ShadowUpstream): ShadowCall => {
       const shadow = sendShadow({
         upstream,
         method,
@@ -157,19 +161,40 @@ export class ShadowExchange {
         maxBodyBytes: route.maxBodyBytes,
       });
       this.calls.push(shadow);
-      void shadow.result.then((result) => this.mirror.shadowFinished(kind, result));
       return shadow;
     };
 
     const { shadows } = this.mirror;
-    const candidate = call(shadows.candidate, 'candidate');
+    const candidate = call(shadows.candidate);
     let baseline: ShadowCall | undefined;
-    if (shadows.secondary) baseline = call(shadows.secondary, 'secondary');
-    else if (SAFE_METHODS.includes(method) && this.mirror.claimCalibration(this.endpoint)) baseline = call(shadows.primary, 'primary');
+    if (shadows.secondary) baseline = call(shadows.secondary);
+    else if (SAFE_METHODS.includes(method) && this.mirror.claimCalibration(this.endpoint)) baseline = call(shadows.primary);
+    const baselineKind: ShadowTarget = shadows.secondary ? 'secondary' : 'primary';
 
-    void Promise.all([candidate.result, baseline?.result]).then(([candidateResult, baselineResult]) => {
-      this.results = { candidate: candidateResult, baseline: baselineResult };
+    // One reaction per call instead of a Promise.all: the comparison starts once both are in.
+    let candidateResult: ShadowResult | undefined;
+    let baselineResult: ShadowResult | undefined;
+    let waiting = baseline ? 2 : 1;
+    const settled = () => {
+      if (--waiting > 0) return;
+      this.results = { candidate: candidateResult!, baseline: baselineResult };
       this.complete();
+    };
+    void candidate.result.then((result) => {
+      candidateResult = result;
+      try {
+        this.mirror.shadowFinished('candidate', result);
+      } finally {
+        settled();
+      }
+    });
+    void baseline?.result.then((result) => {
+      baselineResult = result;
+      try {
+        this.mirror.shadowFinished(baselineKind, result);
+      } finally {
+        settled();
+      }
     });
   }
 
@@ -185,7 +210,7 @@ export class ShadowExchange {
     this.mirror.compare({
       endpoint: this.endpoint,
       request: this.request,
-      primary: { status: primary.status, headers: primary.headers, body: Buffer.concat(primary.chunks, primary.size) },
+      primary: { status: primary.status, headers: primary.headers, body: joinChunks(primary.chunks, primary.size) },
       candidate: candidate.response,
       baseline: baseline?.ok ? baseline.response : undefined,
       primaryMs: primary.ms,
@@ -204,4 +229,30 @@ export class ShadowExchange {
     for (const call of this.calls) call.cancel();
     this.finishSkipped(reason);
   }
+}
+
+/** Exchanges whose shadow calls go out in the next check phase (see dispatchWhenReady). */
+let readyToDispatch: ShadowExchange[] = [];
+
+function dispatchReady(): void {
+  const ready = readyToDispatch;
+  readyToDispatch = [];
+  for (const exchange of ready) {
+    try {
+      exchange.dispatchNow();
+    } catch (error) {
+      // As uncaught as it was with an immediate of its own, without taking the others' calls with it.
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** A body in one piece; none (a GET) or a single chunk (the usual small body) costs no copy. */
+function joinChunks(chunks: Buffer[], size: number): Buffer {
+  if (chunks.length === 0) return EMPTY;
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
 }

@@ -4,10 +4,12 @@ import { basename, dirname, resolve } from 'node:path';
 import type tls from 'node:tls';
 import type { Logger } from '@switchyard/observability';
 
-/** The live port's certificate chain and key, as PEM files (`--tls-cert`, `--tls-key`). */
+/** The live port's certificate chain and key, as PEM files (`--tls-cert`, `--tls-key`, or the route file's `tls:`). */
 export interface TlsFiles {
   certFile: string;
   keyFile: string;
+  /** How errors name the two settings, so a bad file points at where it was set (default: the flags). */
+  labels?: { cert: string; key: string };
 }
 
 /** A certificate or key that cannot serve: unreadable, not PEM, or a key that is not the certificate's. */
@@ -25,24 +27,43 @@ export function readTlsFiles(files: TlsFiles): Pick<tls.SecureContextOptions, 'c
       throw new TlsFilesError(`${option} ${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
     }
   };
-  const cert = read('--tls-cert', files.certFile);
-  const key = read('--tls-key', files.keyFile);
+  const labels = files.labels ?? { cert: '--tls-cert', key: '--tls-key' };
+  const cert = read(labels.cert, files.certFile);
+  const key = read(labels.key, files.keyFile);
   let certificate: X509Certificate;
   try {
     certificate = new X509Certificate(cert);
   } catch {
-    throw new TlsFilesError(`--tls-cert ${files.certFile}: not a PEM certificate`);
+    throw new TlsFilesError(`${labels.cert} ${files.certFile}: not a PEM certificate`);
   }
   let privateKey;
   try {
     privateKey = createPrivateKey(key);
   } catch {
-    throw new TlsFilesError(`--tls-key ${files.keyFile}: not a PEM private key (or it is encrypted)`);
+    throw new TlsFilesError(`${labels.key} ${files.keyFile}: not a PEM private key (or it is encrypted)`);
   }
   if (!certificate.checkPrivateKey(privateKey)) {
-    throw new TlsFilesError(`--tls-key ${files.keyFile} does not match the certificate in --tls-cert ${files.certFile}`);
+    throw new TlsFilesError(`${labels.key} ${files.keyFile} does not match the certificate in ${labels.cert} ${files.certFile}`);
   }
   return { cert, key };
+}
+
+/**
+ * The live port's TLS files from the flags or from the route file's `tls:` (paths already resolved
+ * against the route file), never both: two places naming the certificate would leave one of them
+ * silently ignored, so that is refused (TlsFilesError) and the operator keeps one.
+ */
+export function chooseTlsFiles(
+  flags: { tlsCert?: string; tlsKey?: string },
+  routeFile?: { file: string; tls?: { certFile: string; keyFile: string } },
+): TlsFiles | undefined {
+  const fromFile = routeFile?.tls;
+  if (flags.tlsCert !== undefined && fromFile) {
+    throw new TlsFilesError(`TLS is set twice: by --tls-cert/--tls-key and by tls: in ${routeFile!.file}; keep one of them`);
+  }
+  if (flags.tlsCert !== undefined) return { certFile: flags.tlsCert, keyFile: flags.tlsKey! };
+  if (!fromFile) return undefined;
+  return { ...fromFile, labels: { cert: `${routeFile!.file}: tls.cert`, key: `${routeFile!.file}: tls.key` } };
 }
 
 /** What the live server offers when its files change: `setSecureContext` of https.Server. */

@@ -78,6 +78,16 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ MIRROR_ALLOWED_TARGETS: '10.0.0.0/99' })).toThrow(/MIRROR_ALLOWED_TARGETS must be comma-separated hosts/);
   });
 
+  it('reads where replayable captures live: an absolute CAPTURE_ROOT (unset: no replays) and the concurrency of one replay', () => {
+    expect(loadConfig({}).captures).toEqual({ root: undefined, replayConcurrency: 16 });
+    expect(loadConfig({ CAPTURE_ROOT: '/var/lib/switchyard/captures', REPLAY_CONCURRENCY: '4' }).captures).toEqual({
+      root: '/var/lib/switchyard/captures',
+      replayConcurrency: 4,
+    });
+    expect(() => loadConfig({ CAPTURE_ROOT: 'captures' })).toThrow(/CAPTURE_ROOT must be an absolute path/);
+    expect(() => loadConfig({ REPLAY_CONCURRENCY: '0' })).toThrow(/REPLAY_CONCURRENCY must be an integer from 1 to 1024/);
+  });
+
   it('treats empty strings as unset', () => {
     expect(loadConfig({ REDIS_URL: '', DATABASE_URL: '' }).redis.url).toBeUndefined();
   });

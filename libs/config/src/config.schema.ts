@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { EgressPolicy, EgressRuleError } from '@switchyard/mirror';
 
@@ -192,6 +193,11 @@ export const configSchema = z.object({
       return key;
     }),
   METRICS_MAX_FLAG_SERIES: integer(10_000, 1, 1_000_000),
+  CAPTURE_ROOT: z
+    .string()
+    .optional()
+    .refine((value) => value === undefined || value === '' || isAbsolute(value), 'must be an absolute path (the directory holding recorded captures)'),
+  REPLAY_CONCURRENCY: integer(16, 1, 1024),
   MIRROR_ALLOWED_TARGETS: z
     .string()
     .optional()
@@ -270,6 +276,11 @@ export interface AppConfig {
   secretsKey?: Buffer;
   /** Where mirror routes may send traffic (MIRROR_ALLOWED_TARGETS); unset: anywhere but loopback, link-local and metadata addresses. */
   mirrorTargets: EgressPolicy;
+  /**
+   * Captures a `darkLaunch.replay` may name: `root` (CAPTURE_ROOT; unset, no pipeline can replay)
+   * and how many replayed requests one replay keeps in flight (REPLAY_CONCURRENCY).
+   */
+  captures: { root?: string; replayConcurrency: number };
   /** LOG_FORMAT; unset: JSON, unless a person runs the server in a terminal outside production (decided in main.ts). */
   logFormat?: 'json' | 'pretty';
   /**
@@ -348,6 +359,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     metrics: { token: c.METRICS_TOKEN, maxFlagSeries: c.METRICS_MAX_FLAG_SERIES },
     secretsKey: c.SECRETS_KEY,
     mirrorTargets: c.MIRROR_ALLOWED_TARGETS,
+    captures: { root: c.CAPTURE_ROOT || undefined, replayConcurrency: c.REPLAY_CONCURRENCY },
     logFormat: c.LOG_FORMAT,
     replicas: c.SWITCHYARD_REPLICAS,
   };

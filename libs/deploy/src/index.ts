@@ -72,7 +72,15 @@ export { RolloutDriver } from './rollout/rollout.driver';
 export { ReleaseAbandonSweeper } from './rollout/release-abandon.sweeper';
 export { StepHandlerRegistry, type StepHandler, type StepContext, type StepResult } from './rollout/step-handler';
 export { type FlagReleaseDetail } from './rollout/steps/flag-release.step';
-export { MIRROR_CONTROL, type MirrorControl, type MirrorChangeContext, type EnsureRouteInput } from './rollout/steps/mirror-control';
+export {
+  MIRROR_CONTROL,
+  ReplayRefusal,
+  type MirrorControl,
+  type MirrorChangeContext,
+  type EnsureRouteInput,
+  type CaptureReplayInput,
+  type CaptureReplaySummary,
+} from './rollout/steps/mirror-control';
 export { RolloutsRepository } from './rollout/rollouts.repository';
 export { RolloutSignals, type RolloutSignal } from './rollout/rollout-signals';
 export { type EnvironmentPreview, type ObjectPlan } from './rollout/rollout-planner';

@@ -27,4 +27,13 @@ describe('EndpointGrouper', () => {
     expect(grouper.group('GET', '/c')).toBe('GET (other)');
     expect(grouper.group('GET', '/a')).toBe('GET /a');
   });
+
+  it('names a path the same way before and after its answer was cached, and past the cache size', () => {
+    const grouper = new EndpointGrouper(['/quotes/:symbol'], 3000);
+    expect(grouper.group('get', '/quotes/ABC?x=1')).toBe('GET /quotes/:symbol');
+    expect(grouper.group('get', '/quotes/ABC#top')).toBe('GET /quotes/:symbol');
+    for (let i = 0; i < 2500; i++) expect(grouper.group('GET', `/items/${i}/word${i}`)).toBe(`GET /items/:id/word${i}`);
+    expect(grouper.group('get', '/quotes/ABC')).toBe('GET /quotes/:symbol');
+    expect(grouper.group('GET', '/items/7/word7')).toBe('GET /items/:id/word7');
+  });
 });

@@ -7,6 +7,14 @@
 export class EndpointGrouper {
   private readonly templates: readonly (readonly string[])[];
   private readonly known = new Set<string>();
+  /**
+   * Method and path → endpoint, for the paths seen most recently: the live path names the
+   * endpoint of every request, and most traffic repeats a few paths, so the split, the templates
+   * and the id patterns run once per path rather than once per request. An answer never changes
+   * (endpoints only join `known`), so a cached one is always right; the cache is bounded by
+   * starting over when full.
+   */
+  private readonly cache = new Map<string, string>();
 
   constructor(
     templates: readonly string[] = [],
@@ -16,7 +24,18 @@ export class EndpointGrouper {
   }
 
   group(method: string, url: string): string {
-    const endpoint = `${method.toUpperCase()} ${this.template(pathOf(url))}`;
+    const path = pathOf(url);
+    const key = `${method} ${path}`;
+    const cached = this.cache.get(key);
+    if (cached !== undefined) return cached;
+    const endpoint = this.name(method, path);
+    if (this.cache.size >= CACHED_PATHS) this.cache.clear();
+    this.cache.set(key, endpoint);
+    return endpoint;
+  }
+
+  private name(method: string, path: string): string {
+    const endpoint = `${method.toUpperCase()} ${this.template(path)}`;
     if (this.known.has(endpoint)) return endpoint;
     if (this.known.size >= this.maxEndpoints) return `${method.toUpperCase()} (other)`;
     this.known.add(endpoint);
@@ -32,9 +51,13 @@ export class EndpointGrouper {
   }
 }
 
+const CACHED_PATHS = 1024;
+
 function pathOf(url: string): string {
-  const query = url.search(/[?#]/);
-  const path = query < 0 ? url : url.slice(0, query);
+  let end = url.indexOf('?');
+  const hash = url.indexOf('#');
+  if (hash >= 0 && (end < 0 || hash < end)) end = hash;
+  const path = end < 0 ? url : url.slice(0, end);
   return path === '' ? '/' : path;
 }
 

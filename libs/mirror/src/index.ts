@@ -18,7 +18,15 @@ export {
   type RouteProblem,
   type SampleConfig,
 } from './mirror-route.schema';
-export { loadRouteFile, parseRouteFile, RouteFileError, type RouteFileProblem } from './route-file.loader';
+export {
+  loadRouteFile,
+  loadRouteFileSettings,
+  parseRouteFile,
+  parseRouteFileSettings,
+  RouteFileError,
+  type RouteFileProblem,
+  type RouteFileSettings,
+} from './route-file.loader';
 export { parseReportSince } from './report-since';
 export type { MirrorRouteList, MirrorRouteSummary, MirrorRouteView } from './mirror-route.contract';
 export {
@@ -69,6 +77,20 @@ export {
   type CaptureRouteLine,
   type CapturedBody,
 } from './capture-format';
+export {
+  readCaptureDirectory,
+  replayCapture,
+  recordedRoute,
+  CaptureReadError,
+  NothingToReplayError,
+  ReplayTargetDownError,
+  REPLAY_HEADER,
+  type Capture,
+  type CapturedExchangeAt,
+  type CaptureReplayOptions,
+  type CaptureReplayRun,
+} from './capture-replay';
+export { captureLocationProblem, resolveCaptureLocation, CaptureLocationError } from './capture-location';
 export {
   darkLaunchVerdict,
   formatPercent,

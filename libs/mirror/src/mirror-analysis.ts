@@ -140,16 +140,29 @@ export class MirrorAnalysis {
     return due;
   }
 
+  /**
+   * Records an exchange whose responses are byte-identical in everything compared (they cannot
+   * differ under any rule, so nothing is decoded or parsed) and says so; `undefined`, recording
+   * nothing, when they are not. Synchronous, so the common case of a dark launch costs no promise.
+   */
+  recordIfIdentical(exchange: CapturedExchange): ExchangeOutcome | undefined {
+    const { comparator } = this;
+    if (!comparator.identical(exchange.primary, exchange.candidate) || (exchange.baseline && !comparator.identical(exchange.primary, exchange.baseline))) {
+      return undefined;
+    }
+    const stats = this.stats(exchange.endpoint);
+    this.countCompared(stats, exchange.primary.status, exchange.candidate.status, exchange);
+    if (exchange.baseline) stats.noiseCompared++;
+    return { compared: true, mismatch: false, differences: [] };
+  }
+
   /** Decodes and records an exchange; a body that decodes past the limit is skipped, not compared. */
   async recordCaptured(exchange: CapturedExchange): Promise<ExchangeOutcome> {
-    // Byte-identical responses cannot differ under any rule: count them without decoding or parsing.
-    const { comparator } = this;
-    if (comparator.identical(exchange.primary, exchange.candidate) && (!exchange.baseline || comparator.identical(exchange.primary, exchange.baseline))) {
-      const stats = this.stats(exchange.endpoint);
-      this.countCompared(stats, exchange.primary.status, exchange.candidate.status, exchange);
-      if (exchange.baseline) stats.noiseCompared++;
-      return { compared: true, mismatch: false, differences: [] };
-    }
+    return this.recordIfIdentical(exchange) ?? this.recordDecoded(exchange);
+  }
+
+  /** Decodes, parses and records an exchange that `recordIfIdentical` turned down. */
+  async recordDecoded(exchange: CapturedExchange): Promise<ExchangeOutcome> {
     const limit = Math.min(this.route.maxBodyBytes * 8, 256 * 1024 * 1024);
     try {
       const [primary, candidate, baseline] = await Promise.all([

@@ -33,6 +33,10 @@ const toBucket = (row: BucketRow): EndpointBucket => ({ endpoint: row.endpoint, 
 export class MirrorReportsRepository {
   /** The hour's aggregate of one endpoint, locked for the rest of the transaction. */
   async lockBucket(m: SqlRunner, route: string, bucket: string, endpoint: string): Promise<EndpointAggregate | undefined> {
+    // FOR UPDATE locks only a row that exists: two proxies (or a proxy's cluster workers) reporting
+    // the hour's first batch for an endpoint would both read nothing and the second insert would
+    // overwrite the first. The transaction-scoped advisory lock serialises them on the key instead.
+    await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`mirror_endpoint_reports:${route}:${bucket}:${endpoint}`]);
     const [row] = (await m.query(`SELECT aggregate FROM mirror_endpoint_reports WHERE route = $1 AND bucket = $2 AND endpoint = $3 FOR UPDATE`, [
       route,
       bucket,

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadRouteFile, parseRouteFile, RouteFileError } from './route-file.loader';
+import { loadRouteFile, loadRouteFileSettings, parseRouteFile, parseRouteFileSettings, RouteFileError } from './route-file.loader';
 
 const ISSUE_EXAMPLE = `
 - name: market-data
@@ -109,6 +109,45 @@ describe('parseRouteFile', () => {
     expect(problemsOf('name: a\n')[0]).toMatchObject({ line: 1, field: '(file)', problem: 'expected a list of routes (or a map with a "routes" list)' });
     expect(problemsOf('routes: []\nport: 1\n')[0]).toMatchObject({ line: 2, field: 'port', problem: 'unknown field' });
     expect(problemsOf('')[0]).toMatchObject({ field: '(file)' });
+  });
+
+  describe('tls:', () => {
+    const ROUTE = 'routes:\n  - { name: a, primary: "http://p", candidate: "http://c", sample: { percent: 1 } }\n';
+
+    it('resolves cert and key against the route file, and leaves the routes as they were', () => {
+      const settings = parseRouteFileSettings(`tls:\n  cert: certs/live.crt\n  key: /etc/tls/live.key\n${ROUTE}`, '/etc/switchyard/routes.yml');
+      expect(settings.tls).toEqual({
+        cert: 'certs/live.crt',
+        key: '/etc/tls/live.key',
+        certFile: '/etc/switchyard/certs/live.crt',
+        keyFile: '/etc/tls/live.key',
+      });
+      expect(settings.routes.map((route) => route.name)).toEqual(['a']);
+      // The routes-only readers (the file watcher) accept the same file.
+      expect(parseRouteFile(`tls: { cert: c.pem, key: k.pem }\n${ROUTE}`, 'r.yml')).toHaveLength(1);
+      expect(parseRouteFileSettings(ROUTE, 'r.yml').tls).toBeUndefined();
+    });
+
+    it('names the tls field at fault, with its line', () => {
+      const problems = (text: string) => problemsOf(text).map((p) => `${p.line}:${p.column} ${p.field}: ${p.problem}`);
+      expect(problems(`tls:\n  cert: c.pem\n${ROUTE}`)).toEqual(['1:1 tls.key: is required (a PEM file path)']);
+      expect(problems(`tls:\n  cert: c.pem\n  key: ""\n  ca: ca.pem\n${ROUTE}`)).toEqual(['3:3 tls.key: must be a file path', '4:3 tls.ca: unknown field']);
+      expect(problems(`tls: c.pem\n${ROUTE}`)).toEqual(['1:1 tls: expected a map with cert and key (PEM file paths)']);
+      expect(problems(`tls: { cert: 1, key: k.pem }\n${ROUTE}`)).toEqual(['1:8 tls.cert: must be a file path']);
+      // Route problems still come with it, in file order.
+      expect(problems(`tls: { cert: c.pem }\nroutes:\n  - { name: a, candidate: "http://c", sample: { percent: 1 } }\n`)).toEqual([
+        '1:1 tls.key: is required (a PEM file path)',
+        '3:5 routes[0].primary: is required',
+      ]);
+    });
+
+    it('loads it from disk relative to the file', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'routes-'));
+      writeFileSync(join(dir, 'routes.yml'), `tls: { cert: live.crt, key: live.key }\n${ROUTE}`);
+      await expect(loadRouteFileSettings(join(dir, 'routes.yml'))).resolves.toMatchObject({
+        tls: { certFile: join(dir, 'live.crt'), keyFile: join(dir, 'live.key') },
+      });
+    });
   });
 
   it('loads from disk and says when it cannot', async () => {

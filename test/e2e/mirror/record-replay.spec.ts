@@ -238,6 +238,6 @@ describe('record and replay', () => {
     });
     expect(() => parseProxyArgs(['--config', 'r.yml', '--record', 'd', '--record-redact', 'account'])).toThrow('--record-redact: "account":');
     expect(() => parseProxyArgs(['--config', 'r.yml', '--record-sample', '10'])).toThrow('--record-sample needs --record DIR');
-    expect(() => parseProxyArgs(['--server', 'http://s', '--token', 't', '--record', '/x'])).toThrow('--record only applies with --config');
+    expect(parseProxyArgs(['--server', 'http://s', '--token', 't', '--record', '/x'])).toMatchObject({ server: 'http://s', record: { dir: '/x' } });
   });
 });

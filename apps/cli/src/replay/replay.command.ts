@@ -56,7 +56,7 @@ export async function replayCommand(args: string[], io: CliIo): Promise<number> 
     headers[header.slice(0, colon).trim().toLowerCase()] = header.slice(colon + 1).trim();
   }
 
-  const capture = readCapture(resolve(io.cwd, values.capture), { allowPartial: values['allow-partial'] === true });
+  const capture = await readCapture(resolve(io.cwd, values.capture), { allowPartial: values['allow-partial'] === true });
   if (capture.damage) io.stderr.write(`switchyard: ${capture.damage}; replaying the ${capture.exchanges.length} exchanges before it\n`);
   const result = await replayCapture(capture, {
     candidate,

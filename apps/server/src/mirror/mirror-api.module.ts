@@ -5,6 +5,7 @@ import { MirrorReportsRepository, MirrorRoutesRepository } from '@switchyard/mir
 import { SseModule } from '../sse/sse.module';
 import { MirrorControlService } from './mirror-control.service';
 import { MirrorReportsController } from './mirror-reports.controller';
+import { MirrorReplayService } from './mirror-replay.service';
 import { MirrorReportsService } from './mirror-reports.service';
 import { MirrorRouteFeed } from './mirror-route-feed.service';
 import { MirrorRouteStreams } from './mirror-route-stream.service';
@@ -26,6 +27,7 @@ import { MirrorRoutesService } from './mirror-routes.service';
     MirrorRouteFeed,
     MirrorRouteStreams,
     MirrorReportsService,
+    MirrorReplayService,
     { provide: MIRROR_CONTROL, useClass: MirrorControlService },
   ],
   exports: [MIRROR_CONTROL],

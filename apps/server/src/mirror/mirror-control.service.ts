@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { TOTAL_WEIGHT } from '@switchyard/core';
-import type { EnsureRouteInput, MirrorChangeContext, MirrorControl } from '@switchyard/deploy';
+import type { CaptureReplayInput, CaptureReplaySummary, EnsureRouteInput, MirrorChangeContext, MirrorControl } from '@switchyard/deploy';
 import { NotFoundError } from '@switchyard/errors';
 import { FlagsService } from '@switchyard/flags';
 import type { MirrorRoute, MirrorRouteInput, RouteReport } from '@switchyard/mirror';
+import { MirrorReplayService } from './mirror-replay.service';
 import { MirrorReportsService } from './mirror-reports.service';
 import { MirrorRoutesService, type RouteChangeContext } from './mirror-routes.service';
 
@@ -24,7 +25,16 @@ export class MirrorControlService implements MirrorControl {
     private readonly routes: MirrorRoutesService,
     private readonly reports: MirrorReportsService,
     private readonly flags: FlagsService,
+    private readonly replays: MirrorReplayService,
   ) {}
+
+  inspectCapture(capture: string, capturedRoute: string): Promise<{ exchanges: number; capturedSpanMs: number }> {
+    return this.replays.inspect(capture, capturedRoute);
+  }
+
+  replay(input: CaptureReplayInput, signal: AbortSignal): Promise<CaptureReplaySummary> {
+    return this.replays.replay(input, signal);
+  }
 
   async ensureRoute(input: EnsureRouteInput, context: MirrorChangeContext): Promise<void> {
     const existing = await this.routes.get(input.route).catch((error: unknown) => {

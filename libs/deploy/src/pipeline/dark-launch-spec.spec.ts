@@ -43,6 +43,20 @@ describe('darkLaunch in switchyard.yml', () => {
     });
   });
 
+  it('reads a replay block with its defaults: the capture relative to CAPTURE_ROOT, speed 1', () => {
+    expect(parsePipelineText(pipeline('route: quotes\nreplay: { capture: staging/quotes/ }')).spec.deploy?.environments[0].darkLaunch).toEqual({
+      route: 'quotes',
+      sample: 10,
+      minCompared: 500,
+      maxMismatch: 0.1,
+      timeout: '10m',
+      replay: { capture: 'staging/quotes', speed: 1 },
+    });
+    expect(
+      parsePipelineText(pipeline('route: quotes\nreplay: { capture: q, speed: 20, route: recorded }')).spec.deploy?.environments[0].darkLaunch?.replay,
+    ).toEqual({ capture: 'q', speed: 20, route: 'recorded' });
+  });
+
   // Every mistake names its line (the value's own) and its field.
   it.each([
     [
@@ -89,6 +103,22 @@ describe('darkLaunch in switchyard.yml', () => {
       ['switchyard.yml:11: deploy.environments[0].darkLaunch.timeout: must be a duration longer than zero, such as 10m'],
     ],
     ['a missing route', 'sample: 10%', ['switchyard.yml:9: deploy.environments[0].darkLaunch.route: is required']],
+    [
+      'a replay capture outside the capture root',
+      'route: quotes\nreplay: { capture: ../etc }',
+      ['switchyard.yml:11: deploy.environments[0].darkLaunch.replay.capture: must stay inside the server’s CAPTURE_ROOT: no "." or ".." segments'],
+    ],
+    [
+      'an absolute replay capture',
+      'route: quotes\nreplay: { capture: /var/captures/quotes }',
+      ['switchyard.yml:11: deploy.environments[0].darkLaunch.replay.capture: must be a path relative to the server’s CAPTURE_ROOT, not an absolute path'],
+    ],
+    ['a replay without a capture', 'route: quotes\nreplay: { speed: 2 }', ['switchyard.yml:11: deploy.environments[0].darkLaunch.replay.capture: is required']],
+    [
+      'a replay speed of 0',
+      'route: quotes\nreplay: { capture: staging/quotes, speed: 0 }',
+      ['switchyard.yml:11: deploy.environments[0].darkLaunch.replay.speed: must be > 0'],
+    ],
     [
       'an unknown field',
       'route: quotes\nsampel: 10%',

@@ -1,5 +1,6 @@
 import { parseDurationMs } from '@switchyard/config';
-import type { DarkLaunchSpec } from './pipeline-spec';
+import { captureLocationProblem } from '@switchyard/mirror';
+import type { DarkLaunchReplaySpec, DarkLaunchSpec } from './pipeline-spec';
 
 /** A schema violation as pipeline-schema.ts locates it (segments from the file's root). */
 interface Violation {
@@ -31,6 +32,10 @@ export function darkLaunchViolations(darkLaunch: Record<string, unknown> | undef
   if (timeout === undefined || timeout <= 0) {
     violations.push({ segments: [...at, 'timeout'], at: 'value', problem: 'must be a duration longer than zero, such as 10m' });
   }
+  const replay = darkLaunch.replay as { capture?: unknown } | undefined;
+  // A pipeline chooses among the captures an operator put under the server's CAPTURE_ROOT, never a path of its own.
+  const problem = typeof replay?.capture === 'string' ? captureLocationProblem(replay.capture) : undefined;
+  if (problem) violations.push({ segments: [...at, 'replay', 'capture'], at: 'value', problem });
   return violations;
 }
 
@@ -42,5 +47,14 @@ export function normaliseDarkLaunch(darkLaunch: Record<string, unknown>): DarkLa
     minCompared: Number(darkLaunch.minCompared),
     maxMismatch: percentOf(darkLaunch.maxMismatch),
     timeout: String(darkLaunch.timeout),
+    ...(darkLaunch.replay ? { replay: normaliseReplay(darkLaunch.replay as Record<string, unknown>) } : {}),
+  };
+}
+
+function normaliseReplay(replay: Record<string, unknown>): DarkLaunchReplaySpec {
+  return {
+    capture: String(replay.capture).replace(/\/+$/, ''),
+    speed: Number(replay.speed ?? 1),
+    ...(replay.route !== undefined ? { route: String(replay.route) } : {}),
   };
 }

@@ -80,6 +80,20 @@ export interface DarkLaunchSpec {
   /** Highest mismatch rate after noise cancellation that still passes, in percent. */
   maxMismatch: number;
   timeout: string;
+  /**
+   * Replay a recorded capture instead of mirroring users (`sample` is then unused): the server
+   * sends it to the shadow and the stable Service and decides on the same window and verdict.
+   */
+  replay?: DarkLaunchReplaySpec;
+}
+
+export interface DarkLaunchReplaySpec {
+  /** Relative to the server's CAPTURE_ROOT; checked for `..` and absolute paths when the pipeline is validated. */
+  capture: string;
+  /** 1 = the captured pace. */
+  speed: number;
+  /** The recorded route whose exchanges are replayed; default: the dark launch's route. */
+  route?: string;
 }
 
 export interface CanarySpec {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { parseDurationMs } from '@switchyard/config';
 import { AppError } from '@switchyard/errors';
@@ -10,8 +11,9 @@ import type { Rollout } from '../rollout.entity';
 import { RolloutCluster, summary } from '../rollout-cluster';
 import { RolloutInterrupts } from '../rollout-interrupts';
 import { environmentOf, ROLLOUT_ACTOR, RolloutRecorder } from '../rollout-recorder';
-import { MIRROR_CONTROL, type MirrorChangeContext, type MirrorControl } from './mirror-control';
+import { MIRROR_CONTROL, ReplayRefusal, type MirrorChangeContext, type MirrorControl } from './mirror-control';
 import type { StepAbortResult, StepContext, StepHandler, StepResult } from '../step-handler';
+import type { DarkLaunchSpec } from '../../pipeline/pipeline-spec';
 
 const SERVICE = { apiVersion: 'v1', kind: 'Service' } as const;
 
@@ -35,6 +37,11 @@ export type DarkLaunchDetail = {
   /** The mirror report window this attempt reads; set once the shadow is live and mirroring has begun. */
   window?: string;
   errors?: number;
+  /**
+   * Set when the stage replays a capture instead of mirroring users: what it replays, and once the
+   * replay ended how much of it was sent (all of it, unless the deadline cut it short).
+   */
+  replay?: { capture: string; route: string; speed: number; exchanges: number; sent?: number; durationMs?: number };
 };
 
 /**
@@ -44,6 +51,11 @@ export type DarkLaunchDetail = {
  * users' requests there as well, and the comparison decides. `pass` continues to the gate;
  * `fail` ends the release; `insufficient-data` waits for a person. Whatever the outcome, the shadow
  * is deleted and sampling goes back to 0 before the step moves on.
+ *
+ * With `replay:` (staging, where no users are) the server replays a recorded capture instead:
+ * sampling stays where it is, the capture goes to the shadow and to the stable Service (the live
+ * primary that measures noise), every comparison lands in the same window, and the same verdict
+ * decides once the capture is done or the timeout ends it.
  */
 @Injectable()
 export class DarkLaunchStep implements StepHandler {
@@ -67,6 +79,7 @@ export class DarkLaunchStep implements StepHandler {
     const primary = this.cluster.primary(environment);
     const shadowName = `${primary.metadata.name}-shadow`;
     let detail = step.detail as DarkLaunchDetail | null;
+    let freshWindow = false;
 
     if (!detail?.window) {
       const live = await client.get({ ...DEPLOYMENT, namespace: environment.namespace, name: primary.metadata.name });
@@ -84,10 +97,18 @@ export class DarkLaunchStep implements StepHandler {
           `no Service of ${environment.name} selects Deployment ${primary.metadata.name}'s pods, so there is no live traffic to mirror; add one to the manifests`,
         );
       }
+      let replay: DarkLaunchDetail['replay'];
+      if (spec.replay) {
+        // A capture that is not there fails the stage before anything is deployed.
+        const inspected = await this.inspectCapture(mirror, spec);
+        if (typeof inspected === 'string') return this.fail(rollout, index, inspected);
+        replay = inspected;
+      }
       detail = {
         route: spec.route,
         shadow: { deployment: shadowName, namespace: environment.namespace, url: null },
-        sample: spec.sample,
+        sample: spec.replay ? 100 : spec.sample,
+        ...(replay ? { replay } : {}),
         minCompared: spec.minCompared,
         maxMismatch: spec.maxMismatch,
         deadline: new Date(Date.now() + timeoutMs(spec.timeout)).toISOString(),
@@ -123,7 +144,8 @@ export class DarkLaunchStep implements StepHandler {
         await mirror.setCandidate(spec.route, shadowUrl, context);
         const window = await mirror.openWindow(spec.route);
         // The window opens before sampling rises, so every comparison with this shadow lands in it.
-        await mirror.setSampling(spec.route, spec.sample, context);
+        // A replay sends no user's requests: sampling stays where the route has it.
+        if (!spec.replay) await mirror.setSampling(spec.route, spec.sample, context);
         detail = { ...detail, shadow: { ...detail.shadow, url: shadowUrl }, window, deadline: new Date(Date.now() + timeoutMs(spec.timeout)).toISOString() };
       } catch (error) {
         // Refused input (a route whose targets the egress policy forbids, a flag environment that
@@ -133,10 +155,16 @@ export class DarkLaunchStep implements StepHandler {
         return this.fail(rollout, index, `mirror route ${spec.route} could not be set up: ${error.message}`);
       }
       const started = detail;
+      freshWindow = true;
       await this.recorder.changeStep(
         rollout.id,
         index,
-        { message: `mirroring ${spec.sample} % of users on route ${spec.route} to ${shadowName} until ${started.deadline}`, detail: started },
+        {
+          message: started.replay
+            ? `replaying ${started.replay.exchanges} captured exchanges of ${started.replay.capture} to ${shadowName} at ${started.replay.speed}× until ${started.deadline}`
+            : `mirroring ${spec.sample} % of users on route ${spec.route} to ${shadowName} until ${started.deadline}`,
+          detail: started,
+        },
         {},
         (r) => [
           this.recorder.event(r, 'rollout.dark-launch.started', environment.name, {
@@ -148,6 +176,7 @@ export class DarkLaunchStep implements StepHandler {
               minCompared: spec.minCompared,
               maxMismatch: spec.maxMismatch,
               deadline: started.deadline,
+              ...(started.replay ? { replay: { capture: started.replay.capture, speed: started.replay.speed } } : {}),
             },
             meta: { namespace: environment.namespace, objects: applied.map(summary) },
           }),
@@ -155,13 +184,21 @@ export class DarkLaunchStep implements StepHandler {
       );
     }
 
+    if (spec.replay && !detail.verdict) {
+      const replayed = await this.replayCapture(mirror, rollout, index, spec, detail, freshWindow, signal);
+      if (typeof replayed === 'string') return replayed;
+      detail = replayed;
+    }
     const window = detail.window as string;
     while (!detail.verdict) {
       const report = await mirror.report(spec.route, window);
       const compared = report?.totals.compared ?? 0;
       const mismatched = report?.totals.mismatched.afterNoise ?? 0;
-      if (compared >= spec.minCompared || Date.now() >= Date.parse(detail.deadline)) {
-        const verdict = darkLaunchVerdict(report ?? emptyReport(spec.route), { minCompared: spec.minCompared, maxMismatchPercent: spec.maxMismatch }, spec);
+      // A replay is decided once it ended (the whole capture, or the deadline); live mirroring once enough arrived.
+      if (spec.replay || compared >= spec.minCompared || Date.now() >= Date.parse(detail.deadline)) {
+        const setting = spec.replay ? { route: spec.route, sample: 100, timeout: spec.timeout } : spec;
+        let verdict = darkLaunchVerdict(report ?? emptyReport(spec.route), { minCompared: spec.minCompared, maxMismatchPercent: spec.maxMismatch }, setting);
+        if (detail.replay && verdict.outcome === 'insufficient-data') verdict = { ...verdict, reason: replayShortfall(verdict.compared, spec, detail.replay) };
         // Recorded before the clean-up, so a restart in between decides nothing anew.
         detail = { ...detail, progress: { compared, mismatched }, verdict: { ...verdict, reportUrl: `/dark-launch?route=${encodeURIComponent(spec.route)}` } };
         await this.recorder.changeStep(rollout.id, index, { message: `${verdict.outcome}: ${verdict.reason}; removing ${shadowName}`, detail });
@@ -198,6 +235,107 @@ export class DarkLaunchStep implements StepHandler {
     const unfinished = step && (step.status === 'running' || step.status === 'waiting' || step.status === 'pending');
     const detail = step?.detail as DarkLaunchDetail | null | undefined;
     await this.cleanUpAttempt(this.cluster.kubernetes(), rollout, environment, unfinished ? (detail?.window ?? null) : null);
+  }
+
+  /** What a `replay:` stage will replay, or why it cannot (one sentence for the failed stage). */
+  private async inspectCapture(mirror: MirrorControl, spec: DarkLaunchSpec): Promise<NonNullable<DarkLaunchDetail['replay']> | string> {
+    const replay = spec.replay as NonNullable<DarkLaunchSpec['replay']>;
+    if (!mirror.inspectCapture || !mirror.replay) return 'this server cannot replay captures, so darkLaunch.replay cannot run here';
+    const route = replay.route ?? spec.route;
+    try {
+      const { exchanges } = await mirror.inspectCapture(replay.capture, route);
+      return { capture: replay.capture, route, speed: replay.speed, exchanges };
+    } catch (error) {
+      if (error instanceof ReplayRefusal) return error.message;
+      throw error;
+    }
+  }
+
+  /**
+   * Replays the capture into the window, reporting progress while it runs. Bounded by the stage's
+   * deadline; an abort, a newer release superseding this one or a shutdown stops it at once. After
+   * a restart (the window was opened by an earlier attempt whose replay died with it) it starts
+   * over in a fresh window, so nothing is counted twice.
+   */
+  private async replayCapture(
+    mirror: MirrorControl,
+    rollout: Rollout,
+    index: number,
+    spec: DarkLaunchSpec,
+    started: DarkLaunchDetail,
+    freshWindow: boolean,
+    signal: AbortSignal,
+  ): Promise<DarkLaunchDetail | StepResult> {
+    const environment = environmentOf(rollout, rollout.steps[index].environment);
+    const replay = started.replay;
+    if (!replay || !mirror.replay || !started.shadow.url) return this.fail(rollout, index, 'the replay was not set up; start the release again');
+    let detail = started;
+    if (!freshWindow) {
+      const window = await mirror.openWindow(spec.route);
+      detail = { ...detail, window, progress: { compared: 0, mismatched: 0 }, deadline: new Date(Date.now() + timeoutMs(spec.timeout)).toISOString() };
+      await this.recorder.changeStep(rollout.id, index, { message: `replaying ${replay.capture} again after a restart, until ${detail.deadline}`, detail });
+    }
+    const window = detail.window as string;
+    const stop = new AbortController();
+    const interrupt = this.interrupts.interruptible(rollout.id, signal);
+    const onInterrupt = () => stop.abort();
+    interrupt.signal.addEventListener('abort', onInterrupt, { once: true });
+    const deadline = setTimeout(() => stop.abort(), Math.max(0, Date.parse(detail.deadline) - Date.now()));
+    // Ends the progress poll's pending sleep once the replay is over, so no timer outlives the stage.
+    const polling = new AbortController();
+    const pollSignal = AbortSignal.any([stop.signal, polling.signal]);
+    const running = mirror.replay(
+      {
+        route: spec.route,
+        window,
+        capture: replay.capture,
+        capturedRoute: replay.route,
+        speed: replay.speed,
+        candidate: detail.shadow.url as string,
+        primary: this.stableUrl(environment) ?? (detail.shadow.url as string),
+      },
+      stop.signal,
+    );
+    let summary;
+    try {
+      let ended = false;
+      void running.then(
+        () => (ended = true),
+        () => (ended = true),
+      );
+      while (!ended && !stop.signal.aborted) {
+        await Promise.race([running.catch(() => undefined), sleep(POLL_MS, undefined, { signal: pollSignal }).catch(() => undefined)]);
+        if (ended || stop.signal.aborted) break;
+        const report = await mirror.report(spec.route, window);
+        const compared = report?.totals.compared ?? 0;
+        const mismatched = report?.totals.mismatched.afterNoise ?? 0;
+        if (detail.progress?.compared !== compared || detail.progress.mismatched !== mismatched) {
+          detail = { ...detail, progress: { compared, mismatched } };
+          await this.recorder.changeStep(rollout.id, index, {
+            message: `${compared.toLocaleString('en-US')} comparisons replayed from ${replay.capture} on route ${spec.route}, ${mismatched} differing`,
+            detail,
+          });
+        }
+      }
+      summary = await running;
+    } catch (error) {
+      if (!(error instanceof ReplayRefusal)) throw error;
+      await this.cleanUpAttempt(this.cluster.kubernetes(), rollout, environment, window);
+      return this.fail(rollout, index, `replaying ${replay.capture} failed: ${error.message}`);
+    } finally {
+      clearTimeout(deadline);
+      polling.abort();
+      interrupt.signal.removeEventListener('abort', onInterrupt);
+      interrupt.dispose();
+    }
+    const why = interrupt.reason();
+    if (why) return why === 'shutdown' ? 'stop' : 'continue';
+    return { ...detail, replay: { ...replay, sent: summary.sent, durationMs: Math.round(summary.durationMs) } };
+  }
+
+  private stableUrl(environment: EnvironmentPlan): string | undefined {
+    const stable = this.stableService(environment, this.cluster.primary(environment));
+    return stable ? serviceUrl(stable) : undefined;
   }
 
   private async conclude(rollout: Rollout, index: number, environment: EnvironmentPlan, detail: DarkLaunchDetail): Promise<StepResult> {
@@ -407,6 +545,19 @@ function podLabels(deployment: KubeObject): Record<string, string> {
 
 function timeoutMs(timeout: string): number {
   return parseDurationMs(timeout) ?? 600_000;
+}
+
+/** Too few comparisons from a replay: what the person deciding can change is the capture, its speed or the timeout, not sampling. */
+function replayShortfall(compared: number, spec: DarkLaunchSpec, replay: NonNullable<DarkLaunchDetail['replay']>): string {
+  const sent = replay.sent ?? 0;
+  const cut =
+    sent < replay.exchanges
+      ? `the timeout ${spec.timeout} ended it after ${sent} of ${replay.exchanges} captured exchanges`
+      : `all ${replay.exchanges} captured exchanges were sent`;
+  return (
+    `only ${compared.toLocaleString('en-US')} of the ${spec.minCompared.toLocaleString('en-US')} comparisons needed came from replaying ${replay.capture} on route ${spec.route} ` +
+    `(${cut}); record a longer capture, raise replay.speed or timeout, then approve to continue or abort`
+  );
 }
 
 /** No window yet (it was never opened, or is gone): nothing was compared. */

@@ -42,7 +42,42 @@ export interface MirrorControl {
   report(route: string, window: string): Promise<RouteReport | null>;
   /** Candidate back to the primary, sampling 0, the window closed: the route costs nothing until the next dark launch. */
   reset(route: string, window: string | null, context: MirrorChangeContext): Promise<void>;
+  /**
+   * Whether `capture` (relative to the server's capture root) can be replayed for `capturedRoute`:
+   * how many exchanges it holds, or ReplayRefusal with one sentence. Optional: a server without
+   * record/replay support fails a `replay:` dark launch with a message instead.
+   */
+  inspectCapture?(capture: string, capturedRoute: string): Promise<{ exchanges: number; capturedSpanMs: number }>;
+  /**
+   * Replays the capture against `candidate` (and `primary` for noise cancellation) and adds every
+   * comparison to `window`, as reports from a proxy would be; resolves when the capture is done or
+   * `signal` stopped it (deadline, abort, supersede, shutdown). ReplayRefusal: it cannot run.
+   */
+  replay?(input: CaptureReplayInput, signal: AbortSignal): Promise<CaptureReplaySummary>;
 }
+
+export interface CaptureReplayInput {
+  route: string;
+  window: string;
+  capture: string;
+  capturedRoute: string;
+  speed: number;
+  /** The shadow's Service URL. */
+  candidate: string;
+  /** The stable Service URL: the live primary whose answers measure noise. */
+  primary: string;
+}
+
+export interface CaptureReplaySummary {
+  exchanges: number;
+  sent: number;
+  /** The signal ended it before the whole capture was sent. */
+  stopped: boolean;
+  durationMs: number;
+}
+
+/** A replay that cannot run (no such capture, a refused target, a target that is down): the stage fails with this sentence. */
+export class ReplayRefusal extends Error {}
 
 /** Nest token for the MirrorControl the server provides. */
 export const MIRROR_CONTROL = Symbol('MIRROR_CONTROL');

@@ -1,0 +1,548 @@
+// `npm run bench:proxy-cpu`: the proxy process's CPU time per request at a fixed request rate
+// (default 3,000 req/s) for plain http-proxy, the Switchyard proxy mirroring off and 100%, and
+// nginx proxy_pass / nginx `mirror` when `nginx` is installed. Throughput flat out mixes in the
+// load generator's and the upstream's CPU on a shared machine; CPU per request at equal load is
+// what the proxy itself costs.
+//
+// Each target runs --rounds times (default 3), interleaved (every target, then every target
+// again), each round a --warmup (default 3 s) then --duration (default 10 s) at --rate. The load
+// is open loop: requests are due every 1/rate s whatever the answers do, sent on keep-alive
+// sockets (a new one whenever none is free, up to --sockets) by a small raw-socket client, cheap
+// enough that the generator does not become the bottleneck on a small machine. CPU is
+// utime+stime from /proc/<pid>/stat of the target and its descendants (nginx's worker), read
+// before the measured window and once its last answer is in and the mirror has settled.
+//
+// Options: --rate n, --duration s, --warmup s, --rounds n, --sockets n, --only a,b,
+// --entry path (a built main.js to run as Switchyard instead of dist/apps/proxy/src/main.js,
+// e.g. a build of an older commit; it is not rebuilt), --label text (appended to the Switchyard
+// rows' names), --baseline-entry path and --baseline-label text (default "before"): also run the
+// Switchyard rows with that build, interleaved with the others, so a change is measured against
+// its baseline under the same conditions; --node-args "…" (for the Node proxies, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"),
+// --no-readme, --section title (default "proxy: CPU per request").
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+process.chdir(root);
+
+const options = {
+  rate: 3000,
+  duration: 10,
+  warmup: 3,
+  rounds: 3,
+  sockets: 64,
+  nodeArgs: [],
+  only: undefined,
+  entry: undefined,
+  label: '',
+  baselineEntry: undefined,
+  baselineLabel: 'before',
+  readme: true,
+  section: 'proxy: CPU per request',
+};
+for (let i = 2; i < process.argv.length; i++) {
+  const arg = process.argv[i];
+  if (arg === '--no-readme') options.readme = false;
+  else if (arg === '--rate') options.rate = Number(process.argv[++i]);
+  else if (arg === '--duration') options.duration = Number(process.argv[++i]);
+  else if (arg === '--warmup') options.warmup = Number(process.argv[++i]);
+  else if (arg === '--rounds') options.rounds = Number(process.argv[++i]);
+  else if (arg === '--sockets') options.sockets = Number(process.argv[++i]);
+  else if (arg === '--only') options.only = process.argv[++i].split(',');
+  else if (arg === '--entry') options.entry = resolve(process.argv[++i]);
+  else if (arg === '--label') options.label = process.argv[++i];
+  else if (arg === '--baseline-entry') options.baselineEntry = resolve(process.argv[++i]);
+  else if (arg === '--baseline-label') options.baselineLabel = process.argv[++i];
+  else if (arg === '--node-args') options.nodeArgs = process.argv[++i].split(' ').filter(Boolean);
+  else if (arg === '--section') options.section = process.argv[++i];
+  else throw new Error(`unknown argument ${arg}`);
+}
+
+const entry = options.entry ?? 'dist/apps/proxy/src/main.js';
+const work = mkdtempSync(join(os.tmpdir(), 'switchyard-bench-cpu-'));
+const ticksPerSecond = Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim()) || 100;
+
+function newestMtime(dir) {
+  let newest = 0;
+  if (!existsSync(dir)) return newest;
+  for (const name of readdirSync(dir)) {
+    if (name.endsWith('.spec.ts')) continue;
+    const path = join(dir, name);
+    const stat = statSync(path);
+    newest = Math.max(newest, stat.isDirectory() ? newestMtime(path) : stat.mtimeMs);
+  }
+  return newest;
+}
+
+function ensureBuilt() {
+  if (options.entry) return;
+  const sources = Math.max(...['apps/proxy/src', 'libs/mirror/src', 'libs/observability/src', 'libs/errors/src', 'sdk/core/src'].map(newestMtime));
+  if (!existsSync(entry) || statSync(entry).mtimeMs < sources) {
+    console.error('bench: building the proxy…');
+    execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: ['ignore', 2, 2] });
+  }
+}
+
+function freePort() {
+  return new Promise((done, fail) => {
+    const server = net.createServer();
+    server.on('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => done(port));
+    });
+  });
+}
+
+async function waitFor(probe, timeoutMs, what) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await probe().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((done) => setTimeout(done, 50));
+  }
+}
+
+function stopChild(child, politely = () => child.kill('SIGTERM')) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((done) => {
+    const force = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('exit', () => {
+      clearTimeout(force);
+      done();
+    });
+    politely();
+  });
+}
+
+/** A helper process that prints one JSON line once it listens and exits when stdin closes. */
+async function startHelper(args, nodeArgs = []) {
+  const child = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const info = await new Promise((done, fail) => {
+    createInterface({ input: child.stdout }).once('line', (line) => done(JSON.parse(line)));
+    child.once('exit', (code) => fail(new Error(`${args.join(' ')} exited with ${code}`)));
+  });
+  return { child, info, stop: () => stopChild(child, () => child.stdin.end()) };
+}
+
+async function startSwitchyard(route, extraArgs = [], main = entry) {
+  const [port, adminPort] = [await freePort(), await freePort()];
+  const config = join(work, `routes-${port}.yml`);
+  writeFileSync(config, `- ${JSON.stringify(route)}\n`);
+  const child = spawn(
+    process.execPath,
+    [
+      ...options.nodeArgs,
+      main,
+      '--config',
+      config,
+      '--port',
+      String(port),
+      '--admin-port',
+      String(adminPort),
+      '--host',
+      '127.0.0.1',
+      '--log-level',
+      'error',
+      // One process: its own /proc/<pid>/stat is then all of the proxy's CPU (workers would be other pids).
+      '--workers',
+      '1',
+      ...extraArgs,
+    ],
+    { stdio: ['ignore', 'inherit', 'inherit'] },
+  );
+  const adminUrl = `http://127.0.0.1:${adminPort}`;
+  await waitFor(async () => (await fetch(`${adminUrl}/readyz`)).status === 200, 30_000, 'switchyard proxy');
+  return { port, adminUrl, pid: child.pid, stop: () => stopChild(child) };
+}
+
+async function startNginx(upstreams, mirrorTo) {
+  const port = await freePort();
+  const prefix = mkdtempSync(join(work, 'nginx-'));
+  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((name) => `${name}_temp_path ${prefix}/${name};`).join('\n  ');
+  const mirror = mirrorTo ? 'mirror /__mirror;\n      mirror_request_body on;' : '';
+  const conf = `${process.getuid?.() === 0 ? 'user root;' : ''}
+worker_processes 1;
+daemon off;
+pid ${prefix}/nginx.pid;
+error_log ${prefix}/error.log error;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  ${temp}
+  upstream primary { server ${new URL(upstreams.primary).host}; keepalive 128; }
+  upstream shadow { server ${new URL(mirrorTo ?? upstreams.primary).host}; keepalive 128; }
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      ${mirror}
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_pass http://primary;
+    }
+    location = /__mirror {
+      internal;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header X-Switchyard-Shadow 1;
+      proxy_connect_timeout 1s;
+      proxy_read_timeout 2s;
+      proxy_pass http://shadow$request_uri;
+    }
+  }
+}
+`;
+  writeFileSync(join(prefix, 'nginx.conf'), conf);
+  const child = spawn('nginx', ['-p', prefix, '-c', join(prefix, 'nginx.conf')], { stdio: ['ignore', 'inherit', 'inherit'] });
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/`)).status === 200, 10_000, 'nginx');
+  return { port, pid: child.pid, stop: () => stopChild(child, () => child.kill('SIGQUIT')) };
+}
+
+/** utime+stime in seconds of a process and every live descendant (nginx's worker is the master's child). */
+function cpuSeconds(pid) {
+  const children = new Map();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const parent = Number(fields[1]);
+      if (!children.has(parent)) children.set(parent, []);
+      children.get(parent).push({ pid: Number(name), ticks: Number(fields[11]) + Number(fields[12]) });
+    } catch {
+      // The process ended between the listing and the read.
+    }
+  }
+  const own = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const ownFields = own.slice(own.lastIndexOf(')') + 2).split(' ');
+  let ticks = Number(ownFields[11]) + Number(ownFields[12]);
+  const queue = [pid];
+  while (queue.length > 0) {
+    for (const child of children.get(queue.shift()) ?? []) {
+      ticks += child.ticks;
+      queue.push(child.pid);
+    }
+  }
+  return ticks / ticksPerSecond;
+}
+
+/**
+ * Open-loop load over raw keep-alive sockets: request i is due at start + i/rate. A socket carries
+ * one request at a time; a due request takes an idle socket or opens another (up to --sockets;
+ * past that it waits for one, which shows as a lower achieved rate). Answers are parsed just far
+ * enough to find their end (content-length or chunked).
+ */
+async function openLoop(port, duration, rate) {
+  const request = Buffer.from(`GET /quotes/ABC HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\naccept: application/json\r\n\r\n`);
+  const idle = [];
+  const all = new Set();
+  let opened = 0;
+  let queued = 0;
+  let ok = 0;
+  let errors = 0;
+  let inFlight = 0;
+  let lastAnswer = 0;
+  let maxLagMs = 0;
+
+  const finish = (status) => {
+    inFlight--;
+    lastAnswer = performance.now();
+    if (status >= 200 && status < 300) ok++;
+    else errors++;
+  };
+
+  function openSocket() {
+    opened++;
+    const socket = net.connect(port, '127.0.0.1');
+    socket.setNoDelay(true);
+    all.add(socket);
+    let buffer = Buffer.alloc(0);
+    let busy = false;
+    const send = () => {
+      busy = true;
+      socket.write(request);
+    };
+    socket.sendNext = send;
+    socket.on('connect', () => {
+      if (queued > 0) {
+        queued--;
+        send();
+      } else idle.push(socket);
+    });
+    socket.on('data', (chunk) => {
+      buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
+      for (;;) {
+        const end = buffer.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const head = buffer.toString('latin1', 0, end);
+        const status = Number(head.slice(9, 12));
+        const length = /\r\ncontent-length:\s*(\d+)/i.exec(head);
+        let total;
+        if (length) total = end + 4 + Number(length[1]);
+        else if (/\r\ntransfer-encoding:\s*chunked/i.test(head)) {
+          const last = buffer.indexOf('\r\n0\r\n\r\n', end);
+          if (last < 0) return;
+          total = last + 7;
+        } else total = end + 4;
+        if (buffer.length < total) return;
+        buffer = buffer.subarray(total);
+        busy = false;
+        finish(status);
+        // nginx closes a client connection after `keepalive_requests` (1000) answers and says so:
+        // a request sent on it then would fail. Open another socket for what is queued instead.
+        if (/\r\nconnection:\s*close/i.test(head)) {
+          lost();
+          socket.destroy();
+          if (queued > 0 && all.size < options.sockets) openSocket();
+          return;
+        }
+        if (queued > 0) {
+          queued--;
+          send();
+        } else idle.push(socket);
+      }
+    });
+    const lost = () => {
+      if (!all.delete(socket)) return;
+      const at = idle.indexOf(socket);
+      if (at >= 0) idle.splice(at, 1);
+      if (busy) finish(0);
+    };
+    socket.on('error', lost);
+    socket.on('close', lost);
+  }
+
+  const dispatch = () => {
+    inFlight++;
+    const socket = idle.pop();
+    if (socket) socket.sendNext();
+    else {
+      queued++;
+      if (all.size < options.sockets) openSocket();
+    }
+  };
+
+  const total = Math.round(duration * rate);
+  const started = performance.now();
+  let sent = 0;
+  await new Promise((done) => {
+    const tick = () => {
+      const now = performance.now();
+      const due = Math.min(total, Math.floor(((now - started) * rate) / 1000) + 1);
+      if (due - sent > 1) maxLagMs = Math.max(maxLagMs, ((due - sent - 1) * 1000) / rate);
+      while (sent < due) {
+        sent++;
+        dispatch();
+      }
+      if (sent >= total) done();
+      else setTimeout(tick, Math.max(0, started + (sent * 1000) / rate - performance.now()));
+    };
+    tick();
+  });
+  const sentAt = performance.now();
+  // Whatever is still unanswered 5 s after the last send counts as an error.
+  await waitFor(async () => inFlight === 0, 5000, 'answers').catch(() => {
+    errors += inFlight;
+    inFlight = 0;
+  });
+  for (const socket of all) socket.destroy();
+  const elapsed = (Math.max(lastAnswer, sentAt) - started) / 1000;
+  return { ok, errors, elapsed, rps: ok / elapsed, sendRps: total / ((sentAt - started) / 1000), sockets: opened, maxLagMs };
+}
+
+async function mirrorTotals(adminUrl) {
+  const report = await (await fetch(`${adminUrl}/reports`)).json();
+  const { totals } = report.routes[0];
+  return {
+    sampled: totals.sampled,
+    compared: totals.compared,
+    skipped: Object.values(totals.skipped ?? {}).reduce((a, b) => a + b, 0),
+    reasons: totals.skipped ?? {},
+  };
+}
+
+async function measure(target) {
+  if (options.warmup > 0) await openLoop(target.port, options.warmup, options.rate);
+  const mirrorBefore = target.adminUrl && (await mirrorTotals(target.adminUrl));
+  const cpuBefore = cpuSeconds(target.pid);
+  const load = await openLoop(target.port, options.duration, options.rate);
+  // Let shadow calls still in flight finish, so their CPU lands in this window: bounded by 2 s.
+  if (target.adminUrl) {
+    let previous;
+    await waitFor(
+      async () => {
+        const now = await mirrorTotals(target.adminUrl);
+        const settled = previous && now.sampled === previous.sampled && now.compared + now.skipped >= now.sampled;
+        previous = now;
+        return settled;
+      },
+      2000,
+      'mirror settled',
+    ).catch(() => undefined);
+  } else await new Promise((done) => setTimeout(done, 100));
+  const cpu = cpuSeconds(target.pid) - cpuBefore;
+  const row = { ...load, cpu, cpuPerRequestUs: (cpu / load.ok) * 1e6 };
+  if (target.adminUrl) {
+    const after = await mirrorTotals(target.adminUrl);
+    const reasons = Object.entries(after.reasons)
+      .map(([reason, n]) => [reason, n - (mirrorBefore.reasons[reason] ?? 0)])
+      .filter(([, n]) => n > 0)
+      .map(([reason, n]) => `${reason} ${n}`)
+      .join(', ');
+    row.mirror = {
+      sampled: after.sampled - mirrorBefore.sampled,
+      compared: after.compared - mirrorBefore.compared,
+      skipped: after.skipped - mirrorBefore.skipped,
+      reasons,
+    };
+  }
+  return row;
+}
+
+const median = (values) => {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  return sorted.length === 0 ? NaN : sorted[Math.floor((sorted.length - 1) / 2)];
+};
+const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
+
+async function main() {
+  // Only the Switchyard rows need a build (plain http-proxy and nginx run as they are).
+  if (!options.only || options.only.some((name) => name === 'off' || name === '100')) ensureBuilt();
+  const upstream = await startHelper(['bench/proxy/upstream.mjs']);
+  const urls = upstream.info;
+  const route = (percent) => ({ name: 'bench', primary: urls.primary, candidate: urls.candidate, sample: { percent } });
+  const hasNginx = spawnSync('sh', ['-c', 'command -v nginx']).status === 0;
+  const suffix = options.label ? ` (${options.label})` : '';
+  const scenarios = [
+    {
+      name: 'http-proxy',
+      label: 'plain http-proxy, keep-alive',
+      start: async () => {
+        const helper = await startHelper(['bench/proxy/plain-proxy.mjs', urls.primary], options.nodeArgs);
+        return { port: Number(new URL(helper.info.url).port), pid: helper.child.pid, stop: helper.stop };
+      },
+    },
+    { name: 'off', label: `Switchyard, mirroring off${suffix}`, start: () => startSwitchyard(route(0)) },
+    // Load shedding off: on a busy small machine the shedder would otherwise skip a varying share of
+    // the copies, and the row would no longer say what 100% mirrored costs.
+    {
+      name: '100',
+      label: `Switchyard, mirroring 100%, load shedding off${suffix}`,
+      start: () => startSwitchyard(route(100), ['--max-event-loop-utilization', '1']),
+    },
+  ];
+  if (options.baselineEntry) {
+    const main = options.baselineEntry;
+    const tag = ` (${options.baselineLabel})`;
+    // Right after plain http-proxy: the table then reads baseline, then this build.
+    scenarios.splice(
+      1,
+      0,
+      { name: 'off-baseline', label: `Switchyard, mirroring off${tag}`, start: () => startSwitchyard(route(0), [], main) },
+      {
+        name: '100-baseline',
+        label: `Switchyard, mirroring 100%, load shedding off${tag}`,
+        start: () => startSwitchyard(route(100), ['--max-event-loop-utilization', '1'], main),
+      },
+    );
+  }
+  if (hasNginx) {
+    scenarios.push(
+      { name: 'nginx', label: 'nginx proxy_pass, keep-alive (1 worker)', start: () => startNginx(urls, undefined) },
+      { name: 'nginx-mirror', label: 'nginx `mirror` 100% (1 worker)', start: () => startNginx(urls, urls.candidate) },
+    );
+  }
+  const selected = scenarios.filter((scenario) => !options.only || options.only.includes(scenario.name));
+  const rounds = new Map(selected.map((scenario) => [scenario.name, []]));
+  for (let round = 1; round <= options.rounds; round++) {
+    for (const scenario of selected) {
+      const target = await scenario.start();
+      try {
+        const row = await measure(target);
+        rounds.get(scenario.name).push(row);
+        console.error(
+          `bench: [round ${round}] ${scenario.label}: ${fmt(row.rps)} req/s answered (sent at ${fmt(row.sendRps)}), ${row.errors} errors, ` +
+            `CPU ${fmt(row.cpu, 2)} s = ${fmt(row.cpuPerRequestUs, 1)} µs/request, ${row.sockets} sockets, max send lag ${fmt(row.maxLagMs, 1)} ms` +
+            `${row.mirror ? `; mirror: sampled ${row.mirror.sampled}, compared ${row.mirror.compared}, skipped ${row.mirror.skipped}${row.mirror.reasons ? ` (${row.mirror.reasons})` : ''}` : ''}`,
+        );
+      } finally {
+        await target.stop();
+      }
+    }
+  }
+  await upstream.stop();
+  rmSync(work, { recursive: true, force: true });
+
+  // Ratios are taken round by round (each against plain http-proxy's figure of the same round), so
+  // that drift in what else the machine does between rounds cancels out, then their median.
+  const plainRuns = rounds.get('http-proxy');
+  const rows = selected.map((scenario) => {
+    const runs = rounds.get(scenario.name);
+    const perRequest = runs.map((run) => run.cpuPerRequestUs);
+    const ratios = plainRuns ? runs.map((run, i) => run.cpuPerRequestUs / plainRuns[i]?.cpuPerRequestUs) : [];
+    return {
+      ratio: median(ratios),
+      ratioRange: [Math.min(...ratios), Math.max(...ratios)],
+      ...scenario,
+      rps: median(runs.map((run) => run.rps)),
+      cpuPerRequestUs: median(perRequest),
+      range: [Math.min(...perRequest), Math.max(...perRequest)],
+      errors: runs.reduce((sum, run) => sum + run.errors, 0),
+      mirror: runs.at(-1).mirror,
+    };
+  });
+  const cpu = os.cpus();
+  const lines = [
+    `## ${options.section}`,
+    '',
+    `\`npm run bench:proxy-cpu\` — ${new Date().toISOString().slice(0, 10)}, ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}, ` +
+      `load average ${os.loadavg()[0].toFixed(1)} at the end; each target at a steady ${options.rate} req/s (open loop on keep-alive sockets) for ${options.duration} s after a ${options.warmup} s warm-up, ` +
+      `${options.rounds} interleaved rounds; proxy CPU is utime+stime of the proxy process (and its children) over the window, divided by the requests answered; ` +
+      "figures are medians over the rounds (range in brackets), the ratio is each round's figure over plain http-proxy's in the same round. " +
+      'Load generator, upstreams and proxy share the machine.',
+    '',
+    '| target | achieved req/s | proxy CPU µs per request | ratio to plain http-proxy (per round) | errors |',
+    '|---|---:|---:|---:|---:|',
+    ...rows.map(
+      (row) =>
+        `| ${row.label} | ${fmt(row.rps)} | ${fmt(row.cpuPerRequestUs, 1)} (${fmt(row.range[0], 1)}–${fmt(row.range[1], 1)}) | ${plainRuns ? `${fmt(row.ratio, 2)}× (${fmt(row.ratioRange[0], 2)}–${fmt(row.ratioRange[1], 2)})` : '–'} | ${row.errors} |`,
+    ),
+    '',
+  ];
+  const mirrored = rows.filter((row) => row.mirror && row.mirror.sampled > 0);
+  if (mirrored.length > 0) {
+    lines.push(
+      ...mirrored.map(
+        (row) =>
+          `- ${row.label}, last round: sampled ${row.mirror.sampled}, compared ${row.mirror.compared}, skipped ${row.mirror.skipped}${row.mirror.reasons ? ` (${row.mirror.reasons})` : ''}.`,
+      ),
+      '',
+    );
+  }
+  if (!hasNginx) lines.push('nginx is not installed (`apt-get install nginx-light`), so its rows are missing.', '');
+  const section = lines.join('\n');
+  process.stdout.write(`\n${section}\n`);
+
+  if (options.readme) {
+    const readme = 'bench/README.md';
+    const current = readFileSync(readme, 'utf8');
+    const escaped = options.section.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const start = current.search(new RegExp(`^## ${escaped}\\s*$`, 'm'));
+    let next = start < 0 ? -1 : current.slice(start + 1).search(/^## /m);
+    if (next >= 0) next += start + 1;
+    const updated = start < 0 ? `${current.trimEnd()}\n\n${section}` : `${current.slice(0, start)}${section}${next >= 0 ? `\n${current.slice(next)}` : ''}`;
+    writeFileSync(readme, updated);
+    console.error(`bench: wrote ${readme}`);
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  rmSync(work, { recursive: true, force: true });
+  process.exit(1);
+});

@@ -1,14 +1,15 @@
 import cluster, { type Worker } from 'node:cluster';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { loadRouteFileSettings, RouteFileError, type MirrorReport, type MirrorRoute } from '@switchyard/mirror';
+import type { MirrorReport, MirrorRoute, RouteFileSettings } from '@switchyard/mirror';
 import type { Logger } from '@switchyard/observability';
 import { AggregatorRegistry, Counter, Gauge, Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import { createAdminServer } from './admin-server';
 import type { ProxyArgs } from './proxy-args';
 import type { RouteState } from './proxy-app';
 import { RouteFileWatcher } from './route-file-watcher';
-import { chooseTlsFiles, readTlsFiles, TlsFilesError } from './tls-files';
+import { exitOnOperatorError, loadRouteFileOrExit } from './startup-checks';
+import { chooseTlsFiles, readTlsFiles } from './tls-files';
 import { isWorkerMessage, WORKER_SLOT_ENV, type AnswerType, type PrimaryMessage, type WorkerMessage } from './cluster-ipc-messages';
 import { mergeWorkerStates } from './cluster-report-merge';
 
@@ -65,35 +66,19 @@ export async function runPrimary(args: ProxyArgs, logger: Logger): Promise<void>
 
   let routes: MirrorRoute[] = [];
   let routeFile: RouteFileWatcher | undefined;
+  let settings: RouteFileSettings | undefined;
   if (args.config) {
     routeFile = new RouteFileWatcher(args.config, { logger });
-    try {
-      routes = await routeFile.load();
-    } catch (error) {
-      if (!(error instanceof RouteFileError)) throw error;
-      process.stderr.write(`switchyard proxy: bad route file\n${error.message}\n`);
-      process.exit(2);
-    }
-    if (routes.length === 0) {
-      process.stderr.write(`switchyard proxy: --config ${args.config} has no routes: add at least one route (apps/proxy/README.md)\n`);
-      process.exit(2);
-    }
+    ({ routes, settings } = await loadRouteFileOrExit(routeFile, args.config));
   }
 
   // The TLS pair is checked once here, before any worker exists: N workers refusing the same bad key
   // would print the same line N times. Each worker still reads the files itself to serve them.
   try {
-    const settings = args.config ? await loadRouteFileSettings(args.config) : undefined;
     const tls = chooseTlsFiles(args, args.config ? { file: args.config, tls: settings?.tls } : undefined);
     if (tls) readTlsFiles(tls);
   } catch (error) {
-    if (error instanceof RouteFileError) {
-      process.stderr.write(`switchyard proxy: bad route file\n${error.message}\n`);
-      process.exit(2);
-    }
-    if (!(error instanceof TlsFilesError)) throw error;
-    process.stderr.write(`switchyard proxy: ${error.message}\n`);
-    process.exit(2);
+    exitOnOperatorError(error);
   }
 
   const slots: Slot[] = Array.from({ length: args.workers }, (_, i) => ({ slot: i + 1, ready: false, startedAt: Date.now(), failures: 0, restarts: 0 }));

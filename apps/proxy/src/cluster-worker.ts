@@ -1,10 +1,11 @@
 import type { MirrorRoute } from '@switchyard/mirror';
-import { loadRouteFileSettings, RouteFileError } from '@switchyard/mirror';
+import { loadRouteFileSettings } from '@switchyard/mirror';
 import type { Logger } from '@switchyard/observability';
 import { startConnectedProxy } from './connected-proxy';
 import type { ProxyArgs } from './proxy-args';
 import { startProxy, type RunningProxy } from './proxy-app';
-import { chooseTlsFiles, TlsFilesError } from './tls-files';
+import { exitOnOperatorError } from './startup-checks';
+import { chooseTlsFiles } from './tls-files';
 import { isPrimaryMessage, WORKER_SLOT_ENV, type PrimaryMessage, type WorkerMessage } from './cluster-ipc-messages';
 
 /** A worker that is not done closing by then is ended anyway (as a single proxy's shutdown does). */
@@ -117,11 +118,7 @@ export async function runWorker(args: ProxyArgs, baseLogger: Logger): Promise<vo
     }
   } catch (error) {
     // Before any worker served, the primary ends the cluster with this exit code (2: the operator's mistake).
-    if (error instanceof TlsFilesError || error instanceof RouteFileError) {
-      process.stderr.write(`switchyard proxy: ${error.message}\n`);
-      process.exit(2);
-    }
-    throw error;
+    exitOnOperatorError(error);
   }
   send({ type: 'switchyard:ready', port: proxy.port, url: proxy.url });
   logger.debug({ port: proxy.port, pid: process.pid }, 'worker serving');

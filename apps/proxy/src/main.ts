@@ -1,4 +1,3 @@
-import { loadRouteFileSettings, RouteFileError, type RouteFileSettings } from '@switchyard/mirror';
 import cluster from 'node:cluster';
 import { createLogger } from '@switchyard/observability';
 import { runPrimary } from './cluster-primary';
@@ -7,7 +6,8 @@ import { parseProxyArgs, PROXY_USAGE, ProxyArgsError, type ProxyArgs } from './p
 import { startConnectedProxy } from './connected-proxy';
 import { startProxy, type RunningProxy } from './proxy-app';
 import { RouteFileWatcher } from './route-file-watcher';
-import { chooseTlsFiles, TlsFilesError } from './tls-files';
+import { exitOnOperatorError, loadRouteFileOrExit } from './startup-checks';
+import { chooseTlsFiles } from './tls-files';
 
 async function main(): Promise<void> {
   let args: ProxyArgs;
@@ -50,9 +50,7 @@ async function main(): Promise<void> {
         ...(args.tlsCert !== undefined ? { tls: chooseTlsFiles(args) } : {}),
       });
     } catch (error) {
-      if (!(error instanceof TlsFilesError)) throw error;
-      process.stderr.write(`switchyard proxy: ${error.message}\n`);
-      process.exit(2);
+      exitOnOperatorError(error);
     }
     logger.info(
       { port: proxy.port, adminPort: proxy.adminPort, server: args.server, routes: proxy.routes().map((route) => route.name) },
@@ -60,23 +58,7 @@ async function main(): Promise<void> {
     );
   } else {
     const routeFile = new RouteFileWatcher(args.config!, { logger });
-    let routes;
-    let settings: RouteFileSettings;
-    try {
-      routes = await routeFile.load();
-      // The file's `tls:` (the watcher applies only its routes; the TLS files themselves are watched).
-      settings = await loadRouteFileSettings(args.config!);
-    } catch (error) {
-      if (!(error instanceof RouteFileError)) throw error;
-      process.stderr.write(`switchyard proxy: bad route file\n${error.message}\n`);
-      process.exit(2);
-    }
-    // A proxy with nothing to mirror is a mistake (an empty ConfigMap, a wrong path), not a state to
-    // serve in: refuse it at start. Later edits may empty the file; the running proxy then passes through.
-    if (routes.length === 0) {
-      process.stderr.write(`switchyard proxy: --config ${args.config} has no routes: add at least one route (apps/proxy/README.md)\n`);
-      process.exit(2);
-    }
+    const { routes, settings } = await loadRouteFileOrExit(routeFile, args.config!);
     try {
       proxy = await startProxy({
         routes,
@@ -92,9 +74,7 @@ async function main(): Promise<void> {
         ...(args.tlsCert !== undefined || settings.tls ? { tls: chooseTlsFiles(args, { file: args.config!, tls: settings.tls }) } : {}),
       });
     } catch (error) {
-      if (!(error instanceof TlsFilesError)) throw error;
-      process.stderr.write(`switchyard proxy: ${error.message}\n`);
-      process.exit(2);
+      exitOnOperatorError(error);
     }
     // The usual daemon convention (nginx, Prometheus): SIGHUP re-reads the configuration.
     reload = () => void routeFile.reload('signal');

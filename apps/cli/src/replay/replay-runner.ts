@@ -3,6 +3,7 @@ import {
   NothingToReplayError,
   replayCapture as replayEngine,
   ReplayTargetDownError,
+  type CaptureReplayOptions,
   type DarkLaunchVerdict,
   type RouteReport,
 } from '@switchyard/mirror';
@@ -11,20 +12,8 @@ import type { Capture } from './capture-reader';
 
 export { REPLAY_HEADER } from '@switchyard/mirror';
 
-export interface ReplayOptions {
-  candidate: URL;
-  /** A live primary: its answers against the recording measure the noise (timestamps, ids). */
-  primary?: URL;
-  /** 1 = the captured pace; 5 = five times faster. */
-  speed: number;
-  timeoutMs: number;
-  /** Requests in flight at once; past it the replay falls behind the captured pace rather than pile up. */
-  concurrency: number;
-  /** Headers sent with every replayed request (credentials for the candidate, which the capture never holds). */
-  headers: Record<string, string>;
-  minCompared?: number;
-  route?: string;
-}
+/** The engine's options the command line sets (analyses, routing and cancelling are the server's). */
+export type ReplayOptions = Pick<CaptureReplayOptions, 'candidate' | 'primary' | 'speed' | 'timeoutMs' | 'concurrency' | 'headers' | 'minCompared' | 'route'>;
 
 export interface ReplayResult {
   routes: Array<{ report: RouteReport; verdict: DarkLaunchVerdict }>;

@@ -82,7 +82,9 @@ export class EnvironmentSnapshots {
   /** Reloads from the store, falling back to the record when the store is behind, empty or down. */
   async refresh(environment: string, minimumVersion = 0): Promise<EnvironmentState | undefined> {
     const pending = this.loading.get(environment);
-    if (pending) return pending;
+    // A load under way may have read the store before `minimumVersion` existed: then load again, or
+    // the change that asked for it would wait for the next reconcile pass.
+    if (pending) return pending.then((state) => ((state?.version ?? -1) >= minimumVersion ? state : this.refresh(environment, minimumVersion)));
     const load = this.load(environment, minimumVersion).finally(() => this.loading.delete(environment));
     this.loading.set(environment, load);
     return load;
@@ -101,7 +103,11 @@ export class EnvironmentSnapshots {
     const current = this.states.get(message.environment);
     if (current && current.version >= message.version) return;
     if (!current || message.full || message.previousVersion !== current.version) {
-      void this.refresh(message.environment, message.version);
+      // Not awaited by anyone: a failure (the record unreachable, the app closing) must not become an
+      // unhandled rejection, which ends the process. The reconcile loop retries the environment.
+      this.refresh(message.environment, message.version).catch((error: unknown) =>
+        this.log.warn({ err: error, environment: message.environment }, 'reload after a version gap failed; the reconcile loop retries'),
+      );
       return;
     }
     const snapshot: Snapshot = {

@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import { mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readCapture } from '../../../apps/cli/src/replay/capture-reader';
@@ -279,6 +279,7 @@ describe('switchyard proxy --workers', () => {
 
   it('forks its workers from the bundled proxy too (the image runs the bundle)', async () => {
     // Inside the repository, so the bundle's bare imports resolve from its node_modules as an install's would.
+    mkdirSync(join(root, '.cache'), { recursive: true });
     const out = mkdtempSync(join(root, '.cache', 'proxy-bundle-'));
     try {
       execFileSync(process.execPath, ['apps/proxy/scripts/build.mjs', '--out', out], { cwd: root, stdio: 'ignore' });

@@ -77,11 +77,32 @@ const TARGET = { key: 'env-20', name: 'Env 20' };
    * Toggles in `from`; every open tab must hear the change notice, and every other tab show the
    * switch's new state, within a second of the click. Returns the figures in ms.
    */
+  /** Resolves once the page has received `count` answers to GET /api/v1/flags from now on. */
+  const listRefetches = (page: Page, count: number) =>
+    new Promise<void>((resolve, reject) => {
+      let seen = 0;
+      const timer = setTimeout(() => {
+        page.off('response', onResponse);
+        reject(new Error(`a tab refetched the flag lists ${seen} of ${count} times within 10 s of a change notice`));
+      }, 10_000);
+      const onResponse = (response: { url(): string; request(): { method(): string } }) => {
+        if (response.request().method() !== 'GET' || new URL(response.url()).pathname !== '/api/v1/flags') return;
+        if (++seen < count) return;
+        clearTimeout(timer);
+        page.off('response', onResponse);
+        resolve();
+      };
+      page.on('response', onResponse);
+    });
+
   async function toggleAndWatch(from: Page, enabled: boolean): Promise<{ notice: number; switches: number; total: number }> {
     const open = pages.filter((p) => !p.isClosed());
     await Promise.all(open.map((p) => probeRelay(p, enabled)));
     const others = open.filter((p) => p !== from);
     await Promise.all(others.map((p) => probeSwitch(p, enabled)));
+    // Each other tab refetches both flag lists after the notice; a later toggle from one of them
+    // must carry the version those bring (If-Match), or it is rightly refused as stale.
+    const refetched = others.map((p) => listRefetches(p, 2));
     const answered = from.waitForResponse((r) => r.url().endsWith(`/environments/${TARGET.key}/toggle`) && r.request().method() === 'POST');
     const clicked = Date.now();
     await switchIn(from, !enabled).click();
@@ -95,6 +116,7 @@ const TARGET = { key: 'env-20', name: 'Env 20' };
     const shownAt = await Promise.all(others.map((p) => p.evaluate('window.switchShown') as Promise<number | null>));
     expect(shownAt.filter((at) => at === null)).toEqual([]);
     await Promise.all(others.map((p) => switchIn(p, enabled).waitFor({ timeout: 10_000 })));
+    await Promise.all(refetched);
     const shown = Math.max(...(shownAt as number[]));
     return { notice: Math.max(...(heard as number[])) - clicked, switches: shown - landed, total: shown - clicked };
   }

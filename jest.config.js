@@ -28,6 +28,7 @@ const e2eSpecsBesideCode = [
   'release-runner.spec.ts', // libs/deploy: runs test commands through sh
   'migrations.spec.ts', // libs/persistence: PGlite / PostgreSQL
   'redis-source.spec.ts', // sdk/node: Redis
+  'redis-feature-store.spec.ts', // libs/store: Redis
   'switchyard-client.spec.ts', // sdk/node: protocol server on a port
   'switchyard-provider.spec.ts', // sdk/openfeature-provider: protocol server on a port
 ];

@@ -13,14 +13,13 @@
 // Latency percentiles come from every response's own timing (autocannon's 'response' event), not
 // from autocannon's histogram, which floors to whole milliseconds.
 import autocannon from 'autocannon';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import http from 'node:http';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { ensureProxyBuilt, freePort, PROXY_ENTRY, startHelper, stopChild, waitFor } from './harness.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 process.chdir(root);
@@ -40,70 +39,8 @@ for (let i = 2; i < process.argv.length; i++) {
   else throw new Error(`unknown argument ${arg}`);
 }
 
-const entry = 'dist/apps/proxy/src/main.js';
+const entry = PROXY_ENTRY;
 const work = mkdtempSync(join(os.tmpdir(), 'switchyard-bench-'));
-
-function newestMtime(dir) {
-  let newest = 0;
-  if (!existsSync(dir)) return newest;
-  for (const name of readdirSync(dir)) {
-    if (name.endsWith('.spec.ts')) continue;
-    const path = join(dir, name);
-    const stat = statSync(path);
-    newest = Math.max(newest, stat.isDirectory() ? newestMtime(path) : stat.mtimeMs);
-  }
-  return newest;
-}
-
-function ensureBuilt() {
-  const sources = Math.max(...['apps/proxy/src', 'libs/mirror/src', 'libs/observability/src', 'libs/errors/src', 'sdk/core/src'].map(newestMtime));
-  if (!existsSync(entry) || statSync(entry).mtimeMs < sources) {
-    console.error('bench: building the proxy…');
-    execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: ['ignore', 2, 2] });
-  }
-}
-
-function freePort() {
-  return new Promise((done, fail) => {
-    const server = net.createServer();
-    server.on('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => done(port));
-    });
-  });
-}
-
-async function waitFor(probe, timeoutMs, what) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await probe().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((done) => setTimeout(done, 50));
-  }
-}
-
-/** A helper process that prints one JSON line once it listens and exits when stdin closes. */
-async function startHelper(args) {
-  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
-  const info = await new Promise((done, fail) => {
-    createInterface({ input: child.stdout }).once('line', (line) => done(JSON.parse(line)));
-    child.once('exit', (code) => fail(new Error(`${args.join(' ')} exited with ${code}`)));
-  });
-  return { child, info, stop: () => stopChild(child, () => child.stdin.end()) };
-}
-
-function stopChild(child, politely = () => child.kill('SIGTERM')) {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((done) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), 5000);
-    child.once('exit', () => {
-      clearTimeout(force);
-      done();
-    });
-    politely();
-  });
-}
 
 async function startSwitchyard(route, extraArgs = []) {
   const [port, adminPort] = [await freePort(), await freePort()];
@@ -292,7 +229,7 @@ function medianRow(runs) {
 const fmt = (n, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
 
 async function main() {
-  ensureBuilt();
+  ensureProxyBuilt(entry);
   const upstream = await startHelper(['bench/proxy/upstream.mjs']);
   const urls = upstream.info;
   const route = (overrides) => ({ name: 'bench', primary: urls.primary, candidate: urls.candidate, sample: { percent: 0 }, ...overrides });

@@ -7,13 +7,12 @@
 // bench/README.md unless --no-readme. Options: --duration s, --connections n, --warmup s,
 // --rounds n, --workers n, --no-readme.
 import autocannon from 'autocannon';
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { ensureProxyBuilt, freePort, PROXY_ENTRY, startHelper, stopChild, waitFor } from './harness.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 process.chdir(root);
@@ -30,66 +29,14 @@ for (let i = 2; i < process.argv.length; i++) {
   else throw new Error(`unknown argument ${arg}`);
 }
 
-const entry = 'dist/apps/proxy/src/main.js';
+const entry = PROXY_ENTRY;
 const work = mkdtempSync(join(os.tmpdir(), 'switchyard-bench-workers-'));
 
-function newestMtime(dir) {
-  let newest = 0;
-  if (!existsSync(dir)) return newest;
-  for (const name of readdirSync(dir)) {
-    if (name.endsWith('.spec.ts')) continue;
-    const path = join(dir, name);
-    const stat = statSync(path);
-    newest = Math.max(newest, stat.isDirectory() ? newestMtime(path) : stat.mtimeMs);
-  }
-  return newest;
-}
-
-const sources = Math.max(...['apps/proxy/src', 'libs/mirror/src', 'libs/observability/src', 'libs/errors/src', 'sdk/core/src'].map(newestMtime));
-if (!existsSync(entry) || statSync(entry).mtimeMs < sources) {
-  console.error('bench: building the proxy…');
-  execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: ['ignore', 2, 2] });
-}
-
-function freePort() {
-  return new Promise((done, fail) => {
-    const server = net.createServer();
-    server.on('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => done(port));
-    });
-  });
-}
-
-async function waitFor(probe, timeoutMs, what) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await probe().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((done) => setTimeout(done, 50));
-  }
-}
-
-function stopChild(child, politely = () => child.kill('SIGTERM')) {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((done) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    child.once('exit', () => {
-      clearTimeout(force);
-      done();
-    });
-    politely();
-  });
-}
+ensureProxyBuilt(entry);
 
 async function startUpstream() {
-  const child = spawn(process.execPath, ['bench/proxy/upstream.mjs'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const urls = await new Promise((done, fail) => {
-    createInterface({ input: child.stdout }).once('line', (line) => done(JSON.parse(line)));
-    child.once('exit', (code) => fail(new Error(`upstream exited with ${code}`)));
-  });
-  return { urls, stop: () => stopChild(child, () => child.stdin.end()) };
+  const { info: urls, stop } = await startHelper(['bench/proxy/upstream.mjs'], 15_000);
+  return { urls, stop };
 }
 
 async function startSwitchyard(route, workers) {

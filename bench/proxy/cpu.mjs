@@ -19,13 +19,13 @@
 // Switchyard rows with that build, interleaved with the others, so a change is measured against
 // its baseline under the same conditions; --node-args "…" (for the Node proxies, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"),
 // --no-readme, --section title (default "proxy: CPU per request").
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { ensureProxyBuilt, freePort, PROXY_ENTRY, startHelper, stopChild, waitFor } from './harness.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 process.chdir(root);
@@ -63,72 +63,9 @@ for (let i = 2; i < process.argv.length; i++) {
   else throw new Error(`unknown argument ${arg}`);
 }
 
-const entry = options.entry ?? 'dist/apps/proxy/src/main.js';
+const entry = options.entry ?? PROXY_ENTRY;
 const work = mkdtempSync(join(os.tmpdir(), 'switchyard-bench-cpu-'));
 const ticksPerSecond = Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim()) || 100;
-
-function newestMtime(dir) {
-  let newest = 0;
-  if (!existsSync(dir)) return newest;
-  for (const name of readdirSync(dir)) {
-    if (name.endsWith('.spec.ts')) continue;
-    const path = join(dir, name);
-    const stat = statSync(path);
-    newest = Math.max(newest, stat.isDirectory() ? newestMtime(path) : stat.mtimeMs);
-  }
-  return newest;
-}
-
-function ensureBuilt() {
-  if (options.entry) return;
-  const sources = Math.max(...['apps/proxy/src', 'libs/mirror/src', 'libs/observability/src', 'libs/errors/src', 'sdk/core/src'].map(newestMtime));
-  if (!existsSync(entry) || statSync(entry).mtimeMs < sources) {
-    console.error('bench: building the proxy…');
-    execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: ['ignore', 2, 2] });
-  }
-}
-
-function freePort() {
-  return new Promise((done, fail) => {
-    const server = net.createServer();
-    server.on('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => done(port));
-    });
-  });
-}
-
-async function waitFor(probe, timeoutMs, what) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await probe().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((done) => setTimeout(done, 50));
-  }
-}
-
-function stopChild(child, politely = () => child.kill('SIGTERM')) {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((done) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), 5000);
-    child.once('exit', () => {
-      clearTimeout(force);
-      done();
-    });
-    politely();
-  });
-}
-
-/** A helper process that prints one JSON line once it listens and exits when stdin closes. */
-async function startHelper(args, nodeArgs = []) {
-  const child = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const info = await new Promise((done, fail) => {
-    createInterface({ input: child.stdout }).once('line', (line) => done(JSON.parse(line)));
-    child.once('exit', (code) => fail(new Error(`${args.join(' ')} exited with ${code}`)));
-  });
-  return { child, info, stop: () => stopChild(child, () => child.stdin.end()) };
-}
 
 async function startSwitchyard(route, extraArgs = [], main = entry) {
   const [port, adminPort] = [await freePort(), await freePort()];
@@ -412,7 +349,8 @@ const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
 
 async function main() {
   // Only the Switchyard rows need a build (plain http-proxy and nginx run as they are).
-  if (!options.only || options.only.some((name) => name === 'off' || name === '100')) ensureBuilt();
+  // A given --entry is the caller's build; only the default one is kept up to date here.
+  if (!options.entry && (!options.only || options.only.some((name) => name === 'off' || name === '100'))) ensureProxyBuilt(entry);
   const upstream = await startHelper(['bench/proxy/upstream.mjs']);
   const urls = upstream.info;
   const route = (percent) => ({ name: 'bench', primary: urls.primary, candidate: urls.candidate, sample: { percent } });
@@ -423,7 +361,7 @@ async function main() {
       name: 'http-proxy',
       label: 'plain http-proxy, keep-alive',
       start: async () => {
-        const helper = await startHelper(['bench/proxy/plain-proxy.mjs', urls.primary], options.nodeArgs);
+        const helper = await startHelper([...options.nodeArgs, 'bench/proxy/plain-proxy.mjs', urls.primary]);
         return { port: Number(new URL(helper.info.url).port), pid: helper.child.pid, stop: helper.stop };
       },
     },

@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import http from 'node:http';
 import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +8,7 @@ import { freePort } from '../../support/free-port';
 import { json } from '../../support/http';
 import { waitFor } from '../../support/test-server';
 import { send, startFixtures, type Fixtures } from './fixture-services';
+import { proxyLines, runProxy, type ProxyProcess } from './proxy-process';
 
 const root = resolve(__dirname, '../../..');
 
@@ -20,12 +21,11 @@ interface WorkerStatus {
   routes?: string[];
 }
 
-function run(args: string[]): { child: ChildProcess; stderr: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['scripts/start-proxy.mjs', ...args], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-  return { child, stderr: () => stderr, exited };
+/** `npm run start:proxy` with two workers on free ports, logging warnings only. */
+async function runTwoWorkers(file: string, extra: string[] = []): Promise<{ proxy: ProxyProcess; port: number; adminPort: number }> {
+  const [port, adminPort] = [await freePort(), await freePort()];
+  const args = ['--config', file, '--port', String(port), '--admin-port', String(adminPort), '--host', '127.0.0.1', '--log-level', 'warn'];
+  return { proxy: runProxy([...args, '--workers', '2', ...extra]), port, adminPort };
 }
 
 /** A request on a connection of its own, so that node:cluster hands it to the next worker. */
@@ -46,14 +46,11 @@ describe('switchyard proxy --workers', () => {
   });
 
   it('rejects a bad worker count with one line and exit 2', async () => {
-    const proxy = run(['--config', join(dir, 'x.yml'), '--workers', '0']);
+    const proxy = runProxy(['--config', join(dir, 'x.yml'), '--workers', '0']);
     expect(await proxy.exited).toBe(2);
-    expect(
-      proxy
-        .stderr()
-        .split('\n')
-        .find((line) => line.startsWith('switchyard proxy: --workers')),
-    ).toBe('switchyard proxy: --workers must be a whole number from 1 to 64, got "0"');
+    expect(proxyLines(proxy).find((line) => line.startsWith('switchyard proxy: --workers'))).toBe(
+      'switchyard proxy: --workers must be a whole number from 1 to 64, got "0"',
+    );
   }, 180_000);
 
   it('serves and mirrors on every worker, merges the admin port, reloads all, and replaces a killed worker', async () => {
@@ -68,21 +65,7 @@ describe('switchyard proxy --workers', () => {
       '  compare: { ignore: [$.timestamp, $.requestId] }',
     ];
     writeFileSync(file, [...route('market-data', '/quotes'), ''].join('\n'));
-    const [port, adminPort] = [await freePort(), await freePort()];
-    const proxy = run([
-      '--config',
-      file,
-      '--port',
-      String(port),
-      '--admin-port',
-      String(adminPort),
-      '--host',
-      '127.0.0.1',
-      '--log-level',
-      'warn',
-      '--workers',
-      '2',
-    ]);
+    const { proxy, port, adminPort } = await runTwoWorkers(file);
     const admin = `http://127.0.0.1:${adminPort}`;
     let streaming = false;
     const live = `http://127.0.0.1:${port}`;
@@ -97,7 +80,7 @@ describe('switchyard proxy --workers', () => {
     try {
       await waitFor(
         async () => {
-          if (proxy.child.exitCode !== null) throw new Error(`proxy exited with ${proxy.child.exitCode}: ${proxy.stderr()}`);
+          if (proxy.child.exitCode !== null) throw new Error(`proxy exited with ${proxy.child.exitCode}: ${proxy.output()}`);
           if ((await fetch(`${admin}/readyz`).catch(() => undefined))?.status !== 200) return false;
           return (await workers()).every((worker) => worker.ready);
         },
@@ -218,29 +201,13 @@ describe('switchyard proxy --workers', () => {
       ['- name: market-data', `  primary: ${fixtures.urls.primary}`, `  candidate: ${fixtures.urls.candidate}`, '  sample: { percent: 100 }', ''].join('\n'),
     );
     const captureDir = join(dir, 'capture');
-    const [port, adminPort] = [await freePort(), await freePort()];
-    const proxy = run([
-      '--config',
-      file,
-      '--port',
-      String(port),
-      '--admin-port',
-      String(adminPort),
-      '--host',
-      '127.0.0.1',
-      '--log-level',
-      'warn',
-      '--workers',
-      '2',
-      '--record',
-      captureDir,
-    ]);
+    const { proxy, port, adminPort } = await runTwoWorkers(file, ['--record', captureDir]);
     const admin = `http://127.0.0.1:${adminPort}`;
     let primaryPid: number | undefined;
     try {
       const statuses = await waitFor(
         async () => {
-          if (proxy.child.exitCode !== null) throw new Error(`proxy exited with ${proxy.child.exitCode}: ${proxy.stderr()}`);
+          if (proxy.child.exitCode !== null) throw new Error(`proxy exited with ${proxy.child.exitCode}: ${proxy.output()}`);
           const res = await fetch(`${admin}/workers`).catch(() => undefined);
           if (res?.status !== 200) return false;
           const body = (await json(res)) as { primary: number; workers: WorkerStatus[] };

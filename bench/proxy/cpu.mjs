@@ -19,13 +19,13 @@
 // Switchyard rows with that build, interleaved with the others, so a change is measured against
 // its baseline under the same conditions; --node-args "…" (for the Node proxies, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"),
 // --no-readme, --section title (default "proxy: CPU per request").
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureProxyBuilt, freePort, PROXY_ENTRY, startHelper, stopChild, waitFor } from './harness.mjs';
+import { ensureProxyBuilt, PROXY_ENTRY, startHelper, startNginx, startSwitchyard, waitFor } from './harness.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 process.chdir(root);
@@ -66,79 +66,6 @@ for (let i = 2; i < process.argv.length; i++) {
 const entry = options.entry ?? PROXY_ENTRY;
 const work = mkdtempSync(join(os.tmpdir(), 'switchyard-bench-cpu-'));
 const ticksPerSecond = Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim()) || 100;
-
-async function startSwitchyard(route, extraArgs = [], main = entry) {
-  const [port, adminPort] = [await freePort(), await freePort()];
-  const config = join(work, `routes-${port}.yml`);
-  writeFileSync(config, `- ${JSON.stringify(route)}\n`);
-  const child = spawn(
-    process.execPath,
-    [
-      ...options.nodeArgs,
-      main,
-      '--config',
-      config,
-      '--port',
-      String(port),
-      '--admin-port',
-      String(adminPort),
-      '--host',
-      '127.0.0.1',
-      '--log-level',
-      'error',
-      // One process: its own /proc/<pid>/stat is then all of the proxy's CPU (workers would be other pids).
-      '--workers',
-      '1',
-      ...extraArgs,
-    ],
-    { stdio: ['ignore', 'inherit', 'inherit'] },
-  );
-  const adminUrl = `http://127.0.0.1:${adminPort}`;
-  await waitFor(async () => (await fetch(`${adminUrl}/readyz`)).status === 200, 30_000, 'switchyard proxy');
-  return { port, adminUrl, pid: child.pid, stop: () => stopChild(child) };
-}
-
-async function startNginx(upstreams, mirrorTo) {
-  const port = await freePort();
-  const prefix = mkdtempSync(join(work, 'nginx-'));
-  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((name) => `${name}_temp_path ${prefix}/${name};`).join('\n  ');
-  const mirror = mirrorTo ? 'mirror /__mirror;\n      mirror_request_body on;' : '';
-  const conf = `${process.getuid?.() === 0 ? 'user root;' : ''}
-worker_processes 1;
-daemon off;
-pid ${prefix}/nginx.pid;
-error_log ${prefix}/error.log error;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  ${temp}
-  upstream primary { server ${new URL(upstreams.primary).host}; keepalive 128; }
-  upstream shadow { server ${new URL(mirrorTo ?? upstreams.primary).host}; keepalive 128; }
-  server {
-    listen 127.0.0.1:${port};
-    location / {
-      ${mirror}
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_pass http://primary;
-    }
-    location = /__mirror {
-      internal;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header X-Switchyard-Shadow 1;
-      proxy_connect_timeout 1s;
-      proxy_read_timeout 2s;
-      proxy_pass http://shadow$request_uri;
-    }
-  }
-}
-`;
-  writeFileSync(join(prefix, 'nginx.conf'), conf);
-  const child = spawn('nginx', ['-p', prefix, '-c', join(prefix, 'nginx.conf')], { stdio: ['ignore', 'inherit', 'inherit'] });
-  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/`)).status === 200, 10_000, 'nginx');
-  return { port, pid: child.pid, stop: () => stopChild(child, () => child.kill('SIGQUIT')) };
-}
 
 /** utime+stime in seconds of a process and every live descendant (nginx's worker is the master's child). */
 function cpuSeconds(pid) {
@@ -365,13 +292,13 @@ async function main() {
         return { port: Number(new URL(helper.info.url).port), pid: helper.child.pid, stop: helper.stop };
       },
     },
-    { name: 'off', label: `Switchyard, mirroring off${suffix}`, start: () => startSwitchyard(route(0)) },
+    { name: 'off', label: `Switchyard, mirroring off${suffix}`, start: () => startSwitchyard(work, route(0), { main: entry, nodeArgs: options.nodeArgs }) },
     // Load shedding off: on a busy small machine the shedder would otherwise skip a varying share of
     // the copies, and the row would no longer say what 100% mirrored costs.
     {
       name: '100',
       label: `Switchyard, mirroring 100%, load shedding off${suffix}`,
-      start: () => startSwitchyard(route(100), ['--max-event-loop-utilization', '1']),
+      start: () => startSwitchyard(work, route(100), { extraArgs: ['--max-event-loop-utilization', '1'], main: entry, nodeArgs: options.nodeArgs }),
     },
   ];
   if (options.baselineEntry) {
@@ -381,18 +308,18 @@ async function main() {
     scenarios.splice(
       1,
       0,
-      { name: 'off-baseline', label: `Switchyard, mirroring off${tag}`, start: () => startSwitchyard(route(0), [], main) },
+      { name: 'off-baseline', label: `Switchyard, mirroring off${tag}`, start: () => startSwitchyard(work, route(0), { main, nodeArgs: options.nodeArgs }) },
       {
         name: '100-baseline',
         label: `Switchyard, mirroring 100%, load shedding off${tag}`,
-        start: () => startSwitchyard(route(100), ['--max-event-loop-utilization', '1'], main),
+        start: () => startSwitchyard(work, route(100), { extraArgs: ['--max-event-loop-utilization', '1'], main, nodeArgs: options.nodeArgs }),
       },
     );
   }
   if (hasNginx) {
     scenarios.push(
-      { name: 'nginx', label: 'nginx proxy_pass, keep-alive (1 worker)', start: () => startNginx(urls, undefined) },
-      { name: 'nginx-mirror', label: 'nginx `mirror` 100% (1 worker)', start: () => startNginx(urls, urls.candidate) },
+      { name: 'nginx', label: 'nginx proxy_pass, keep-alive (1 worker)', start: () => startNginx(work, urls, undefined) },
+      { name: 'nginx-mirror', label: 'nginx `mirror` 100% (1 worker)', start: () => startNginx(work, urls, urls.candidate) },
     );
   }
   const selected = scenarios.filter((scenario) => !options.only || options.only.includes(scenario.name));

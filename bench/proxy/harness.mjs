@@ -1,7 +1,7 @@
 // What the proxy benchmarks (run.mjs, cpu.mjs, workers.mjs) share: building the proxy when its
 // sources are newer than dist, free ports, bounded waits, helper processes and stopping them.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -72,4 +72,68 @@ export async function startHelper(args, forceAfterMs = 5000) {
     child.once('exit', (code) => fail(new Error(`${args.join(' ')} exited with ${code}`)));
   });
   return { child, info, stop: () => stopChild(child, () => child.stdin.end(), forceAfterMs) };
+}
+
+/**
+ * `switchyard proxy` from `main` (default dist) with one route, as one process (`--workers 1`): its own
+ * /proc/<pid>/stat is then all of the proxy's CPU, and throughput compares with one plain http-proxy.
+ */
+export async function startSwitchyard(work, route, { extraArgs = [], main = PROXY_ENTRY, nodeArgs = [] } = {}) {
+  const [port, adminPort] = [await freePort(), await freePort()];
+  const config = join(work, `routes-${port}.yml`);
+  writeFileSync(config, `- ${JSON.stringify(route)}\n`);
+  const args = ['--config', config, '--port', String(port), '--admin-port', String(adminPort), '--host', '127.0.0.1', '--log-level', 'error'];
+  const child = spawn(process.execPath, [...nodeArgs, main, ...args, '--workers', '1', ...extraArgs], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const adminUrl = `http://127.0.0.1:${adminPort}`;
+  await waitFor(async () => (await fetch(`${adminUrl}/readyz`)).status === 200, 30_000, 'switchyard proxy');
+  return { child, port, url: `http://127.0.0.1:${port}`, adminUrl, pid: child.pid, stop: () => stopChild(child) };
+}
+
+/**
+ * nginx as the peer: proxy_pass with keep-alive, and with `mirrorTo` its `mirror` directive copying every
+ * request there (1 s connect, 2 s read timeouts), one worker, configured under `work`.
+ */
+export async function startNginx(work, upstreams, mirrorTo) {
+  const port = await freePort();
+  const prefix = mkdtempSync(join(work, 'nginx-'));
+  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((name) => `${name}_temp_path ${prefix}/${name};`).join('\n  ');
+  const mirror = mirrorTo
+    ? `mirror /__mirror;
+      mirror_request_body on;`
+    : '';
+  const conf = `${process.getuid?.() === 0 ? 'user root;' : ''}
+worker_processes 1;
+daemon off;
+pid ${prefix}/nginx.pid;
+error_log ${prefix}/error.log error;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  ${temp}
+  upstream primary { server ${new URL(upstreams.primary).host}; keepalive 128; }
+  upstream shadow { server ${mirrorTo ? new URL(mirrorTo).host : new URL(upstreams.primary).host}; keepalive 128; }
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      ${mirror}
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_pass http://primary;
+    }
+    location = /__mirror {
+      internal;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header X-Switchyard-Shadow 1;
+      proxy_connect_timeout 1s;
+      proxy_read_timeout 2s;
+      proxy_pass http://shadow$request_uri;
+    }
+  }
+}
+`;
+  writeFileSync(join(prefix, 'nginx.conf'), conf);
+  const child = spawn('nginx', ['-p', prefix, '-c', join(prefix, 'nginx.conf')], { stdio: ['ignore', 'inherit', 'inherit'] });
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/`)).status === 200, 10_000, 'nginx');
+  return { child, port, url: `http://127.0.0.1:${port}`, pid: child.pid, stop: () => stopChild(child, () => child.kill('SIGQUIT')) };
 }

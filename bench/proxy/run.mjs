@@ -13,13 +13,13 @@
 // Latency percentiles come from every response's own timing (autocannon's 'response' event), not
 // from autocannon's histogram, which floors to whole milliseconds.
 import autocannon from 'autocannon';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import http from 'node:http';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureProxyBuilt, freePort, PROXY_ENTRY, startHelper, stopChild, waitFor } from './harness.mjs';
+import { ensureProxyBuilt, PROXY_ENTRY, startHelper, startNginx, startSwitchyard } from './harness.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 process.chdir(root);
@@ -41,82 +41,6 @@ for (let i = 2; i < process.argv.length; i++) {
 
 const entry = PROXY_ENTRY;
 const work = mkdtempSync(join(os.tmpdir(), 'switchyard-bench-'));
-
-async function startSwitchyard(route, extraArgs = []) {
-  const [port, adminPort] = [await freePort(), await freePort()];
-  const config = join(work, `routes-${port}.yml`);
-  writeFileSync(config, `- ${JSON.stringify(route)}\n`);
-  const child = spawn(
-    process.execPath,
-    [
-      entry,
-      '--config',
-      config,
-      '--port',
-      String(port),
-      '--admin-port',
-      String(adminPort),
-      '--host',
-      '127.0.0.1',
-      '--log-level',
-      'error',
-      '--workers',
-      '1',
-      ...extraArgs,
-    ],
-    {
-      stdio: ['ignore', 'inherit', 'inherit'],
-    },
-  );
-  const adminUrl = `http://127.0.0.1:${adminPort}`;
-  await waitFor(async () => (await fetch(`${adminUrl}/readyz`)).status === 200, 30_000, 'switchyard proxy');
-  return { child, url: `http://127.0.0.1:${port}`, adminUrl, pid: child.pid, stop: () => stopChild(child) };
-}
-
-async function startNginx(upstreams, mirrorTo) {
-  const port = await freePort();
-  const prefix = mkdtempSync(join(work, 'nginx-'));
-  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((name) => `${name}_temp_path ${prefix}/${name};`).join('\n  ');
-  const mirror = mirrorTo
-    ? `mirror /__mirror;
-      mirror_request_body on;`
-    : '';
-  const conf = `${process.getuid?.() === 0 ? 'user root;' : ''}
-worker_processes 1;
-daemon off;
-pid ${prefix}/nginx.pid;
-error_log ${prefix}/error.log error;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  ${temp}
-  upstream primary { server ${new URL(upstreams.primary).host}; keepalive 128; }
-  upstream shadow { server ${mirrorTo ? new URL(mirrorTo).host : new URL(upstreams.primary).host}; keepalive 128; }
-  server {
-    listen 127.0.0.1:${port};
-    location / {
-      ${mirror}
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_pass http://primary;
-    }
-    location = /__mirror {
-      internal;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header X-Switchyard-Shadow 1;
-      proxy_connect_timeout 1s;
-      proxy_read_timeout 2s;
-      proxy_pass http://shadow$request_uri;
-    }
-  }
-}
-`;
-  writeFileSync(join(prefix, 'nginx.conf'), conf);
-  const child = spawn('nginx', ['-p', prefix, '-c', join(prefix, 'nginx.conf')], { stdio: ['ignore', 'inherit', 'inherit'] });
-  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/`)).status === 200, 10_000, 'nginx');
-  return { child, url: `http://127.0.0.1:${port}`, pid: child.pid, stop: () => stopChild(child, () => child.kill('SIGQUIT')) };
-}
 
 function percentile(sorted, p) {
   return sorted.length === 0 ? NaN : sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)];
@@ -273,9 +197,9 @@ async function main() {
   ];
   if (hasNginx) {
     scenarios.push(
-      { name: 'nginx', label: 'nginx proxy_pass, keep-alive (1 worker)', start: () => startNginx(urls, undefined) },
-      { name: 'nginx-mirror', label: 'nginx `mirror` 100% (1 worker)', start: () => startNginx(urls, urls.candidate) },
-      { name: 'nginx-mirror-hang', label: 'nginx `mirror` 100% to a hanging candidate (1 worker)', start: () => startNginx(urls, urls.hang) },
+      { name: 'nginx', label: 'nginx proxy_pass, keep-alive (1 worker)', start: () => startNginx(work, urls, undefined) },
+      { name: 'nginx-mirror', label: 'nginx `mirror` 100% (1 worker)', start: () => startNginx(work, urls, urls.candidate) },
+      { name: 'nginx-mirror-hang', label: 'nginx `mirror` 100% to a hanging candidate (1 worker)', start: () => startNginx(work, urls, urls.hang) },
     );
   }
 
@@ -286,7 +210,7 @@ async function main() {
   const rounds = new Map(selected.map((scenario) => [scenario.name, []]));
   for (let round = 1; round <= options.rounds; round++) {
     for (const scenario of selected) {
-      const target = scenario.switchyard ? await startSwitchyard(scenario.switchyard, scenario.args) : await scenario.start();
+      const target = scenario.switchyard ? await startSwitchyard(work, scenario.switchyard, { extraArgs: scenario.args, main: entry }) : await scenario.start();
       const duration = scenario.name.includes('hang') ? (options.hangDuration ?? options.duration) : options.duration;
       if (options.warmup > 0) await load(target.url, options.warmup);
       const beforeLoad = target.adminUrl && (await mirrorTotals(target.adminUrl));
